@@ -1,0 +1,159 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// The error taxonomy. Every error a Source returns is one of these (use errors.As), and
+// each renders as one line a person understands. All text that came from the network is
+// sanitised (see Sanitize) before it is stored in an error.
+
+// APIError is a WS4xx/WS5xx envelope, whatever the HTTP status it came with.
+type APIError struct {
+	Code       string // upper-cased: "WS500"
+	Message    string // the envelope's message, sanitised
+	HTTPStatus int
+	Number     string // the number polled, for context in the line
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = apiCodeMeaning(e.Code)
+	}
+	s := e.Code + ": " + msg
+	if hint := apiCodeMeaning(e.Code); hint != "" && !strings.EqualFold(hint, msg) && e.Message != "" {
+		s += " (" + hint + ")"
+	}
+	if e.Number != "" {
+		s += " [" + e.Number + "]"
+	}
+	if e.HTTPStatus != 0 && e.HTTPStatus != http.StatusOK {
+		s += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
+	}
+	return s
+}
+
+// apiCodeMeaning is what the API's documentation says a code means.
+func apiCodeMeaning(code string) string {
+	switch strings.ToUpper(code) {
+	case "WS406":
+		return "accept header mismatch"
+	case "WS500":
+		return "invalid or incorrect FROM number, or server failure"
+	}
+	return ""
+}
+
+// HTTPError is a non-2xx HTTP response without a usable API envelope (a proxy page, an
+// empty body ...). Found says what the body was, e.g. "HTML page", "empty body".
+type HTTPError struct {
+	Status int
+	Found  string
+}
+
+func (e *HTTPError) Error() string {
+	s := fmt.Sprintf("HTTP %d %s", e.Status, http.StatusText(e.Status))
+	if e.Found != "" {
+		s += ": " + e.Found
+	}
+	return strings.TrimSpace(s)
+}
+
+// TransportKind tells transport failures apart.
+type TransportKind string
+
+const (
+	Timeout  TransportKind = "timeout"
+	Refused  TransportKind = "refused"
+	DNS      TransportKind = "dns"
+	TLS      TransportKind = "tls"
+	Reset    TransportKind = "reset"
+	Redirect TransportKind = "redirect"
+	Network  TransportKind = "network" // anything else below HTTP
+)
+
+// TransportError is a failure to get a response at all (or to read it whole).
+type TransportError struct {
+	Kind   TransportKind
+	Detail string // one short line, no URL query, no headers
+	Err    error
+}
+
+func (e *TransportError) Error() string {
+	if e.Detail == "" {
+		return string(e.Kind)
+	}
+	return string(e.Kind) + ": " + e.Detail
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// TooLargeError is a response body over the configured cap. Reading stopped at the cap.
+type TooLargeError struct {
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("response body over the %s cap", FormatBytes(e.Limit))
+}
+
+// DecodeError is a body that is not the API's envelope. What says what was found and
+// where decoding failed, e.g. "HTML page, status 502" or "truncated JSON at byte 812".
+type DecodeError struct {
+	What       string
+	HTTPStatus int
+}
+
+func (e *DecodeError) Error() string {
+	s := "cannot decode response: " + e.What
+	if e.HTTPStatus != 0 && e.HTTPStatus != http.StatusOK && !strings.Contains(e.What, "status") {
+		s += fmt.Sprintf(", status %d", e.HTTPStatus)
+	}
+	return s
+}
+
+// ErrorKind names the class of an error for machine output (--once --json):
+// "api", "http", "transport", "too_large", "decode", or "other".
+func ErrorKind(err error) string {
+	var (
+		apiErr  *APIError
+		httpErr *HTTPError
+		trErr   *TransportError
+		bigErr  *TooLargeError
+		decErr  *DecodeError
+	)
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &apiErr):
+		return "api"
+	case errors.As(err, &httpErr):
+		return "http"
+	case errors.As(err, &trErr):
+		return "transport"
+	case errors.As(err, &bigErr):
+		return "too_large"
+	case errors.As(err, &decErr):
+		return "decode"
+	}
+	return "other"
+}
+
+// FormatBytes renders a byte count for people: "8 MiB", "512 KiB", "900 B".
+func FormatBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
