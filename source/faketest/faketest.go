@@ -1,0 +1,312 @@
+// Package faketest is a fault-injection stand-in for the Kaleyra stats API, for tests.
+// Each number answers with its own scenario (a healthy payload, an API error envelope, a
+// proxy page, a hang, a reset, hostile text ...), so one server can exercise every failure
+// at once, and scenarios can be switched while a test runs to watch recovery.
+package faketest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Scenario is how the server answers for one number.
+type Scenario string
+
+// The scenarios. Healthy ones carry counters that grow with every request of the number,
+// so a console sees rates move.
+const (
+	Healthy         Scenario = "healthy"          // bare envelope, WS201
+	Wrapped         Scenario = "wrapped"          // the same inside {"RESPONSE": ...}
+	WS406           Scenario = "ws406"            // accept-header mismatch, HTTP 200
+	WS500           Scenario = "ws500"            // bad number envelope, HTTP 200
+	WS500Status     Scenario = "ws500-status"     // the same with HTTP 500
+	LowerCase       Scenario = "lowercase"        // "ws500" with HTTP 400
+	HTML502         Scenario = "html-502"         // a proxy's error page
+	HTML503         Scenario = "html-503"         // ...
+	HTML504         Scenario = "html-504"         // ...
+	Empty           Scenario = "empty"            // 200 with no body
+	Truncated       Scenario = "truncated"        // healthy JSON cut in the middle
+	Huge            Scenario = "huge"             // tens of MiB, streamed
+	Hang            Scenario = "hang"             // never answers (until the client gives up)
+	Drip            Scenario = "drip"             // a byte at a time, slower than any timeout
+	ResetMidBody    Scenario = "reset"            // headers, half a body, then a TCP reset
+	RedirectLoop    Scenario = "redirect-loop"    // 302 to itself forever
+	Backwards       Scenario = "backwards"        // counters that go down every poll
+	OddValues       Scenario = "odd-values"       // strings, null, NaN-like, huge and negative values
+	MissingFields   Scenario = "missing-fields"   // metrics without data, type or help
+	Hostile         Scenario = "hostile"          // escape sequences, bidi and zero-width characters in text
+	LongLabels      Scenario = "long-labels"      // label values of 5,000 characters
+	ThousandsSeries Scenario = "thousands-series" // 5,000 series in one payload
+)
+
+// All lists every scenario, for tests that run them all together.
+var All = []Scenario{Healthy, Wrapped, WS406, WS500, WS500Status, LowerCase, HTML502, HTML503,
+	HTML504, Empty, Truncated, Huge, Hang, Drip, ResetMidBody, RedirectLoop, Backwards,
+	OddValues, MissingFields, Hostile, LongLabels, ThousandsSeries}
+
+// HugeSize is how much the Huge scenario streams: far over the client's 8 MiB default.
+const HugeSize = 40 << 20
+
+// Server is the fake API. Numbers without a scenario of their own get the default.
+type Server struct {
+	*httptest.Server
+
+	mu        sync.Mutex
+	def       Scenario
+	scenarios map[string]Scenario
+	polls     map[string]int
+	headers   http.Header // of the latest request
+
+	requests atomic.Int64
+	stop     chan struct{}
+	stopOnce sync.Once
+}
+
+// New starts a server whose numbers answer with def unless Set says otherwise.
+func New(def Scenario) *Server {
+	s := &Server{def: def, scenarios: map[string]Scenario{}, polls: map[string]int{}, stop: make(chan struct{})}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Close releases hanging requests first, so that closing never waits for a client timeout.
+func (s *Server) Close() {
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.Server.CloseClientConnections()
+	s.Server.Close()
+}
+
+// Set gives a number its scenario from the next request on.
+func (s *Server) Set(number string, sc Scenario) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scenarios[number] = sc
+}
+
+// Requests counts requests served (redirect hops included).
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// LastHeaders returns a copy of the headers of the latest request.
+func (s *Server) LastHeaders() http.Header {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.headers.Clone()
+}
+
+// RefusedURL is a base URL where nothing listens: connecting is refused.
+func RefusedURL() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "http://127.0.0.1:9"
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+const prefix = "/v1/wamonitor/stats/"
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	number, ok := strings.CutPrefix(r.URL.Path, prefix)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	s.headers = r.Header.Clone()
+	sc, ok := s.scenarios[number]
+	if !ok {
+		sc = s.def
+	}
+	s.polls[number]++
+	n := s.polls[number]
+	s.mu.Unlock()
+
+	json := func(status int, body []byte) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write(body)
+	}
+	switch sc {
+	case Healthy, "":
+		json(200, Payload(n, false))
+	case Wrapped:
+		json(200, Payload(n, true))
+	case WS406:
+		json(200, []byte(`{"code":"WS406","message":"The accept header mismatches the supported server response!","error":{},"data":[]}`))
+	case WS500:
+		json(200, []byte(`{"code":"WS500","message":"Invalid or in-correct input of the From number.","error":{},"data":[]}`))
+	case WS500Status:
+		json(500, []byte(`{"code":"WS500","message":"somthing went wrong !!!","error":{},"data":[]}`))
+	case LowerCase:
+		json(400, []byte(`{"code":"ws500","message":"invalid from number","error":{},"data":[]}`))
+	case HTML502, HTML503, HTML504:
+		status, _ := strconv.Atoi(strings.TrimPrefix(string(sc), "html-"))
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<html><head><title>%d %s</title></head><body><center><h1>%d %s</h1></center><hr><center>nginx</center></body></html>\n",
+			status, http.StatusText(status), status, http.StatusText(status))
+	case Empty:
+		w.WriteHeader(200)
+	case Truncated:
+		body := Payload(n, false)
+		json(200, body[:len(body)/2])
+	case Huge:
+		s.huge(w)
+	case Hang:
+		select {
+		case <-r.Context().Done():
+		case <-s.stop:
+		}
+	case Drip:
+		s.drip(w, r)
+	case ResetMidBody:
+		s.reset(w, n)
+	case RedirectLoop:
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	case Backwards:
+		json(200, Payload(1000-n%1000, false))
+	case OddValues:
+		json(200, []byte(oddValues))
+	case MissingFields:
+		json(200, []byte(missingFields))
+	case Hostile:
+		json(200, []byte(hostile))
+	case LongLabels:
+		long := strings.Repeat("x", 5000)
+		json(200, []byte(`{"code":"WS201","message":"ok","error":{},"data":{"stats":{"app":{"callback_requests_duration_ms_count":{"type":"counter","help":"h","data":[{"labels":{"type":"`+long+`","result":"success"},"value":1}]}}}}}`))
+	case ThousandsSeries:
+		json(200, ManySeries(5000, n))
+	default:
+		http.Error(w, "unknown scenario "+string(sc), http.StatusTeapot)
+	}
+}
+
+// huge streams a well-formed start and then padding, so only the cap can stop the reader.
+func (s *Server) huge(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	w.Write([]byte(`{"code":"WS201","message":"`))
+	chunk := bytes.Repeat([]byte("a"), 64<<10)
+	for sent := 0; sent < HugeSize; sent += len(chunk) {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+	}
+	w.Write([]byte(`"}`))
+}
+
+func (s *Server) drip(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	flusher, _ := w.(http.Flusher)
+	for _, c := range Payload(1, false) {
+		w.Write([]byte{c})
+		if flusher != nil {
+			flusher.Flush()
+		}
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+// reset sends the headers and half the body, then closes the socket with SO_LINGER 0,
+// which makes the kernel send a RST instead of a clean FIN.
+func (s *Server) reset(w http.ResponseWriter, n int) {
+	body := Payload(n, false)
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("faketest: response writer cannot be hijacked")
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+	buf.Write(body[:len(body)/2])
+	buf.Flush()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	conn.Close()
+}
+
+// Payload is a healthy stats payload at poll n: counters grow with n, the queue moves.
+func Payload(n int, wrapped bool) []byte {
+	var b bytes.Buffer
+	if wrapped {
+		b.WriteString(`{"RESPONSE":`)
+	}
+	fmt.Fprintf(&b, `{"code":"WS201","message":"Requested processed successfully","error":{},"data":{"stats":{"app":{`+
+		`"callback_queue_size":{"help":"Current callback queue size","type":"gauge","data":[{"value":%d}]},`+
+		`"callback_requests_duration_ms_count":{"help":"Callback request durations","type":"counter","data":[`+
+		`{"labels":{"result":"success","type":"inbound_message"},"value":%d},`+
+		`{"labels":{"result":"99","type":"status_change"},"value":%d},`+
+		`{"labels":{"result":"success","type":"status_change"},"value":%d}]},`+
+		`"callback_requests_duration_ms_sum":{"help":"Callback request durations","type":"counter","data":[`+
+		`{"labels":{"result":"success","type":"inbound_message"},"value":%d},`+
+		`{"labels":{"result":"99","type":"status_change"},"value":%d},`+
+		`{"labels":{"result":"success","type":"status_change"},"value":%d}]},`+
+		`"in_messages_pending_processing":{"help":"Inbound messages waiting","type":"gauge","data":[{"value":%d}]}},`+
+		`"db":{"db_pending_callbacks":{"help":"Callbacks pending in the database","type":"gauge","data":[{"value":%d}]}}},`+
+		`"meta":{"api_status":"stable","version":"v2.45.2"}}}`,
+		(n*37)%150, 4000+n*10, 300+n, 540000+n*50, (4000+n*10)*120, (300+n)*900, (540000+n*50)*95, n%7, n%5)
+	if wrapped {
+		b.WriteString(`}`)
+	}
+	return b.Bytes()
+}
+
+// ManySeries is a payload of count series of one counter, growing with n.
+func ManySeries(count, n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"code":"WS201","message":"ok","error":{},"data":{"stats":{"app":{"endpoint_requests":{"help":"Endpoint requests","type":"counter","data":[`)
+	for i := range count {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"labels":{"endpoint":"e%d","method":"post","result":"ok"},"value":%d}`, i, i+n)
+	}
+	b.WriteString(`]}}}}}`)
+	return b.Bytes()
+}
+
+const oddValues = `{"code":"WS201","message":"ok","error":{},"data":{"stats":{"app":{
+"callback_queue_size":{"help":"q","type":"gauge","data":[{"value":"17"}]},
+"as_string":{"help":"s","type":"counter","data":[{"labels":{"k":"a"},"value":"4353"},{"labels":{"k":"b"},"value":"1.5e3"}]},
+"as_null":{"help":"n","type":"gauge","data":[{"value":null}]},
+"nan_like":{"help":"n","type":"gauge","data":[{"labels":{"k":"nan"},"value":"NaN"},{"labels":{"k":"inf"},"value":"Infinity"}]},
+"huge":{"help":"h","type":"counter","data":[{"value":1e308},{"labels":{"k":"over"},"value":1e999}]},
+"negative":{"help":"n","type":"counter","data":[{"value":-5}]}}}}}`
+
+const missingFields = `{"code":"WS201","message":"ok","error":{},"data":{"stats":{"app":{
+"callback_queue_size":{"help":"q","type":"gauge","data":[{"value":3}]},
+"no_data":{"help":"h","type":"counter"},
+"no_type":{"help":"h","data":[{"value":1}]},
+"no_help":{"type":"gauge","data":[{"value":2}]},
+"no_value":{"help":"h","type":"gauge","data":[{"labels":{"a":"b"}}]},
+"not_an_object":42}}}}`
+
+// hostile carries, in every kind of server text, what would hijack a terminal: an OSC
+// title set, clear screen, cursor moves, a bidi override and zero-width characters.
+const hostile = `{"code":"WS201","message":"ok\u001b]0;pwned\u0007\u001b[2J","error":{},"data":{"stats":{"app":{
+"callback_queue_size":{"help":"queue\u001b[H\u001b[2Jsize","type":"gauge","data":[{"value":5}]},
+"callback_requests_duration_ms_count":{"help":"\u001b]0;title\u0007counts\u202e","type":"counter","data":[
+{"labels":{"result":"success","type":"inbound\u001b[31m_message\u200b"},"value":10},
+{"labels":{"result":"9\u001b[5A9","type":"status\u202echange\u2066"},"value":3}]},
+"evil\u001b[2Jmetric":{"help":"x\rx\bx","type":"gauge","data":[{"labels":{"k\u0007":"\u009b31m"},"value":1}]}}},
+"meta":{"version":"v2\u001b]52;c;Y29weQ==\u0007"}}}`

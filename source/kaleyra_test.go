@@ -1,0 +1,274 @@
+package source_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wamon/wamon/source"
+	"github.com/wamon/wamon/source/faketest"
+)
+
+const testKey = "sk-test-7f3a91-never-print-me"
+
+func newClient(t *testing.T, base string, opts ...func(*source.KaleyraOptions)) *source.Kaleyra {
+	t.Helper()
+	o := source.KaleyraOptions{BaseURL: base, APIKey: testKey, Timeout: 500 * time.Millisecond, Version: "1.2.3"}
+	for _, f := range opts {
+		f(&o)
+	}
+	k, err := source.NewKaleyra(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestClientSendsTheDocumentedRequest(t *testing.T) {
+	srv := faketest.New(faketest.Healthy)
+	defer srv.Close()
+	snap, err := newClient(t, srv.URL+"/").Fetch(context.Background(), "+12025550100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.LastHeaders()
+	for name, want := range map[string]string{"Accept": "application/json", "Api-Key": testKey, "User-Agent": "wamon/1.2.3"} {
+		if got := h.Get(name); got != want {
+			t.Errorf("header %s = %q, want %q", name, got, want)
+		}
+	}
+	if snap.Number != "+12025550100" || snap.Code != "WS201" || snap.FetchedAt.IsZero() || snap.Latency <= 0 {
+		t.Errorf("snapshot %+v", snap)
+	}
+	if snap.Metric("callback_queue_size") == nil || snap.Metric("db_pending_callbacks") == nil {
+		t.Errorf("metrics missing: %v", snap.MetricNames())
+	}
+}
+
+func TestClientOmitsAnEmptyKey(t *testing.T) {
+	srv := faketest.New(faketest.Healthy)
+	defer srv.Close()
+	k := newClient(t, srv.URL, func(o *source.KaleyraOptions) { o.APIKey = "" })
+	if _, err := k.Fetch(context.Background(), "+12025550100"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := srv.LastHeaders()["Api-Key"]; ok {
+		t.Error("an empty api-key header was sent")
+	}
+}
+
+func TestNewKaleyraRejectsBadBaseURLs(t *testing.T) {
+	for _, u := range []string{"ftp://x", "localhost:8080", "http://", "::"} {
+		if _, err := source.NewKaleyra(source.KaleyraOptions{BaseURL: u}); err == nil {
+			t.Errorf("%q accepted", u)
+		}
+	}
+}
+
+// Every failure the server can produce comes back as its typed error and one clear line,
+// within the timeout, and never with the key in it.
+func TestClientFailureModes(t *testing.T) {
+	srv := faketest.New(faketest.Healthy)
+	defer srv.Close()
+	cases := []struct {
+		sc        faketest.Scenario
+		kind      string
+		transport source.TransportKind
+		line      string // a part of the error's one line
+	}{
+		{faketest.WS406, "api", "", "WS406: The accept header mismatches"},
+		{faketest.WS500, "api", "", "WS500: Invalid or in-correct input of the From number."},
+		{faketest.WS500Status, "api", "", "(HTTP 500)"},
+		{faketest.LowerCase, "api", "", "WS500: invalid from number"},
+		{faketest.HTML502, "http", "", "HTTP 502 Bad Gateway: HTML page"},
+		{faketest.HTML503, "http", "", "HTTP 503"},
+		{faketest.HTML504, "http", "", "HTTP 504"},
+		{faketest.Empty, "decode", "", "empty body"},
+		{faketest.Truncated, "decode", "", "truncated JSON"},
+		{faketest.Huge, "too_large", "", "over the 8 MiB cap"},
+		{faketest.Hang, "transport", source.Timeout, "no complete response within 500ms"},
+		{faketest.Drip, "transport", source.Timeout, "timeout"},
+		{faketest.ResetMidBody, "transport", source.Reset, "connection closed"},
+		{faketest.RedirectLoop, "transport", source.Redirect, "redirect"},
+	}
+	for _, c := range cases {
+		t.Run(string(c.sc), func(t *testing.T) {
+			number := "+1202555" + strings.ReplaceAll(string(c.sc), "-", "")
+			srv.Set(number, c.sc)
+			start := time.Now()
+			snap, err := newClient(t, srv.URL).Fetch(context.Background(), number)
+			if elapsed := time.Since(start); elapsed > 2*time.Second {
+				t.Errorf("gave up after %v, timeout is 500ms", elapsed)
+			}
+			if source.ErrorKind(err) != c.kind {
+				t.Fatalf("kind %q (%v), want %q", source.ErrorKind(err), err, c.kind)
+			}
+			var te *source.TransportError
+			if c.transport != "" && (!errors.As(err, &te) || te.Kind != c.transport) {
+				t.Errorf("transport kind of %v, want %s", err, c.transport)
+			}
+			line := err.Error()
+			if !strings.Contains(line, c.line) || strings.ContainsAny(line, "\n\r\x1b") || len(line) > 240 {
+				t.Errorf("error line %q, want one line containing %q", line, c.line)
+			}
+			if strings.Contains(line, testKey) || strings.Contains(line, "http://") {
+				t.Errorf("error line leaks the key or URL: %q", line)
+			}
+			if snap.Number != number || snap.FetchedAt.IsZero() {
+				t.Errorf("failed snapshot lacks number/time: %+v", snap)
+			}
+		})
+	}
+}
+
+func TestClientAPIErrorCarriesNumberAndStatus(t *testing.T) {
+	srv := faketest.New(faketest.WS500Status)
+	defer srv.Close()
+	_, err := newClient(t, srv.URL).Fetch(context.Background(), "+12025550199")
+	var apiErr *source.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "WS500" || apiErr.HTTPStatus != 500 || apiErr.Number != "+12025550199" {
+		t.Fatalf("%#v", err)
+	}
+}
+
+func TestClientRefusedConnection(t *testing.T) {
+	_, err := newClient(t, faketest.RefusedURL()).Fetch(context.Background(), "+12025550100")
+	var te *source.TransportError
+	if !errors.As(err, &te) || te.Kind != source.Refused {
+		t.Fatalf("%v, want refused", err)
+	}
+}
+
+func TestClientDNSFailure(t *testing.T) {
+	_, err := newClient(t, "http://no-such-host.invalid").Fetch(context.Background(), "+12025550100")
+	var te *source.TransportError
+	if !errors.As(err, &te) || te.Kind != source.DNS {
+		t.Skipf("resolver here does not fail cleanly for .invalid: %v", err)
+	}
+	if !strings.Contains(err.Error(), "no-such-host.invalid") {
+		t.Errorf("%q does not name the host", err)
+	}
+}
+
+func TestClientVerifiesTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(faketest.Payload(1, false))
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failure is expected
+	srv.StartTLS()
+	defer srv.Close()
+	_, err := newClient(t, srv.URL).Fetch(context.Background(), "+12025550100")
+	var te *source.TransportError
+	if !errors.As(err, &te) || te.Kind != source.TLS {
+		t.Fatalf("%v, want a TLS error for a self-signed certificate", err)
+	}
+	// Plain HTTP spoken to a TLS port is also a TLS failure, not a mystery.
+	plain := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer plain.Close()
+	_, err = newClient(t, strings.Replace(plain.URL, "http:", "https:", 1)).Fetch(context.Background(), "+12025550100")
+	if !errors.As(err, &te) || te.Kind != source.TLS {
+		t.Fatalf("%v, want a TLS error", err)
+	}
+}
+
+func TestClientSuccessUnderErrorStatusKeepsDataWithAWarning(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(503)
+		w.Write(faketest.Payload(1, false))
+	}))
+	defer srv.Close()
+	snap, err := newClient(t, srv.URL).Fetch(context.Background(), "+12025550100")
+	if err != nil || len(snap.Warnings) == 0 || !strings.Contains(snap.Warnings[len(snap.Warnings)-1], "503") {
+		t.Fatalf("err %v, warnings %q", err, snap.Warnings)
+	}
+}
+
+// The body is read through the cap: memory grows by the cap, not by what the server sends.
+func TestClientHugeBodyMemoryIsBoundedByTheCap(t *testing.T) {
+	srv := faketest.New(faketest.Huge)
+	defer srv.Close()
+	k := newClient(t, srv.URL, func(o *source.KaleyraOptions) { o.MaxBody = 1 << 20; o.Timeout = 10 * time.Second })
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := k.Fetch(context.Background(), "+12025550100")
+	runtime.ReadMemStats(&after)
+	if source.ErrorKind(err) != "too_large" || !strings.Contains(err.Error(), "1 MiB") {
+		t.Fatalf("%v", err)
+	}
+	// io.ReadAll grows its buffer by doubling: a 1 MiB cap costs a few MiB in total, a
+	// 40 MiB body read whole would cost 80+.
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Errorf("allocated %s for a 1 MiB cap", source.FormatBytes(int64(grew)))
+	}
+}
+
+func TestClientHonoursTheCallersCancel(t *testing.T) {
+	srv := faketest.New(faketest.Hang)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := newClient(t, srv.URL, func(o *source.KaleyraOptions) { o.Timeout = time.Minute }).Fetch(ctx, "+12025550100")
+	if err == nil || time.Since(start) > time.Second {
+		t.Fatalf("cancel ignored: %v after %v", err, time.Since(start))
+	}
+}
+
+func TestValidateNumber(t *testing.T) {
+	for _, ok := range []string{"+12025550100", "+919876543210", "+4930123456", "+123456789012345"} {
+		if err := source.ValidateNumber(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "12025550100", "+", "+1234567", "+1234567890123456", "+0202555010", "+1202-555-0100", "+1202 5550100", "++12025550100", "+１２０２５５５０１００"} {
+		if err := source.ValidateNumber(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// Payloads that are odd but still the API's envelope decode, keep what is sound, and carry
+// nothing that could drive a terminal.
+func TestClientOddPayloadsDecodeSafely(t *testing.T) {
+	srv := faketest.New(faketest.Healthy)
+	defer srv.Close()
+	for _, sc := range []faketest.Scenario{faketest.Wrapped, faketest.Backwards, faketest.OddValues, faketest.MissingFields,
+		faketest.Hostile, faketest.LongLabels, faketest.ThousandsSeries} {
+		t.Run(string(sc), func(t *testing.T) {
+			number := "+1202555" + strings.ReplaceAll(string(sc), "-", "")
+			srv.Set(number, sc)
+			snap, err := newClient(t, srv.URL).Fetch(context.Background(), number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(snap.Metrics) == 0 {
+				t.Fatal("no metrics kept")
+			}
+			texts := append([]string{snap.Code, snap.Message}, snap.Warnings...)
+			for name, m := range snap.Metrics {
+				texts = append(texts, name, m.Help)
+				for _, s := range m.Samples {
+					for _, l := range s.Labels {
+						texts = append(texts, l.Name, l.Value)
+					}
+				}
+			}
+			for _, v := range snap.Meta {
+				texts = append(texts, v)
+			}
+			for _, s := range texts {
+				if strings.ContainsAny(s, "\x1b\x07\r\b\u009b\u202e\u200b\u2066") {
+					t.Errorf("unsanitised text %q", s)
+				}
+			}
+		})
+	}
+}
