@@ -1,0 +1,739 @@
+package main
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/wamon/wamon/source"
+	"github.com/wamon/wamon/ui"
+)
+
+// Config is wamon's resolved configuration: defaults, then the config file, then
+// KALEYRA_API_KEY, then flags.
+type Config struct {
+	Path        string // the config file read; "" when there was none
+	BaseURL     string
+	APIKey      secret
+	Interval    time.Duration
+	Timeout     time.Duration
+	History     int // points kept per series
+	Concurrency int // polls in flight at most
+	MaxBody     int64
+	Numbers     []string
+	Color       ui.ColorMode
+	Thresholds  map[string]ui.Threshold
+	ASCII       bool     // block/ASCII charts: asked for, or the locale is not UTF-8
+	Demo        bool     // poll the embedded simulator instead of the API
+	Warnings    []string // one line each, shown on stderr and logged
+}
+
+// secret keeps the API key out of every print: fmt, slog and encoders see a placeholder.
+type secret string
+
+func (secret) String() string               { return "[redacted]" }
+func (secret) GoString() string             { return `"[redacted]"` }
+func (secret) LogValue() slog.Value         { return slog.StringValue("[redacted]") }
+func (secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+
+const (
+	defaultInterval    = 5 * time.Second
+	defaultTimeout     = 10 * time.Second
+	defaultHistory     = 720
+	defaultConcurrency = 16
+	defaultMaxBody     = 8 << 20
+
+	minInterval = time.Second
+	maxTimeout  = 5 * time.Minute
+	minHistory  = 10
+	// Bounds that catch a typo (an extra zero or three) before it costs memory.
+	maxHistory     = 1_000_000
+	maxConcurrency = 1024
+	minMaxBody     = 1 << 10
+	maxMaxBody     = 1 << 30
+)
+
+func defaultThresholds() map[string]ui.Threshold {
+	return map[string]ui.Threshold{
+		"callback_queue_size": {Warn: 100, Critical: 1000},
+		"failure_ratio":       {Warn: 0.01, Critical: 0.05},
+	}
+}
+
+func defaultConfig() Config {
+	return Config{
+		BaseURL:     source.DefaultBaseURL,
+		Interval:    defaultInterval,
+		Timeout:     defaultTimeout,
+		History:     defaultHistory,
+		Concurrency: defaultConcurrency,
+		MaxBody:     defaultMaxBody,
+		Color:       ui.ColorAuto,
+		Thresholds:  defaultThresholds(),
+	}
+}
+
+// cliFlags is what the command line said; set names the flags actually given, since only
+// those override the config file.
+type cliFlags struct {
+	configPath  string
+	demo        bool
+	baseURL     string
+	numbers     []string
+	interval    time.Duration
+	color       string
+	history     int
+	concurrency int
+	once, json  bool
+	ascii       bool
+	logPath     string
+	version     bool
+	set         map[string]bool
+}
+
+// loadConfig resolves the configuration. A missing default config file means the demo;
+// anything wrong in a file or a flag is an error naming the key (and, in a file, the line).
+func loadConfig(cli cliFlags, getenv func(string) string) (Config, error) {
+	cfg := defaultConfig()
+
+	path, explicit := configPath(cli.configPath, getenv)
+	if path != "" {
+		data, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			cfg.Path = path
+			if err := applyFile(&cfg, path, string(data)); err != nil {
+				return Config{}, err
+			}
+			if w := permissionWarning(path, cfg.APIKey); w != "" {
+				cfg.Warnings = append(cfg.Warnings, w)
+			}
+		case errors.Is(err, fs.ErrNotExist) && !explicit:
+			// No config at the default place: the demo runs.
+		default:
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+	}
+
+	if key := getenv("KALEYRA_API_KEY"); key != "" {
+		cfg.APIKey = secret(key)
+	}
+	if err := applyFlags(&cfg, cli); err != nil {
+		return Config{}, err
+	}
+	// https://no-color.org: present and not empty means no colour, whatever else was asked.
+	if getenv("NO_COLOR") != "" {
+		cfg.Color = ui.ColorNone
+	}
+	cfg.ASCII = cli.ascii || !utf8Locale(getenv)
+
+	cfg.Demo = cli.demo || (cfg.Path == "" && !cli.set["base-url"] && cfg.APIKey == "")
+	if len(cfg.Numbers) == 0 {
+		if !cfg.Demo {
+			return Config{}, errors.New("no numbers to watch: add numbers to the config file or pass --number")
+		}
+		cfg.Numbers = source.DemoNumbers()
+	}
+	return cfg, nil
+}
+
+// configPath is --config, else $XDG_CONFIG_HOME/wamon/config.toml (XDG's default being
+// ~/.config). explicit says the user named the file, so it must exist.
+func configPath(flagPath string, getenv func(string) string) (path string, explicit bool) {
+	if flagPath != "" {
+		return flagPath, true
+	}
+	dir := getenv("XDG_CONFIG_HOME")
+	// The XDG spec says a relative value is invalid and must be ignored.
+	if dir == "" || !filepath.IsAbs(dir) {
+		home := getenv("HOME")
+		if home == "" {
+			return "", false
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "wamon", "config.toml"), false
+}
+
+// permissionWarning flags an API key that other local users can read.
+func permissionWarning(path string, key secret) string {
+	if key == "" {
+		return ""
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s holds api_key and is readable by group or others (mode %04o); run: chmod 600 %s",
+		path, fi.Mode().Perm(), path)
+}
+
+// utf8Locale reports whether the locale (LC_ALL, else LC_CTYPE, else LANG) is UTF-8, so
+// braille and block glyphs will render.
+func utf8Locale(getenv func(string) string) bool {
+	for _, name := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := getenv(name); v != "" {
+			v = strings.ToLower(v)
+			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
+		}
+	}
+	return false
+}
+
+// applyFlags lays the flags given on the command line over cfg, checked like file values.
+func applyFlags(cfg *Config, cli cliFlags) error {
+	check := func(name string, err error) error {
+		if err != nil {
+			return fmt.Errorf("--%s: %w", name, err)
+		}
+		return nil
+	}
+	if cli.set["base-url"] {
+		if err := check("base-url", checkBaseURL(cli.baseURL)); err != nil {
+			return err
+		}
+		cfg.BaseURL = cli.baseURL
+	}
+	if cli.set["number"] {
+		if err := check("number", checkNumbers(cli.numbers)); err != nil {
+			return err
+		}
+		cfg.Numbers = slices.Clone(cli.numbers)
+	}
+	if cli.set["interval"] {
+		if err := check("interval", checkInterval(cli.interval)); err != nil {
+			return err
+		}
+		cfg.Interval = cli.interval
+	}
+	if cli.set["color"] {
+		if err := check("color", checkColor(cli.color)); err != nil {
+			return err
+		}
+		cfg.Color = ui.ColorMode(cli.color)
+	}
+	if cli.set["history"] {
+		if err := check("history", checkRange(int64(cli.history), minHistory, maxHistory)); err != nil {
+			return err
+		}
+		cfg.History = cli.history
+	}
+	if cli.set["concurrency"] {
+		if err := check("concurrency", checkRange(int64(cli.concurrency), 1, maxConcurrency)); err != nil {
+			return err
+		}
+		cfg.Concurrency = cli.concurrency
+	}
+	return nil
+}
+
+// fileConfig is the file's shape. Every setting checks its own value while the TOML is
+// decoded, and keeps the problem instead of stopping, so that the problem reported first
+// is the one highest in the file, whatever order the decoder visits keys in.
+type fileConfig struct {
+	BaseURL     setting[string]                  `toml:"base_url"`
+	APIKey      setting[secret]                  `toml:"api_key"`
+	Interval    setting[time.Duration]           `toml:"interval"`
+	Timeout     setting[time.Duration]           `toml:"timeout"`
+	History     setting[int]                     `toml:"history"`
+	Concurrency setting[int]                     `toml:"concurrency"`
+	MaxBody     setting[int64]                   `toml:"max_body"`
+	Numbers     setting[[]string]                `toml:"numbers"`
+	Color       setting[ui.ColorMode]            `toml:"color"`
+	Thresholds  setting[map[string]thresholdSet] `toml:"thresholds"`
+}
+
+func newFileConfig() *fileConfig {
+	return &fileConfig{
+		BaseURL:     setting[string]{parse: parseBaseURL},
+		APIKey:      setting[secret]{parse: parseAPIKey},
+		Interval:    setting[time.Duration]{parse: durationParser(checkInterval)},
+		Timeout:     setting[time.Duration]{parse: durationParser(checkTimeout)},
+		History:     setting[int]{parse: intParser(minHistory, maxHistory)},
+		Concurrency: setting[int]{parse: intParser(1, maxConcurrency)},
+		MaxBody:     setting[int64]{parse: int64Parser(minMaxBody, maxMaxBody)},
+		Numbers:     setting[[]string]{parse: parseNumbers},
+		Color:       setting[ui.ColorMode]{parse: parseColor},
+		Thresholds:  setting[map[string]thresholdSet]{parse: parseThresholds},
+	}
+}
+
+// setting is one key of the file. The decoder hands it the raw TOML value.
+type setting[T any] struct {
+	parse func(any) (T, error)
+	value T
+	set   bool
+	err   error
+}
+
+func (s *setting[T]) UnmarshalTOML(v any) error {
+	s.value, s.err = s.parse(v)
+	s.set = s.err == nil
+	return nil
+}
+
+func (s *setting[T]) apply(dst *T) {
+	if s.set {
+		*dst = s.value
+	}
+}
+
+// subKeyError is a problem below a setting's own key, e.g. thresholds.failure_ratio.warn.
+type subKeyError struct {
+	sub toml.Key
+	err error
+}
+
+func (e *subKeyError) Error() string { return e.sub.String() + ": " + e.err.Error() }
+
+// problem is one thing wrong in the file, placed so the first in the file is reported.
+type problem struct {
+	key  toml.Key
+	line int
+	msg  string
+}
+
+// applyFile decodes a config file's text over cfg. Errors read
+// `config.toml:7: unknown key "intervall"` or `config.toml:3: interval: "5x" is not a duration`.
+func applyFile(cfg *Config, path, text string) error {
+	fc := newFileConfig()
+	md, err := toml.Decode(text, fc)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("%s:%d: %s", path, pe.Position.Line, pe.Message)
+		}
+		return fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "toml: "))
+	}
+
+	var problems []problem
+	add := func(key toml.Key, msg string) {
+		problems = append(problems, problem{key: key, line: keyLine(text, key), msg: msg})
+	}
+	for _, k := range unknownKeys(md) {
+		add(k, fmt.Sprintf("unknown key %q", k.String()))
+	}
+	for name, err := range fc.errors() {
+		key := toml.Key{name}
+		if se, ok := errors.AsType[*subKeyError](err); ok {
+			key = append(key, se.sub...)
+		}
+		add(key, key.String()+": "+errMessage(err))
+	}
+
+	thresholds := defaultThresholds()
+	if fc.Thresholds.set {
+		for name, ts := range fc.Thresholds.value {
+			t, err := ts.resolve(name, thresholds[name])
+			if err != nil {
+				key := toml.Key{"thresholds", name}
+				add(key, key.String()+": "+err.Error())
+				continue
+			}
+			thresholds[name] = t
+		}
+	}
+
+	if len(problems) > 0 {
+		p := slices.MinFunc(problems, func(a, b problem) int {
+			return cmp.Or(cmp.Compare(lineOrLast(a.line), lineOrLast(b.line)), cmp.Compare(a.key.String(), b.key.String()))
+		})
+		if p.line == 0 {
+			return fmt.Errorf("%s: %s", path, p.msg)
+		}
+		return fmt.Errorf("%s:%d: %s", path, p.line, p.msg)
+	}
+
+	fc.BaseURL.apply(&cfg.BaseURL)
+	fc.APIKey.apply(&cfg.APIKey)
+	fc.Interval.apply(&cfg.Interval)
+	fc.Timeout.apply(&cfg.Timeout)
+	fc.History.apply(&cfg.History)
+	fc.Concurrency.apply(&cfg.Concurrency)
+	fc.MaxBody.apply(&cfg.MaxBody)
+	fc.Numbers.apply(&cfg.Numbers)
+	fc.Color.apply(&cfg.Color)
+	cfg.Thresholds = thresholds
+	return nil
+}
+
+// errMessage is an error's text without the sub-key prefix, which the caller already put
+// into the key.
+func errMessage(err error) string {
+	if se, ok := errors.AsType[*subKeyError](err); ok {
+		return se.err.Error()
+	}
+	return err.Error()
+}
+
+func lineOrLast(line int) int {
+	if line == 0 {
+		return math.MaxInt
+	}
+	return line
+}
+
+// errors lists the settings whose value was refused, by key.
+func (fc *fileConfig) errors() map[string]error {
+	all := map[string]error{
+		"base_url":    fc.BaseURL.err,
+		"api_key":     fc.APIKey.err,
+		"interval":    fc.Interval.err,
+		"timeout":     fc.Timeout.err,
+		"history":     fc.History.err,
+		"concurrency": fc.Concurrency.err,
+		"max_body":    fc.MaxBody.err,
+		"numbers":     fc.Numbers.err,
+		"color":       fc.Color.err,
+		"thresholds":  fc.Thresholds.err,
+	}
+	for k, err := range all {
+		if err == nil {
+			delete(all, k)
+		}
+	}
+	return all
+}
+
+var knownKeys = []string{"base_url", "api_key", "interval", "timeout", "history", "concurrency",
+	"max_body", "numbers", "color", "thresholds"}
+
+// unknownKeys are the file's keys wamon does not read. TOML keys are case-sensitive, but
+// the decoder matches struct fields case-insensitively, so top-level keys are checked
+// exactly here too.
+func unknownKeys(md toml.MetaData) []toml.Key {
+	unknown := md.Undecoded()
+	for _, k := range md.Keys() {
+		if len(k) == 1 && !slices.Contains(knownKeys, k[0]) && !slices.ContainsFunc(unknown, func(u toml.Key) bool {
+			return u.String() == k.String()
+		}) {
+			unknown = append(unknown, k)
+		}
+	}
+	return unknown
+}
+
+// keyLine finds the line (from 1) where key is defined: as a [table] header, a key = value
+// line inside its table, or inside an inline table on such a line. 0 when not found.
+// The TOML decoder does not expose key positions, so this reads the text; it is enough for
+// a flat config file.
+func keyLine(text string, key toml.Key) int {
+	var table toml.Key
+	for i, raw := range strings.Split(text, "\n") {
+		line := strings.TrimSpace(stripComment(raw))
+		if strings.HasPrefix(line, "[") {
+			table = splitKey(strings.Trim(line, "[] \t"))
+			if slices.Equal(table, key) {
+				return i + 1
+			}
+			continue
+		}
+		lhs, rhs, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		path := append(slices.Clone(table), splitKey(lhs)...)
+		if slices.Equal(path, key) {
+			return i + 1
+		}
+		if len(key) > len(path) && slices.Equal(key[:len(path)], path) && inlineTableHas(rhs, key[len(path):]) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// inlineTableHas reports whether an inline table `{ a = 1, b = { c = 2 } }` assigns rest.
+func inlineTableHas(rhs string, rest toml.Key) bool {
+	name := rest[len(rest)-1]
+	for _, sep := range []string{"{", ","} {
+		for _, part := range strings.Split(rhs, sep)[1:] {
+			lhs, _, ok := strings.Cut(part, "=")
+			if ok && slices.Contains(splitKey(lhs), name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func splitKey(s string) toml.Key {
+	var k toml.Key
+	for _, part := range strings.Split(s, ".") {
+		k = append(k, strings.Trim(strings.TrimSpace(part), `"'`))
+	}
+	return k
+}
+
+// stripComment cuts a # comment, leaving a # inside a quoted string alone.
+func stripComment(line string) string {
+	var quote rune
+	for i, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote == 0 && (r == '"' || r == '\''):
+			quote = r
+		case quote == 0 && r == '#':
+			return line[:i]
+		}
+	}
+	return line
+}
+
+// The parsers below turn a raw TOML value into a setting. Their messages name the value
+// but not the key: the caller adds that. None of them echoes an API key.
+
+func parseBaseURL(v any) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", wantType("a URL string", v)
+	}
+	return s, checkBaseURL(s)
+}
+
+func parseAPIKey(v any) (secret, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", wantType("a string", v)
+	}
+	return secret(s), nil
+}
+
+func durationParser(check func(time.Duration) error) func(any) (time.Duration, error) {
+	return func(v any) (time.Duration, error) {
+		s, ok := v.(string)
+		if !ok {
+			return 0, wantType(`a duration such as "5s"`, v)
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a duration (try \"5s\" or \"1m30s\")", s)
+		}
+		return d, check(d)
+	}
+}
+
+func intParser(lo, hi int64) func(any) (int, error) {
+	parse := int64Parser(lo, hi)
+	return func(v any) (int, error) {
+		n, err := parse(v)
+		return int(n), err
+	}
+}
+
+func int64Parser(lo, hi int64) func(any) (int64, error) {
+	return func(v any) (int64, error) {
+		n, ok := v.(int64)
+		if !ok {
+			return 0, wantType("a whole number", v)
+		}
+		return n, checkRange(n, lo, hi)
+	}
+}
+
+func parseNumbers(v any) ([]string, error) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, wantType(`a list such as ["+12025550100"]`, v)
+	}
+	numbers := make([]string, 0, len(list))
+	for _, item := range list {
+		s, ok := item.(string)
+		if !ok {
+			return nil, wantType("phone numbers as strings", item)
+		}
+		numbers = append(numbers, s)
+	}
+	return numbers, checkNumbers(numbers)
+}
+
+func parseColor(v any) (ui.ColorMode, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", wantType("a string", v)
+	}
+	return ui.ColorMode(s), checkColor(s)
+}
+
+// thresholdSet is one [thresholds] entry as written: either bound may be left out.
+type thresholdSet struct {
+	warn, critical *float64
+}
+
+func parseThresholds(v any) (map[string]thresholdSet, error) {
+	table, ok := v.(map[string]any)
+	if !ok {
+		return nil, wantType("a table", v)
+	}
+	out := make(map[string]thresholdSet, len(table))
+	for _, name := range sortedKeys(table) {
+		entry, ok := table[name].(map[string]any)
+		if !ok {
+			return nil, &subKeyError{toml.Key{name}, wantType("a table such as { warn = 1, critical = 2 }", table[name])}
+		}
+		var ts thresholdSet
+		for _, bound := range sortedKeys(entry) {
+			n, err := parseBound(entry[bound])
+			if err != nil {
+				return nil, &subKeyError{toml.Key{name, bound}, err}
+			}
+			switch bound {
+			case "warn":
+				ts.warn = &n
+			case "critical":
+				ts.critical = &n
+			default:
+				return nil, &subKeyError{toml.Key{name, bound}, errors.New(`unknown key (want "warn" or "critical")`)}
+			}
+		}
+		if ts.warn == nil && ts.critical == nil {
+			return nil, &subKeyError{toml.Key{name}, errors.New("set warn, critical or both")}
+		}
+		out[name] = ts
+	}
+	return out, nil
+}
+
+func parseBound(v any) (float64, error) {
+	var n float64
+	switch x := v.(type) {
+	case int64:
+		n = float64(x)
+	case float64:
+		n = x
+	default:
+		return 0, wantType("a number", v)
+	}
+	if math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
+		return 0, fmt.Errorf("%v is not a finite number >= 0", n)
+	}
+	return n, nil
+}
+
+// resolve fills what the entry left out: from wamon's default for that metric, else a
+// missing critical never fires and a missing warn equals critical.
+func (ts thresholdSet) resolve(name string, def ui.Threshold) (ui.Threshold, error) {
+	t := def
+	if def == (ui.Threshold{}) {
+		t = ui.Threshold{Critical: math.Inf(1)}
+		if ts.critical != nil {
+			t.Warn = *ts.critical
+		}
+	}
+	if ts.warn != nil {
+		t.Warn = *ts.warn
+	}
+	if ts.critical != nil {
+		t.Critical = *ts.critical
+	}
+	if t.Warn > t.Critical {
+		return ui.Threshold{}, fmt.Errorf("warn %v is above critical %v", t.Warn, t.Critical)
+	}
+	if name == "failure_ratio" && (t.Warn > 1 || (t.Critical > 1 && !math.IsInf(t.Critical, 1))) {
+		return ui.Threshold{}, errors.New("a failure ratio is a share from 0 to 1 (0.05 is 5%)")
+	}
+	return t, nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// wantType says what was expected and what TOML type was found, never the value itself
+// (which could be a key pasted into the wrong place).
+func wantType(want string, got any) error {
+	var kind string
+	switch got.(type) {
+	case string:
+		kind = "a string"
+	case int64:
+		kind = "a whole number"
+	case float64:
+		kind = "a decimal number"
+	case bool:
+		kind = "true/false"
+	case []any, []map[string]any:
+		kind = "a list"
+	case map[string]any:
+		kind = "a table"
+	default:
+		kind = "a date or time"
+	}
+	return fmt.Errorf("want %s, got %s", want, kind)
+}
+
+// The checks below are shared by file values and flags.
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err == nil && u.User != nil {
+		return errors.New("credentials in the URL are not allowed (use api_key)")
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", source.Sanitize(s))
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q: a base URL takes no query or fragment", source.Sanitize(s))
+	}
+	return nil
+}
+
+func checkNumbers(numbers []string) error {
+	seen := make(map[string]bool, len(numbers))
+	for _, n := range numbers {
+		if err := source.ValidateNumber(n); err != nil {
+			return fmt.Errorf("%q is not an E.164 number (+ then 8 to 15 digits): %w", source.Sanitize(n), err)
+		}
+		if seen[n] {
+			return fmt.Errorf("%q is listed twice", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+func checkInterval(d time.Duration) error {
+	if d < minInterval {
+		return fmt.Errorf("%v is below the %v minimum", d, minInterval)
+	}
+	return nil
+}
+
+func checkTimeout(d time.Duration) error {
+	if d <= 0 || d > maxTimeout {
+		return fmt.Errorf("%v is outside 0 to %v", d, maxTimeout)
+	}
+	return nil
+}
+
+func checkRange(n, lo, hi int64) error {
+	if n < lo || n > hi {
+		return fmt.Errorf("%d is outside %d to %d", n, lo, hi)
+	}
+	return nil
+}
+
+func checkColor(s string) error {
+	switch ui.ColorMode(s) {
+	case ui.ColorAuto, ui.ColorTrueColor, ui.Color256, ui.Color16, ui.ColorNone:
+		return nil
+	}
+	return fmt.Errorf("%q is not one of auto, truecolor, 256, 16, none", source.Sanitize(s))
+}

@@ -1,0 +1,463 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wamon/wamon/source"
+	"github.com/wamon/wamon/ui"
+)
+
+// testEnv is a fake environment: only what the test sets exists. HOME points to an empty
+// directory so a developer's own config never leaks into a test.
+func testEnv(t *testing.T, kv ...string) func(string) string {
+	t.Helper()
+	env := map[string]string{"HOME": t.TempDir(), "LANG": "en_US.UTF-8"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		env[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return env[k] }
+}
+
+func writeConfig(t *testing.T, text string, mode os.FileMode) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(text), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil { // WriteFile's mode is filtered by umask
+		t.Fatal(err)
+	}
+	return path
+}
+
+func load(t *testing.T, env func(string) string, args ...string) (Config, error) {
+	t.Helper()
+	cli, err := parseFlags(args, &strings.Builder{})
+	if err != nil {
+		t.Fatalf("parseFlags(%q): %v", args, err)
+	}
+	return loadConfig(cli, env)
+}
+
+func mustLoad(t *testing.T, env func(string) string, args ...string) Config {
+	t.Helper()
+	cfg, err := load(t, env, args...)
+	if err != nil {
+		t.Fatalf("loadConfig(%q): %v", args, err)
+	}
+	return cfg
+}
+
+func TestNoConfigRunsTheDemoWithDefaults(t *testing.T) {
+	cfg := mustLoad(t, testEnv(t))
+	want := defaultConfig()
+	want.Demo = true
+	want.Numbers = source.DemoNumbers()
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("config without a file:\n got %+v\nwant %+v", cfg, want)
+	}
+	if cfg.Interval != 5*time.Second || cfg.Timeout != 10*time.Second || cfg.History != 720 ||
+		cfg.Concurrency != 16 || cfg.MaxBody != 8<<20 || cfg.Color != ui.ColorAuto {
+		t.Errorf("defaults drifted from DESIGN.md: %+v", cfg)
+	}
+}
+
+// The example file documents every key with its default: parsing it must change nothing.
+func TestExampleFileParsesToTheDefaults(t *testing.T) {
+	text, err := os.ReadFile("config.toml.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig()
+	if err := applyFile(&cfg, "config.toml.example", string(text)); err != nil {
+		t.Fatal(err)
+	}
+	want := defaultConfig()
+	want.Numbers = []string{}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("example file:\n got %+v\nwant %+v", cfg, want)
+	}
+	for _, key := range knownKeys {
+		if !strings.Contains(string(text), "\n"+key+" ") && !strings.Contains(string(text), "["+key+"]") {
+			t.Errorf("config.toml.example does not document %q", key)
+		}
+	}
+}
+
+const fullConfig = `base_url = "https://stats.example.com"
+api_key = "file-key-123"
+interval = "30s"
+timeout = "3s"
+history = 100
+concurrency = 4
+max_body = 65536
+numbers = ["+12025550100", "+447700900123"]
+color = "256"
+
+[thresholds]
+callback_queue_size = { warn = 5 }
+failure_ratio = { warn = 0.02, critical = 0.1 }
+in_messages_pending_processing = { warn = 50, critical = 500 }
+db_pending_callbacks = { critical = 9 }
+`
+
+func TestFileValues(t *testing.T) {
+	path := writeConfig(t, fullConfig, 0o600)
+	cfg := mustLoad(t, testEnv(t), "--config", path)
+	want := Config{
+		Path:        path,
+		BaseURL:     "https://stats.example.com",
+		APIKey:      "file-key-123",
+		Interval:    30 * time.Second,
+		Timeout:     3 * time.Second,
+		History:     100,
+		Concurrency: 4,
+		MaxBody:     65536,
+		Numbers:     []string{"+12025550100", "+447700900123"},
+		Color:       ui.Color256,
+		Thresholds: map[string]ui.Threshold{
+			"callback_queue_size":            {Warn: 5, Critical: 1000}, // critical kept from the default
+			"failure_ratio":                  {Warn: 0.02, Critical: 0.1},
+			"in_messages_pending_processing": {Warn: 50, Critical: 500},
+			"db_pending_callbacks":           {Warn: 9, Critical: 9},
+		},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("\n got %+v\nwant %+v", cfg, want)
+	}
+}
+
+func TestThresholdWithoutCriticalNeverFires(t *testing.T) {
+	path := writeConfig(t, "numbers = [\"+12025550100\"]\n[thresholds]\nfoo = { warn = 3 }\n", 0o600)
+	cfg := mustLoad(t, testEnv(t), "--config", path)
+	if got := cfg.Thresholds["foo"]; got.Warn != 3 || !math.IsInf(got.Critical, 1) {
+		t.Errorf("foo threshold = %+v, want warn 3 and no critical", got)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	path := writeConfig(t, fullConfig, 0o600)
+
+	// file over defaults
+	cfg := mustLoad(t, testEnv(t), "--config", path)
+	if cfg.Interval != 30*time.Second || cfg.APIKey != "file-key-123" || cfg.Timeout != 3*time.Second {
+		t.Errorf("file did not override defaults: %+v", cfg)
+	}
+
+	// env over file
+	cfg = mustLoad(t, testEnv(t, "KALEYRA_API_KEY", "env-key-456"), "--config", path)
+	if cfg.APIKey != "env-key-456" {
+		t.Errorf("KALEYRA_API_KEY did not override api_key")
+	}
+
+	// flags over file, and only the flags given
+	cfg = mustLoad(t, testEnv(t), "--config", path, "--interval", "2s", "--number", "+12025550199",
+		"--number", "+12025550198", "--color", "none", "--base-url", "http://127.0.0.1:9", "--history", "50",
+		"--concurrency", "2")
+	if cfg.Interval != 2*time.Second || cfg.Color != ui.ColorNone || cfg.BaseURL != "http://127.0.0.1:9" ||
+		cfg.History != 50 || cfg.Concurrency != 2 {
+		t.Errorf("flags did not override the file: %+v", cfg)
+	}
+	if want := []string{"+12025550199", "+12025550198"}; !slices.Equal(cfg.Numbers, want) {
+		t.Errorf("numbers = %q, want %q (flags replace the list, in order)", cfg.Numbers, want)
+	}
+	if cfg.Timeout != 3*time.Second || cfg.MaxBody != 65536 {
+		t.Errorf("settings without a flag lost their file value: %+v", cfg)
+	}
+}
+
+func TestNoColorForcesNone(t *testing.T) {
+	cfg := mustLoad(t, testEnv(t, "NO_COLOR", "1"), "--color", "truecolor")
+	if cfg.Color != ui.ColorNone {
+		t.Errorf("NO_COLOR with --color truecolor gave %q, want none", cfg.Color)
+	}
+	cfg = mustLoad(t, testEnv(t, "NO_COLOR", ""))
+	if cfg.Color != ui.ColorAuto {
+		t.Errorf("an empty NO_COLOR gave %q, want auto", cfg.Color)
+	}
+}
+
+func TestASCIIFollowsLocale(t *testing.T) {
+	for _, tc := range []struct {
+		env  []string
+		args []string
+		want bool
+	}{
+		{[]string{"LANG", "en_US.UTF-8"}, nil, false},
+		{[]string{"LANG", "C.utf8"}, nil, false},
+		{[]string{"LANG", "en_US.UTF-8", "LC_ALL", "C"}, nil, true},
+		{[]string{"LANG", ""}, nil, true},
+		{[]string{"LANG", "en_US.UTF-8"}, []string{"--ascii"}, true},
+	} {
+		if got := mustLoad(t, testEnv(t, tc.env...), tc.args...).ASCII; got != tc.want {
+			t.Errorf("env %q args %q: ASCII = %v, want %v", tc.env, tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestXDGConfigPath(t *testing.T) {
+	xdg := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(xdg, "wamon"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(xdg, "wamon", "config.toml")
+	if err := os.WriteFile(path, []byte(`numbers = ["+12025550177"]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := mustLoad(t, testEnv(t, "XDG_CONFIG_HOME", xdg))
+	if cfg.Path != path || cfg.Demo || !slices.Equal(cfg.Numbers, []string{"+12025550177"}) {
+		t.Errorf("XDG config not used: %+v", cfg)
+	}
+
+	// Without XDG_CONFIG_HOME (or with a relative one, which the spec says to ignore),
+	// the file is ~/.config/wamon/config.toml.
+	home := t.TempDir()
+	homePath := filepath.Join(home, ".config", "wamon", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(homePath), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(homePath, []byte(`numbers = ["+12025550166"]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, xdgValue := range []string{"", "relative/dir"} {
+		cfg = mustLoad(t, testEnv(t, "HOME", home, "XDG_CONFIG_HOME", xdgValue))
+		if cfg.Path != homePath {
+			t.Errorf("XDG_CONFIG_HOME=%q: config path %q, want %q", xdgValue, cfg.Path, homePath)
+		}
+	}
+
+	// --config wins over XDG.
+	other := writeConfig(t, `numbers = ["+12025550155"]`, 0o600)
+	if cfg = mustLoad(t, testEnv(t, "XDG_CONFIG_HOME", xdg), "--config", other); cfg.Path != other {
+		t.Errorf("--config ignored: read %q", cfg.Path)
+	}
+}
+
+func TestMissingConfig(t *testing.T) {
+	// An explicit --config must exist; the default place may be empty.
+	_, err := load(t, testEnv(t), "--config", filepath.Join(t.TempDir(), "nope.toml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.toml") {
+		t.Errorf("missing --config file: err = %v", err)
+	}
+}
+
+func TestDemoKeepsTheConfig(t *testing.T) {
+	path := writeConfig(t, fullConfig, 0o600)
+	cfg := mustLoad(t, testEnv(t), "--config", path, "--demo")
+	if !cfg.Demo {
+		t.Fatal("--demo with a config did not choose the simulator")
+	}
+	if !slices.Equal(cfg.Numbers, []string{"+12025550100", "+447700900123"}) || cfg.Interval != 30*time.Second ||
+		cfg.History != 100 || cfg.Thresholds["failure_ratio"].Critical != 0.1 {
+		t.Errorf("--demo dropped the config's numbers or settings: %+v", cfg)
+	}
+
+	// A config without numbers plus --demo simulates the demo's own numbers.
+	path = writeConfig(t, `interval = "7s"`, 0o600)
+	cfg = mustLoad(t, testEnv(t), "--config", path, "--demo")
+	if !slices.Equal(cfg.Numbers, source.DemoNumbers()) || cfg.Interval != 7*time.Second {
+		t.Errorf("--demo with a number-less config: %+v", cfg)
+	}
+}
+
+func TestWhenTheAPIIsUsed(t *testing.T) {
+	// A config file, --base-url or KALEYRA_API_KEY each say "the real API".
+	if cfg := mustLoad(t, testEnv(t, "KALEYRA_API_KEY", "k"), "--number", "+12025550100"); cfg.Demo {
+		t.Error("KALEYRA_API_KEY with --number still ran the demo")
+	}
+	if cfg := mustLoad(t, testEnv(t), "--base-url", "http://127.0.0.1:1", "--number", "+12025550100"); cfg.Demo {
+		t.Error("--base-url with --number still ran the demo")
+	}
+	if cfg := mustLoad(t, testEnv(t), "--number", "+12025550100"); !cfg.Demo {
+		t.Error("--number alone should simulate that number")
+	}
+
+	path := writeConfig(t, `interval = "7s"`, 0o600)
+	_, err := load(t, testEnv(t), "--config", path)
+	if err == nil || !strings.Contains(err.Error(), "no numbers") {
+		t.Errorf("API without numbers: err = %v, want a 'no numbers' error", err)
+	}
+}
+
+func TestUnknownKeyNamesKeyAndLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, want string
+	}{
+		{"top level", "numbers = [\"+12025550100\"]\n\n# comment\ninterval = \"5s\"\n\ncolor = \"auto\"\nintervall = \"5s\"\n",
+			`:7: unknown key "intervall"`},
+		{"wrong case", "Interval = \"5s\"\n", `:1: unknown key "Interval"`},
+		{"unknown table", "interval = \"5s\"\n\n[colours]\nfg = \"red\"\n", `:3: unknown key "colours"`},
+		{"inside an inline threshold", "[thresholds]\ncallback_queue_size = { warn = 1 }\nfailure_ratio = { warn = 0.1, critcal = 0.2 }\n",
+			`:3: thresholds.failure_ratio.critcal: unknown key`},
+		{"the first in the file wins", "zzz = 1\ninterval = \"5x\"\naaa = 2\n", `:1: unknown key "zzz"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, tc.text, 0o600)
+			_, err := load(t, testEnv(t), "--config", path)
+			if err == nil || !strings.HasPrefix(err.Error(), path+":") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v\nwant %s%s", err, path, tc.want)
+			}
+		})
+	}
+}
+
+func TestBadValueNamesKeyAndLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, want string
+	}{
+		{"duration", "numbers = []\n\ninterval = \"5x\"\n", `:3: interval: "5x" is not a duration`},
+		{"duration as number", "timeout = 10\n", `:1: timeout: want a duration such as "5s", got a whole number`},
+		{"interval too short", "interval = \"500ms\"\n", `:1: interval: 500ms is below the 1s minimum`},
+		{"zero timeout", "timeout = \"0s\"\n", `:1: timeout: 0s is outside`},
+		{"history too small", "history = 5\n", `:1: history: 5 is outside 10 to`},
+		{"history as text", "history = \"lots\"\n", `:1: history: want a whole number, got a string`},
+		{"concurrency", "concurrency = 0\n", `:1: concurrency: 0 is outside 1 to`},
+		{"max_body", "max_body = 10\n", `:1: max_body: 10 is outside 1024 to`},
+		{"color", "\ncolor = \"pink\"\n", `:2: color: "pink" is not one of auto, truecolor, 256, 16, none`},
+		{"base_url scheme", "base_url = \"ftp://example.com\"\n", `:1: base_url: "ftp://example.com" is not an http(s) URL`},
+		{"base_url credentials", "base_url = \"https://u:pw@example.com\"\n", `:1: base_url: credentials in the URL are not allowed`},
+		{"numbers type", "numbers = \"+12025550100\"\n", `:1: numbers: want a list`},
+		{"numbers twice", "numbers = [\"+12025550100\", \"+12025550100\"]\n", `:1: numbers: "+12025550100" is listed twice`},
+		{"threshold order", "[thresholds]\ncallback_queue_size = { warn = 10, critical = 5 }\n",
+			`:2: thresholds.callback_queue_size: warn 10 is above critical 5`},
+		{"threshold default order", "[thresholds]\n\ncallback_queue_size = { warn = 5000 }\n",
+			`:3: thresholds.callback_queue_size: warn 5000 is above critical 1000`},
+		{"threshold table form", "[thresholds.failure_ratio]\nwarn = \"high\"\n",
+			`:2: thresholds.failure_ratio.warn: want a number, got a string`},
+		{"failure ratio is a share", "[thresholds]\nfailure_ratio = { warn = 1, critical = 5 }\n",
+			`:2: thresholds.failure_ratio: a failure ratio is a share from 0 to 1`},
+		{"negative threshold", "[thresholds]\nx = { warn = -1 }\n", `:2: thresholds.x.warn: -1 is not a finite number >= 0`},
+		{"empty threshold", "[thresholds]\nx = {}\n", `:2: thresholds.x: set warn, critical or both`},
+		{"thresholds not a table", "thresholds = 3\n", `:1: thresholds: want a table, got a whole number`},
+		{"syntax", "interval = \"5s\"\nhistory = = 3\n", `:2: `},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, tc.text, 0o600)
+			_, err := load(t, testEnv(t), "--config", path)
+			if err == nil || !strings.HasPrefix(err.Error(), path+":") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v\nwant %s%s", err, path, tc.want)
+			}
+		})
+	}
+}
+
+func TestBadNumber(t *testing.T) {
+	for _, bad := range []string{"12025550100", "+1202", "+0202555010", "+1202555010012345", "+1 202 555 0100"} {
+		path := writeConfig(t, fmt.Sprintf("interval = \"5s\"\nnumbers = [\"+12025550100\", %q]\n", bad), 0o600)
+		_, err := load(t, testEnv(t), "--config", path)
+		want := fmt.Sprintf("%s:2: numbers: %q is not an E.164 number", path, bad)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("number %q in the file: err = %v\nwant %s", bad, err, want)
+		}
+
+		_, err = load(t, testEnv(t), "--number", bad)
+		if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("--number: %q", bad)) {
+			t.Errorf("--number %q: err = %v", bad, err)
+		}
+	}
+}
+
+func TestBadFlagValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--interval", "100ms"}, "--interval: 100ms is below the 1s minimum"},
+		{[]string{"--color", "rainbow"}, `--color: "rainbow" is not one of`},
+		{[]string{"--base-url", "example.com"}, `--base-url: "example.com" is not an http(s) URL`},
+		{[]string{"--history", "3"}, "--history: 3 is outside"},
+		{[]string{"--concurrency", "0"}, "--concurrency: 0 is outside"},
+	} {
+		_, err := load(t, testEnv(t), tc.args...)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestPermissionWarning(t *testing.T) {
+	const key = "very-secret-key-789"
+	withKey := fmt.Sprintf("api_key = %q\nnumbers = [\"+12025550100\"]\n", key)
+	for _, tc := range []struct {
+		name string
+		text string
+		mode os.FileMode
+		warn bool
+	}{
+		{"key readable by others", withKey, 0o644, true},
+		{"key readable by group", withKey, 0o640, true},
+		{"key private", withKey, 0o600, false},
+		{"no key", "numbers = [\"+12025550100\"]\n", 0o644, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, tc.text, tc.mode)
+			cfg := mustLoad(t, testEnv(t), "--config", path)
+			if got := len(cfg.Warnings) > 0; got != tc.warn {
+				t.Fatalf("warnings %q, want a warning: %v", cfg.Warnings, tc.warn)
+			}
+			for _, w := range cfg.Warnings {
+				if !strings.Contains(w, path) || !strings.Contains(w, "chmod 600") || strings.Contains(w, key) {
+					t.Errorf("warning %q should name the file and the fix, never the key", w)
+				}
+			}
+		})
+	}
+}
+
+func TestAPIKeyNeverPrinted(t *testing.T) {
+	const key = "very-secret-key-789"
+	path := writeConfig(t, fmt.Sprintf("api_key = %q\nnumbers = [\"+12025550100\"]\n", key), 0o600)
+	cfg := mustLoad(t, testEnv(t), "--config", path)
+	if string(cfg.APIKey) != key {
+		t.Fatal("api_key not read")
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := fmt.Sprintf(verb, cfg); strings.Contains(s, key) {
+			t.Errorf("fmt %s of Config shows the key: %s", verb, s)
+		}
+	}
+
+	// A key pasted where a number belongs must not be echoed in the error.
+	path = writeConfig(t, fmt.Sprintf("history = %q\napi_key = 12345678\n", key), 0o600)
+	_, err := load(t, testEnv(t), "--config", path)
+	if err == nil || strings.Contains(err.Error(), key) {
+		t.Errorf("error echoes the value: %v", err)
+	}
+}
+
+func TestKeyLine(t *testing.T) {
+	text := `# a comment with interval = "1s"
+interval = "5s" # trailing
+"quoted" = 1
+[thresholds]
+a = { warn = 1, critical = 2 }
+[thresholds.b]
+warn = 3
+`
+	for _, tc := range []struct {
+		key  []string
+		want int
+	}{
+		{[]string{"interval"}, 2},
+		{[]string{"quoted"}, 3},
+		{[]string{"thresholds"}, 4},
+		{[]string{"thresholds", "a"}, 5},
+		{[]string{"thresholds", "a", "critical"}, 5},
+		{[]string{"thresholds", "b"}, 6},
+		{[]string{"thresholds", "b", "warn"}, 7},
+		{[]string{"missing"}, 0},
+	} {
+		if got := keyLine(text, tc.key); got != tc.want {
+			t.Errorf("keyLine(%q) = %d, want %d", tc.key, got, tc.want)
+		}
+	}
+}

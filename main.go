@@ -1,0 +1,197 @@
+// Command wamon is a terminal console for the Kaleyra WhatsApp Monitoring Stats API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/wamon/wamon/source"
+	"github.com/wamon/wamon/ui"
+)
+
+// version is set at release time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1 // a poll failed (--once) or the console stopped on an error
+	exitUsage  = 2 // bad flags or config
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is wamon minus the process: it returns the exit code, so tests drive it with
+// buffers for stdout and stderr.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fail := func(code int, err error) int {
+		fmt.Fprintf(stderr, "wamon: %v\n", err)
+		return code
+	}
+
+	cli, err := parseFlags(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return fail(exitUsage, err)
+	}
+	if cli.version {
+		fmt.Fprintf(stdout, "wamon %s\n", version)
+		return exitOK
+	}
+
+	cfg, err := loadConfig(cli, getenv)
+	if err != nil {
+		return fail(exitUsage, err)
+	}
+	logger, closeLog, err := openLog(cli.logPath)
+	if err != nil {
+		return fail(exitUsage, err)
+	}
+	defer closeLog()
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stderr, "wamon: warning: %s\n", w)
+		logger.Warn(w)
+	}
+
+	src, err := newSource(cfg)
+	if err != nil {
+		return fail(exitUsage, err)
+	}
+	logger.Info("start", "version", version, "source", src.Name(), "config", cfg.Path,
+		"numbers", len(cfg.Numbers), "interval", cfg.Interval, "once", cli.once)
+
+	if cli.once {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		allOK, err := runOnce(ctx, stdout, src, cfg.Numbers, onceOptions{
+			JSON:        cli.json,
+			Timeout:     cfg.Timeout,
+			Concurrency: cfg.Concurrency,
+			Now:         time.Now,
+		})
+		if err != nil {
+			return fail(exitFailed, err)
+		}
+		if !allOK {
+			return exitFailed
+		}
+		return exitOK
+	}
+
+	err = ui.Run(ui.Options{
+		Source:      src,
+		Numbers:     cfg.Numbers,
+		Interval:    cfg.Interval,
+		Timeout:     cfg.Timeout,
+		History:     cfg.History,
+		Concurrency: cfg.Concurrency,
+		Thresholds:  cfg.Thresholds,
+		Color:       cfg.Color,
+		ASCII:       cfg.ASCII,
+		Logger:      logger,
+		Version:     version,
+	})
+	if err != nil {
+		logger.Error("console stopped", "err", err)
+		return fail(exitFailed, err)
+	}
+	return exitOK
+}
+
+// numberList is the repeatable --number flag.
+type numberList []string
+
+func (l *numberList) String() string { return strings.Join(*l, ",") }
+func (l *numberList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
+const usageHead = `wamon: a terminal console for the Kaleyra WhatsApp Monitoring Stats API.
+
+Usage: wamon [flags]
+
+Without a config file (--config, else $XDG_CONFIG_HOME/wamon/config.toml) it runs the demo.
+KALEYRA_API_KEY overrides api_key; NO_COLOR turns colour off.
+
+Flags:
+`
+
+// parseFlags reads the command line. Errors are one line; -h prints the usage to stdout.
+func parseFlags(args []string, stdout io.Writer) (cliFlags, error) {
+	var cli cliFlags
+	var numbers numberList
+	fs := flag.NewFlagSet("wamon", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by run, in one line
+	fs.StringVar(&cli.configPath, "config", "", "config file `PATH` (TOML)")
+	fs.BoolVar(&cli.demo, "demo", false, "force the embedded simulator")
+	fs.StringVar(&cli.baseURL, "base-url", "", "API `URL`, instead of the config's base_url")
+	fs.Var(&numbers, "number", "a number to watch, as `+E164` (repeatable; replaces the config's list)")
+	fs.DurationVar(&cli.interval, "interval", defaultInterval, "poll each number every `DURATION`")
+	fs.BoolVar(&cli.once, "once", false, "poll every number once, print a table, exit (0 ok, 1 any error)")
+	fs.BoolVar(&cli.json, "json", false, "with --once: JSON Lines, one object per number")
+	fs.StringVar(&cli.color, "color", string(ui.ColorAuto), "colour depth `MODE`: auto|truecolor|256|16|none")
+	fs.BoolVar(&cli.ascii, "ascii", false, "block/ASCII charts instead of braille")
+	fs.StringVar(&cli.logPath, "log", "", "structured logs to `FILE`; nothing is logged to the screen")
+	fs.IntVar(&cli.concurrency, "concurrency", defaultConcurrency, "at most `N` polls in flight")
+	fs.IntVar(&cli.history, "history", defaultHistory, "keep `N` points per series")
+	fs.BoolVar(&cli.version, "version", false, "print the version and exit")
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fmt.Fprint(stdout, usageHead)
+			fs.PrintDefaults()
+		}
+		return cliFlags{}, err
+	}
+	if fs.NArg() > 0 {
+		return cliFlags{}, fmt.Errorf("unexpected argument %q (see wamon -h)", fs.Arg(0))
+	}
+	cli.numbers = numbers
+	cli.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { cli.set[f.Name] = true })
+	if cli.json && !cli.once {
+		return cliFlags{}, errors.New("--json needs --once")
+	}
+	return cli, nil
+}
+
+// openLog opens --log FILE for structured logs; without it logs are discarded.
+func openLog(path string) (*slog.Logger, func(), error) {
+	if path == "" {
+		return slog.New(slog.DiscardHandler), func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
+}
+
+// newSource is the simulator or the API client, as the config decided.
+func newSource(cfg Config) (source.Source, error) {
+	if cfg.Demo {
+		// A fixed seed: the same demo every run, so a capture or a bug report reproduces.
+		return source.NewDemo(source.DemoOptions{Seed: 1, Numbers: cfg.Numbers}), nil
+	}
+	return source.NewKaleyra(source.KaleyraOptions{
+		BaseURL: cfg.BaseURL,
+		APIKey:  string(cfg.APIKey),
+		Timeout: cfg.Timeout,
+		MaxBody: cfg.MaxBody,
+		Version: version,
+	})
+}
