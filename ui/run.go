@@ -1,9 +1,17 @@
-// Package ui is the Bubble Tea console. STUB: being implemented.
+// Package ui is the Bubble Tea console: the root model owns the poll loop and the
+// numbers' state, and composes one pane per concern (header, queue chart, counter table,
+// fleet overview, drill-down screens, footer). It never parses JSON: data comes from a
+// source.Source as Snapshots and is kept in ui/history.
 package ui
 
 import (
+	"io"
 	"log/slog"
+	"os"
 	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wamon/wamon/source"
 )
@@ -37,7 +45,26 @@ type Options struct {
 	ASCII       bool
 	Logger      *slog.Logger // never nil; discards when --log is not given
 	Version     string
+
+	// For tests: the clock, the zone times are shown in, and where ctrl+s saves
+	// (default: the working directory, else the temp directory).
+	Now      func() time.Time
+	Location *time.Location
+	SaveDir  string
 }
 
+// frameRate caps redraws: enough for typing to feel instant, far below Bubble Tea's 60.
+const frameRate = 30
+
 // Run starts the console and blocks until the user quits.
-func Run(opts Options) error { return nil }
+func Run(opts Options) error {
+	lipgloss.SetColorProfile(ColorProfile(opts.Color))
+	m := newModel(opts)
+	m.bell = os.Stdout
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithFPS(frameRate))
+	_, err := p.Run()
+	m.cancel()
+	return err
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

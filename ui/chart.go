@@ -1,0 +1,284 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/NimbleMarkets/ntcharts/canvas"
+	"github.com/NimbleMarkets/ntcharts/canvas/graph"
+	"github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wamon/wamon/ui/history"
+)
+
+// chartLine is one line of a chart; NaN values are gaps and break the line.
+type chartLine struct {
+	points []history.Point
+	style  lipgloss.Style
+}
+
+// chartSpec is everything a chart is drawn from. The chart is rebuilt from it on every
+// change: ntcharts' time-series model keeps every pushed point and only ever widens its
+// ranges, which is wrong for a sliding window, so wamon keeps the data (in history) and
+// uses ntcharts for the axes, labels and the braille canvas.
+type chartSpec struct {
+	width, height int
+	from, to      time.Time
+	lines         []chartLine
+	thresholds    []float64 // horizontal lines, drawn when inside the Y range
+	loc           *time.Location
+	theme         *Theme
+}
+
+// renderChart draws the chart, or a one-line note when there is nothing to draw.
+func renderChart(s chartSpec) string {
+	if s.width < 12 || s.height < 3 {
+		return ""
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, l := range s.lines {
+		for _, p := range l.points {
+			if !p.Gap() && !p.T.Before(s.from) {
+				lo, hi = min(lo, p.V), max(hi, p.V)
+			}
+		}
+	}
+	if math.IsInf(lo, 1) {
+		return lipgloss.Place(s.width, s.height, lipgloss.Center, lipgloss.Center, s.theme.Dim.Render("no data in this window yet"))
+	}
+	// The Y axis starts at zero for counts (a queue of 900 next to one of 1000 must not
+	// look empty) and leaves headroom above the highest value.
+	lo = min(lo, 0)
+	hi = niceCeil(max(hi*1.1, lo+1))
+	for _, t := range s.thresholds {
+		if t > hi && t < hi*1.25 {
+			hi = niceCeil(t * 1.05)
+		}
+	}
+	minX, maxX := float64(s.from.Unix()), float64(max(s.to.Unix(), s.from.Unix()+1))
+
+	timeFmt := "15:04"
+	if s.to.Sub(s.from) <= 2*time.Minute {
+		timeFmt = "15:04:05"
+	}
+	loc := s.loc
+	xSteps := 12
+	if s.width < 60 {
+		xSteps = 16
+	}
+	c := timeserieslinechart.New(s.width, s.height,
+		timeserieslinechart.WithXYSteps(xSteps, 2),
+		timeserieslinechart.WithXLabelFormatter(func(_ int, v float64) string {
+			return time.Unix(int64(v), 0).In(loc).Format(timeFmt)
+		}),
+		timeserieslinechart.WithYLabelFormatter(func(_ int, v float64) string { return compact(v) }),
+		timeserieslinechart.WithAxesStyles(s.theme.Dim, s.theme.Dim),
+	)
+	// Ranges are set, never guessed from pushed data.
+	c.AutoMinX, c.AutoMaxX, c.AutoMinY, c.AutoMaxY = false, false, false, false
+	c.SetTimeRange(s.from, time.Unix(int64(maxX), 0))
+	c.SetViewTimeRange(s.from, time.Unix(int64(maxX), 0))
+	c.SetYRange(lo, hi)
+	c.SetViewYRange(lo, hi)
+	c.UpdateGraphSizes()
+	c.Clear()
+	c.DrawXYAxisAndLabel()
+
+	gw, gh := c.GraphWidth(), c.GraphHeight()
+	if gw < 2 || gh < 1 {
+		return ""
+	}
+	origin := canvas.Point{X: c.Origin().X + 1, Y: 0}
+	if s.theme.ASCII {
+		for _, t := range s.thresholds {
+			if t > lo && t < hi {
+				c.DrawRuneLineWithStyle(canvas.Float64Point{X: minX, Y: t}, canvas.Float64Point{X: maxX, Y: t}, '-', s.theme.Threshold)
+			}
+		}
+		for _, l := range s.lines {
+			eachSegment(l.points, s.from, func(a, b history.Point) {
+				c.DrawRuneLineWithStyle(canvas.Float64Point{X: float64(a.T.Unix()), Y: a.V},
+					canvas.Float64Point{X: float64(b.T.Unix()), Y: b.V}, '*', l.style)
+			})
+		}
+		return asciiAxes.Replace(c.View())
+	}
+	for _, t := range s.thresholds {
+		if t > lo && t < hi {
+			g := graph.NewBrailleGrid(gw, gh, minX, maxX, lo, hi)
+			for _, p := range graph.GetLinePoints(g.GridPoint(canvas.Float64Point{X: minX, Y: t}), g.GridPoint(canvas.Float64Point{X: maxX, Y: t})) {
+				// A dotted line: every other dot, so the threshold never reads as data.
+				if p.X%4 == 0 {
+					g.Set(p)
+				}
+			}
+			graph.DrawBraillePatterns(&c.Canvas, origin, g.BraillePatterns(), s.theme.Threshold)
+		}
+	}
+	for _, l := range s.lines {
+		g := graph.NewBrailleGrid(gw, gh, minX, maxX, lo, hi)
+		eachSegment(l.points, s.from, func(a, b history.Point) {
+			p1 := g.GridPoint(canvas.Float64Point{X: float64(a.T.Unix()), Y: a.V})
+			p2 := g.GridPoint(canvas.Float64Point{X: float64(b.T.Unix()), Y: b.V})
+			for _, p := range graph.GetLinePoints(p1, p2) {
+				g.Set(p)
+			}
+		})
+		graph.DrawBraillePatterns(&c.Canvas, origin, g.BraillePatterns(), l.style)
+	}
+	return c.View()
+}
+
+// asciiAxes swaps ntcharts' box-drawing axes for ASCII in --ascii mode.
+var asciiAxes = strings.NewReplacer("│", "|", "─", "-", "└", "+", "┼", "+", "├", "+", "┤", "+", "┬", "+", "┴", "+")
+
+// eachSegment calls f for every pair of neighbouring non-gap points at or after from, and
+// for a lone point between gaps with itself, so that a gap breaks the line.
+func eachSegment(pts []history.Point, from time.Time, f func(a, b history.Point)) {
+	prevOK := false
+	for i, p := range pts {
+		if p.Gap() || p.T.Before(from) {
+			prevOK = false
+			continue
+		}
+		nextOK := i+1 < len(pts) && !pts[i+1].Gap()
+		switch {
+		case prevOK:
+			f(pts[i-1], p)
+		case !nextOK:
+			f(p, p)
+		}
+		prevOK = true
+	}
+}
+
+// niceCeil rounds up to 1, 2 or 5 times a power of ten, for round axis labels.
+func niceCeil(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// sparkline draws values as one row of block glyphs, scaled to their own maximum; gaps
+// are blank. Only the newest width values are drawn.
+func sparkline(vals []float64, width int, glyphs []rune) string {
+	if width <= 0 {
+		return ""
+	}
+	if len(vals) > width {
+		vals = vals[len(vals)-width:]
+	}
+	hi := 0.0
+	for _, v := range vals {
+		if !math.IsNaN(v) {
+			hi = max(hi, v)
+		}
+	}
+	var b strings.Builder
+	for i := len(vals); i < width; i++ {
+		b.WriteByte(' ')
+	}
+	for _, v := range vals {
+		switch {
+		case math.IsNaN(v):
+			b.WriteByte(' ')
+		case hi <= 0:
+			b.WriteRune(glyphs[0])
+		default:
+			b.WriteRune(glyphs[min(len(glyphs)-1, int(v/hi*float64(len(glyphs)-1)+0.5))])
+		}
+	}
+	return b.String()
+}
+
+// compact prints a number in at most about six columns: 999, 1.2k, 34k, 1.2M.
+func compact(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case math.IsNaN(v):
+		return "-"
+	case a >= 1e9:
+		return trimZero(fmt.Sprintf("%.1f", v/1e9)) + "G"
+	case a >= 1e6:
+		return trimZero(fmt.Sprintf("%.1f", v/1e6)) + "M"
+	case a >= 1e4:
+		return fmt.Sprintf("%.0fk", v/1e3)
+	case a >= 1e3:
+		return trimZero(fmt.Sprintf("%.1f", v/1e3)) + "k"
+	case a == math.Trunc(a):
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.0f", v)
+	}
+	return trimZero(fmt.Sprintf("%.1f", v))
+}
+
+func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
+
+// thousands prints an integer total with separators: 545,780.
+func thousands(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	s := fmt.Sprintf("%.0f", math.Abs(v))
+	var b strings.Builder
+	if v < 0 {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// percent prints a share: 0.4%, 12%, or "-" when there is none.
+func percent(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "-"
+	case v == 0:
+		return "0%"
+	case v < 0.1:
+		return fmt.Sprintf("%.1f%%", v*100)
+	}
+	return fmt.Sprintf("%.0f%%", v*100)
+}
+
+// age prints how long ago: 4s, 3m, 2h, 5d.
+func age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// millis prints a duration in milliseconds: 84ms, 1.2s.
+func millis(ms float64) string {
+	switch {
+	case math.IsNaN(ms):
+		return "-"
+	case ms >= 1000:
+		return trimZero(fmt.Sprintf("%.1f", ms/1000)) + "s"
+	}
+	return fmt.Sprintf("%.0fms", ms)
+}

@@ -1,0 +1,64 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// keyMap is every binding of the console. The footer shows the short list of the screen
+// in view; `?` shows them all.
+type keyMap struct {
+	NextNumber, PrevNumber, Jump key.Binding
+	Overview, Info, Raw          key.Binding
+	Up, Down, PageUp, PageDown   key.Binding
+	Top, Bottom                  key.Binding
+	Enter, Back                  key.Binding
+	Pause, Refresh               key.Binding
+	Filter, Sort                 key.Binding
+	ZoomIn, ZoomOut              key.Binding
+	Save, Help, Quit             key.Binding
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		NextNumber: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next number")),
+		PrevNumber: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous number")),
+		Jump:       key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "go to number")),
+		Overview:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "fleet overview")),
+		Info:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "number detail")),
+		Raw:        key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "raw payload")),
+		Up:         key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Down:       key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		PageUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+d", " "), key.WithHelp("pgdn", "page down")),
+		Top:        key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
+		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:       key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back")),
+		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
+		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "poll now")),
+		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Sort:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		ZoomIn:     key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "shorter window")),
+		ZoomOut:    key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "longer window")),
+		Save:       key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save screen")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
+		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}
+
+// helpKeys adapts a list of bindings to help.KeyMap for the footer and the `?` screen.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
+
+// fullHelp groups every binding for the `?` screen.
+func (k keyMap) fullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.NextNumber, k.PrevNumber, k.Jump, k.Overview, k.Info, k.Raw},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter, k.Back},
+		{k.Pause, k.Refresh, k.Filter, k.Sort, k.ZoomIn, k.ZoomOut},
+		{k.Save, k.Help, k.Quit},
+	}
+}

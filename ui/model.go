@@ -1,0 +1,643 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// view is one screen of the console.
+type view int
+
+const (
+	viewMain     view = iota // queue chart and counter table of the active number
+	viewOverview             // one row per number
+	viewSeries               // one callback type: rates per result over time
+	viewNumber               // the active number: last error, latency, warnings, every metric
+	viewMetric               // one metric of the payload, series by series
+	viewRaw                  // the newest payload as received, sanitised
+)
+
+// windows are the time windows + and - step through; 0 is everything held.
+var windows = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 0}
+
+func windowName(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "all"
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dm", int(d.Minutes()))
+}
+
+// clockMsg ticks once a second, on the second, for the clock and the ages.
+type clockMsg time.Time
+
+// Model is the root of the console: it owns the poll loop, the numbers' state and the
+// navigation, and composes the panes. It is used through a pointer so that View can
+// keep the last frame: a frame is rebuilt only when something it shows has changed.
+type Model struct {
+	opts   Options
+	now    func() time.Time
+	loc    *time.Location
+	ctx    context.Context
+	cancel context.CancelFunc
+	sem    chan struct{}
+	bell   io.Writer // where the bell is rung; nil in tests that do not care
+	theme  Theme
+	keys   keyMap
+	help   help.Model
+
+	numbers []*numberState
+	active  int
+	stack   []view // navigation; the last is in view
+	paused  bool
+	window  int // index into windows
+	width   int
+	height  int
+
+	showHelp  bool
+	filtering bool
+	filter    textinput.Model
+	flash     string // a one-off message in the footer ("screen saved to ...")
+
+	mainCursor     int
+	mainSort       int
+	overCursor     int
+	overSort       int
+	seriesType     string
+	numberCursor   int
+	metricName     string
+	metricCursor   int
+	raw            viewport.Model
+	rawFor         uint64 // the version of the number shown in raw
+	lastTitle      string
+	autoOverviewed bool
+
+	frame string // the last frame drawn
+	dirty bool
+
+	manual bool // tests: no polls and no clock unless they send them
+}
+
+// newModel builds the console without starting anything.
+func newModel(opts Options) *Model {
+	if opts.Interval <= 0 {
+		opts.Interval = 5 * time.Second
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.History < 2 {
+		opts.History = 720
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 16
+	}
+	if opts.Logger == nil {
+		opts.Logger = discardLogger()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Model{
+		opts:   opts,
+		now:    opts.Now,
+		loc:    opts.Location,
+		ctx:    ctx,
+		cancel: cancel,
+		sem:    make(chan struct{}, opts.Concurrency),
+		theme:  NewTheme(opts.ASCII),
+		keys:   newKeyMap(),
+		help:   help.New(),
+		stack:  []view{viewMain},
+		window: 1,
+		dirty:  true,
+		width:  80,
+		height: 24,
+	}
+	m.help.Styles.ShortKey = m.theme.Key
+	m.help.Styles.FullKey = m.theme.Key
+	m.help.Styles.ShortDesc = m.theme.Dim
+	m.help.Styles.FullDesc = m.theme.Dim
+	m.help.Styles.ShortSeparator = m.theme.Dim
+	m.help.Styles.FullSeparator = m.theme.Dim
+	m.help.Ellipsis = m.theme.Ellipsis
+	m.filter = textinput.New()
+	m.filter.Prompt = "/"
+	m.filter.CharLimit = 64
+	for _, n := range opts.Numbers {
+		m.numbers = append(m.numbers, newNumberState(n, opts.History))
+	}
+	m.raw = viewport.New(0, 0)
+	return m
+}
+
+func (m *Model) Init() tea.Cmd {
+	if m.manual {
+		return m.setTitle()
+	}
+	return tea.Batch(m.initialPolls(), m.clockTick(), m.setTitle())
+}
+
+func (m *Model) clockTick() tea.Cmd {
+	now := m.now()
+	next := now.Truncate(time.Second).Add(time.Second).Sub(now)
+	return tea.Tick(next, func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+func (m *Model) current() view { return m.stack[len(m.stack)-1] }
+
+func (m *Model) push(v view) {
+	m.stack = append(m.stack, v)
+	m.filter.SetValue("")
+	m.dirty = true
+}
+
+func (m *Model) pop() {
+	if len(m.stack) > 1 {
+		m.stack = m.stack[:len(m.stack)-1]
+		m.filter.SetValue("")
+		m.dirty = true
+	}
+}
+
+func (m *Model) activeNumber() *numberState {
+	if len(m.numbers) == 0 {
+		return nil
+	}
+	return m.numbers[m.active]
+}
+
+func (m *Model) windowDur() time.Duration { return windows[m.window] }
+
+// touch notes that numbers[idx] has new data: its figures are derived again and the
+// frame is rebuilt if the number is on screen (the header shows every tab that fits, the
+// overview every number, so in practice: almost always, but cheaply).
+func (m *Model) touch(idx int) {
+	n := m.numbers[idx]
+	prev := n.fig
+	n.fig = deriveFigures(n.last, n.hist, m.windowDur(), &prev)
+	m.dirty = true
+}
+
+func (m *Model) rederiveAll() {
+	for _, n := range m.numbers {
+		n.fig = deriveFigures(n.last, n.hist, m.windowDur(), nil)
+	}
+	m.dirty = true
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.dirty = true
+		if !m.autoOverviewed && len(m.numbers) > m.tabsThatFit() {
+			// More numbers than tabs: the fleet is the first screen.
+			m.autoOverviewed = true
+			m.stack = []view{viewOverview}
+		}
+		return m, nil
+	case clockMsg:
+		m.dirty = true
+		if m.manual {
+			return m, m.checkAlerts()
+		}
+		return m, tea.Batch(m.clockTick(), m.checkAlerts())
+	case pollDueMsg:
+		return m, m.onPollDue(msg)
+	case pollDoneMsg:
+		cmd := m.onPollDone(msg)
+		return m, tea.Batch(cmd, m.checkAlerts())
+	case flashMsg:
+		m.flash = string(msg)
+		m.dirty = true
+		return m, nil
+	case tea.KeyMsg:
+		cmd := m.onKey(msg)
+		m.dirty = true
+		return m, cmd
+	}
+	return m, nil
+}
+
+type flashMsg string
+
+func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keys
+	m.flash = ""
+	if key.Matches(msg, k.Quit) && (msg.String() == "ctrl+c" || !m.filtering) {
+		m.cancel() // in-flight requests stop now; Bubble Tea does not wait for them
+		return tea.Quit
+	}
+	if m.filtering {
+		switch msg.String() {
+		case "esc":
+			m.filtering = false
+			m.filter.SetValue("")
+			m.filter.Blur()
+		case "enter":
+			m.filtering = false
+			m.filter.Blur()
+		default:
+			var cmd tea.Cmd
+			m.filter, cmd = m.filter.Update(msg)
+			m.resetCursors()
+			return cmd
+		}
+		return nil
+	}
+	if m.showHelp {
+		if key.Matches(msg, k.Help, k.Back) {
+			m.showHelp = false
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	case key.Matches(msg, k.Save):
+		return m.saveScreen()
+	case key.Matches(msg, k.Pause):
+		return m.togglePause()
+	case key.Matches(msg, k.Refresh):
+		if m.current() == viewOverview {
+			all := make([]int, len(m.numbers))
+			for i := range all {
+				all[i] = i
+			}
+			return m.pollNow(all...)
+		}
+		if len(m.numbers) > 0 {
+			return m.pollNow(m.active)
+		}
+	case key.Matches(msg, k.ZoomIn):
+		if m.window > 0 {
+			m.window--
+			m.rederiveAll()
+		}
+	case key.Matches(msg, k.ZoomOut):
+		if m.window < len(windows)-1 {
+			m.window++
+			m.rederiveAll()
+		}
+	case key.Matches(msg, k.NextNumber):
+		m.switchNumber(m.active + 1)
+	case key.Matches(msg, k.PrevNumber):
+		m.switchNumber(m.active - 1 + len(m.numbers))
+	case key.Matches(msg, k.Jump):
+		if i := int(msg.String()[0] - '1'); i < len(m.numbers) {
+			m.switchNumber(i)
+		}
+	case key.Matches(msg, k.Overview):
+		if m.current() != viewOverview {
+			m.push(viewOverview)
+			m.overCursor = 0
+		}
+	case key.Matches(msg, k.Info):
+		if m.current() != viewNumber && len(m.numbers) > 0 {
+			m.push(viewNumber)
+			m.numberCursor = 0
+		}
+	case key.Matches(msg, k.Raw):
+		if m.current() != viewRaw && len(m.numbers) > 0 {
+			m.push(viewRaw)
+			m.rawFor = 0
+			m.raw.GotoTop()
+		}
+	case key.Matches(msg, k.Filter):
+		if m.current() == viewMain || m.current() == viewOverview || m.current() == viewNumber {
+			m.filtering = true
+			m.filter.Focus()
+			return textinput.Blink
+		}
+	case key.Matches(msg, k.Sort):
+		switch m.current() {
+		case viewMain:
+			m.mainSort = (m.mainSort + 1) % len(mainSorts)
+		case viewOverview:
+			m.overSort = (m.overSort + 1) % len(overSorts)
+		}
+	case key.Matches(msg, k.Back):
+		if m.filter.Value() != "" {
+			m.filter.SetValue("")
+			return nil
+		}
+		m.pop()
+	case key.Matches(msg, k.Enter):
+		m.enter()
+	default:
+		m.move(msg)
+	}
+	return nil
+}
+
+// switchNumber makes numbers[i] active. A detail of a series or metric the new number
+// may not have gives way to its main view.
+func (m *Model) switchNumber(i int) {
+	if len(m.numbers) == 0 {
+		return
+	}
+	m.active = i % len(m.numbers)
+	for m.current() == viewSeries || m.current() == viewMetric {
+		m.pop()
+	}
+	if m.current() == viewOverview {
+		m.pop()
+		if m.current() == viewOverview { // the overview was the first screen
+			m.stack = []view{viewOverview, viewMain}
+		}
+	}
+	m.mainCursor, m.numberCursor = 0, 0
+	m.rawFor = 0
+}
+
+func (m *Model) enter() {
+	switch m.current() {
+	case viewMain:
+		rows := m.mainRows()
+		if m.mainCursor < len(rows) {
+			m.seriesType = rows[m.mainCursor].typ
+			m.push(viewSeries)
+		}
+	case viewOverview:
+		order := m.overviewOrder()
+		if m.overCursor < len(order) {
+			m.active = order[m.overCursor]
+			m.push(viewMain)
+			m.mainCursor = 0
+		}
+	case viewNumber:
+		names := m.metricNames()
+		if m.numberCursor < len(names) {
+			m.metricName = names[m.numberCursor]
+			m.metricCursor = 0
+			m.push(viewMetric)
+		}
+	}
+}
+
+// move handles the cursor keys for the view in focus.
+func (m *Model) move(msg tea.KeyMsg) {
+	k := m.keys
+	if m.current() == viewRaw {
+		m.raw, _ = m.raw.Update(msg)
+		return
+	}
+	var cur *int
+	var n, page int
+	switch m.current() {
+	case viewMain:
+		cur, n, page = &m.mainCursor, len(m.mainRows()), 5
+	case viewOverview:
+		cur, n, page = &m.overCursor, len(m.overviewOrder()), max(1, m.height-8)
+	case viewNumber:
+		cur, n, page = &m.numberCursor, len(m.metricNames()), 10
+	case viewMetric:
+		cur, n, page = &m.metricCursor, m.metricSeriesCount(), 5
+	default:
+		return
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		*cur--
+	case key.Matches(msg, k.Down):
+		*cur++
+	case key.Matches(msg, k.PageUp):
+		*cur -= page
+	case key.Matches(msg, k.PageDown):
+		*cur += page
+	case key.Matches(msg, k.Top):
+		*cur = 0
+	case key.Matches(msg, k.Bottom):
+		*cur = n - 1
+	}
+	*cur = max(0, min(*cur, n-1))
+}
+
+func (m *Model) resetCursors() {
+	m.mainCursor, m.overCursor, m.numberCursor = 0, 0, 0
+}
+
+// togglePause stops polling (in-flight polls finish and are recorded) or resumes it
+// with a poll of every number at once.
+func (m *Model) togglePause() tea.Cmd {
+	m.paused = !m.paused
+	if m.paused {
+		for _, n := range m.numbers {
+			n.seq++ // armed ticks are now stale
+		}
+		return m.setTitle()
+	}
+	cmds := []tea.Cmd{m.setTitle()}
+	for i, n := range m.numbers {
+		if !n.inFlight {
+			cmds = append(cmds, m.armPoll(i, time.Duration(i)*m.opts.Interval/time.Duration(len(m.numbers))))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// counts tallies the numbers by state.
+func (m *Model) counts() map[state]int {
+	now := m.now()
+	c := map[state]int{}
+	for _, n := range m.numbers {
+		c[n.stateAt(now, m.opts.Interval, m.opts.Timeout, m.paused)]++
+	}
+	return c
+}
+
+// titleText is the terminal title: the worst state first, so a tmux window list says
+// what is wrong without switching to it.
+func (m *Model) titleText() string {
+	c := m.counts()
+	var parts []string
+	for _, s := range []state{stateError, stateStale, statePaused, stateWaiting, stateOK} {
+		if c[s] == 0 {
+			continue
+		}
+		w := strings.ToLower(s.word())
+		if s == stateError || s == stateStale {
+			w = strings.ToUpper(s.word())
+			if s == stateError {
+				w = "ERROR"
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", c[s], w))
+	}
+	return "wamon: " + strings.Join(parts, ", ")
+}
+
+func (m *Model) setTitle() tea.Cmd {
+	t := m.titleText()
+	if t == m.lastTitle {
+		return nil
+	}
+	m.lastTitle = t
+	return tea.SetWindowTitle(t)
+}
+
+// checkAlerts updates the title and rings the bell once for each number that has just
+// crossed a critical threshold; it rings again only after the number recovers and
+// crosses again.
+func (m *Model) checkAlerts() tea.Cmd {
+	ring := false
+	for _, n := range m.numbers {
+		crit := m.isCritical(n)
+		if crit && !n.critical {
+			ring = true
+			m.opts.Logger.Warn("critical threshold crossed", "number", n.number)
+		}
+		n.critical = crit
+	}
+	cmds := []tea.Cmd{m.setTitle()}
+	if ring && m.bell != nil {
+		w := m.bell
+		cmds = append(cmds, func() tea.Msg {
+			io.WriteString(w, "\a")
+			return nil
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) threshold(name string) (Threshold, bool) {
+	t, ok := m.opts.Thresholds[name]
+	return t, ok
+}
+
+// isCritical: the queue or the failure share is at or past its critical threshold.
+func (m *Model) isCritical(n *numberState) bool {
+	if n.last == nil || n.lastErr != nil && n.failures > 0 && m.now().Sub(n.lastOK) > 2*m.opts.Interval+m.opts.Timeout {
+		return false
+	}
+	if t, ok := m.threshold(queueMetric); ok && !math.IsNaN(n.fig.queue) && n.fig.queue >= t.Critical {
+		return true
+	}
+	if t, ok := m.threshold(failureRatioLimit); ok && !math.IsNaN(n.fig.failShare) && n.fig.failShare >= t.Critical {
+		return true
+	}
+	return false
+}
+
+// level tells how a value stands against the named threshold: 0 fine, 1 warn, 2 critical.
+func (m *Model) level(name string, v float64) int {
+	t, ok := m.threshold(name)
+	switch {
+	case !ok || math.IsNaN(v):
+		return 0
+	case v >= t.Critical:
+		return 2
+	case t.Warn > 0 && v >= t.Warn:
+		return 1
+	}
+	return 0
+}
+
+func (m *Model) levelStyle(l int) lipgloss.Style {
+	switch l {
+	case 2:
+		return m.theme.Critical
+	case 1:
+		return m.theme.Warn
+	}
+	return lipgloss.NewStyle()
+}
+
+// saveScreen writes the frame in view, as plain text, to a file for a ticket.
+func (m *Model) saveScreen() tea.Cmd {
+	text := ansi.Strip(m.render())
+	stamp := m.now().In(m.loc).Format("20060102-150405")
+	return func() tea.Msg {
+		name := "wamon-screen-" + stamp + ".txt"
+		dir := m.opts.SaveDir
+		if dir == "" {
+			dir, _ = os.Getwd()
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text+"\n"), 0o644); err != nil {
+			path = filepath.Join(os.TempDir(), name)
+			if err2 := os.WriteFile(path, []byte(text+"\n"), 0o644); err2 != nil {
+				return flashMsg("cannot save the screen: " + err2.Error())
+			}
+		}
+		return flashMsg("screen saved to " + path)
+	}
+}
+
+// View returns the frame, rebuilding it only when something on it changed.
+func (m *Model) View() string {
+	if m.dirty || m.frame == "" {
+		m.frame = m.render()
+		m.dirty = false
+	}
+	return m.frame
+}
+
+func (m *Model) render() string {
+	w, h := m.width, m.height
+	if w < 20 || h < 6 {
+		return "wamon: the terminal is too small"
+	}
+	header := m.renderHeader(w)
+	footer := m.renderFooter(w)
+	bodyH := h - lipgloss.Height(header) - lipgloss.Height(footer)
+	var body string
+	if m.showHelp {
+		body = m.renderHelp(w, bodyH)
+	} else {
+		switch m.current() {
+		case viewMain:
+			body = m.renderMain(w, bodyH)
+		case viewOverview:
+			body = m.renderOverview(w, bodyH)
+		case viewSeries:
+			body = m.renderSeries(w, bodyH)
+		case viewNumber:
+			body = m.renderNumber(w, bodyH)
+		case viewMetric:
+			body = m.renderMetric(w, bodyH)
+		case viewRaw:
+			body = m.renderRaw(w, bodyH)
+		}
+	}
+	// Every pane is cut to its box: nothing may wrap or push the footer off screen.
+	body = lipgloss.NewStyle().Width(w).Height(bodyH).MaxWidth(w).MaxHeight(bodyH).Render(body)
+	return lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
+}
+
+func (m *Model) renderHelp(w, h int) string {
+	hm := m.help
+	hm.ShowAll = true
+	hm.Width = 0 // measured below; help.Model would cut columns off instead
+	groups := m.keys.fullHelp()
+	keys := hm.FullHelpView(groups)
+	if lipgloss.Width(keys) > w-4 {
+		// Narrow: two rows of two columns rather than cutting the last ones off.
+		half := (len(groups) + 1) / 2
+		keys = hm.FullHelpView(groups[:half]) + "\n\n" + hm.FullHelpView(groups[half:])
+	}
+	content := m.theme.Title.Render("Keys") + "\n\n" + keys +
+		"\n\n" + m.theme.Dim.Render("Every key works on every screen where it makes sense. esc or ? closes this.")
+	return m.pane(w-2, h-2, content)
+}

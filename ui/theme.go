@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"os"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+)
+
+// Theme is every style and glyph the console draws with, built once and passed down, so
+// that no pane picks a colour of its own. Colours are CompleteColors: each names its
+// truecolor, 256 and 16-colour form, and lipgloss uses the one the profile allows. No
+// state is told by colour alone: each also has a word or a symbol.
+type Theme struct {
+	ASCII bool // no braille, no box drawing, no arrows: plain ASCII glyphs
+
+	Border   lipgloss.Border
+	Pane     lipgloss.Style // a bordered pane
+	Title    lipgloss.Style // a pane's title
+	Dim      lipgloss.Style
+	Bold     lipgloss.Style
+	Header   lipgloss.Style // table headers
+	Selected lipgloss.Style // the row under the cursor
+	Key      lipgloss.Style // the source name and other emphasis
+
+	OK, Stale, Error, Paused, Waiting lipgloss.Style // number states
+	Warn, Critical                    lipgloss.Style // a value past a threshold
+
+	Line      lipgloss.Style   // the chart's line
+	Threshold lipgloss.Style   // the chart's threshold line
+	Series    []lipgloss.Style // lines of a multi-series chart, in order
+
+	Up, Down, Gap, Ellipsis, Sep string
+	Spark                        []rune // sparkline levels, lowest first
+}
+
+func color(truecolor, c256, c16 string) lipgloss.CompleteColor {
+	return lipgloss.CompleteColor{TrueColor: truecolor, ANSI256: c256, ANSI: c16}
+}
+
+// NewTheme builds the theme. ascii swaps every non-ASCII glyph for an ASCII one.
+func NewTheme(ascii bool) Theme {
+	var (
+		green  = color("#5fd787", "78", "2")
+		yellow = color("#ffd75f", "221", "3")
+		red    = color("#ff5f5f", "203", "1")
+		blue   = color("#5fafff", "75", "4")
+		cyan   = color("#5fd7d7", "80", "6")
+		grey   = color("#8a8a8a", "245", "8")
+		purple = color("#af87ff", "141", "5")
+	)
+	t := Theme{
+		ASCII:     ascii,
+		Border:    lipgloss.RoundedBorder(),
+		Title:     lipgloss.NewStyle().Bold(true),
+		Dim:       lipgloss.NewStyle().Foreground(grey),
+		Bold:      lipgloss.NewStyle().Bold(true),
+		Header:    lipgloss.NewStyle().Bold(true).Foreground(cyan),
+		Selected:  lipgloss.NewStyle().Reverse(true),
+		Key:       lipgloss.NewStyle().Bold(true).Foreground(cyan),
+		OK:        lipgloss.NewStyle().Foreground(green),
+		Stale:     lipgloss.NewStyle().Foreground(yellow).Bold(true),
+		Error:     lipgloss.NewStyle().Foreground(red).Bold(true),
+		Paused:    lipgloss.NewStyle().Foreground(blue).Bold(true),
+		Waiting:   lipgloss.NewStyle().Foreground(grey),
+		Warn:      lipgloss.NewStyle().Foreground(yellow),
+		Critical:  lipgloss.NewStyle().Foreground(red).Bold(true),
+		Line:      lipgloss.NewStyle().Foreground(cyan),
+		Threshold: lipgloss.NewStyle().Foreground(red),
+		Series: []lipgloss.Style{
+			lipgloss.NewStyle().Foreground(green), lipgloss.NewStyle().Foreground(red),
+			lipgloss.NewStyle().Foreground(yellow), lipgloss.NewStyle().Foreground(purple),
+			lipgloss.NewStyle().Foreground(blue), lipgloss.NewStyle().Foreground(cyan),
+		},
+		Up: "▲", Down: "▼", Gap: "·", Ellipsis: "…", Sep: "│",
+		Spark: []rune("▁▂▃▄▅▆▇█"),
+	}
+	if ascii {
+		t.Border = lipgloss.ASCIIBorder()
+		t.Up, t.Down, t.Gap, t.Ellipsis, t.Sep = "^", "v", ".", "~", "|"
+		t.Spark = []rune("_.-=+*#@")
+	}
+	t.Pane = lipgloss.NewStyle().Border(t.Border).BorderForeground(grey)
+	return t
+}
+
+// ColorProfile turns the --color setting into a termenv profile. "auto" asks termenv,
+// but fixes its blind spot: inside tmux or screen without a "-256color" TERM (and with
+// COLORTERM lost over SSH) it detects no colour at all, though every such terminal shows
+// 16 colours. NO_COLOR is applied by the config before this point.
+func ColorProfile(mode ColorMode) termenv.Profile {
+	switch mode {
+	case ColorTrueColor:
+		return termenv.TrueColor
+	case Color256:
+		return termenv.ANSI256
+	case Color16:
+		return termenv.ANSI
+	case ColorNone:
+		return termenv.Ascii
+	}
+	p := termenv.NewOutput(os.Stdout).EnvColorProfile()
+	term := os.Getenv("TERM")
+	if p == termenv.Ascii && os.Getenv("NO_COLOR") == "" &&
+		(strings.HasPrefix(term, "screen") || strings.HasPrefix(term, "tmux") || os.Getenv("TMUX") != "") {
+		return termenv.ANSI
+	}
+	return p
+}
