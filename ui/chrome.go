@@ -35,6 +35,8 @@ func (m *Model) tabText(i int) string {
 	q := ""
 	if !math.IsNaN(n.fig.queue) {
 		q = " q" + compact(n.fig.queue)
+		// Past a threshold the tab says so in a glyph, not only in colour.
+		q += [...]string{"", "~", "!"}[m.level(queueMetric, n.fig.queue)]
 	}
 	idx := " "
 	if i < 9 {

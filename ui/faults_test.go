@@ -1,0 +1,436 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/wamon/wamon/source"
+	"github.com/wamon/wamon/source/faketest"
+	"github.com/wamon/wamon/ui/history"
+)
+
+// faultKey is the API key of the fault test: it must never reach the screen, an error
+// or a saved screen.
+const faultKey = "sk-faults-9c1e-SECRET"
+
+// faultRoundBound is how long one round of polls of every number may take. Each fetch
+// gives up after 500 ms; with 22 numbers and 16 slots a slow fetch can make a queued one
+// wait one timeout before its own, so two timeouts plus slack for -race.
+const faultRoundBound = 3 * time.Second
+
+// clockedSource stamps each snapshot with the console's clock. The Kaleyra client stamps
+// FetchedAt with the wall clock, which in production is the console's clock too; here the
+// console runs on a fake clock, and mixing the two would make every number look stale.
+type clockedSource struct {
+	src source.Source
+	now func() time.Time
+}
+
+func (c clockedSource) Fetch(ctx context.Context, number string) (source.Snapshot, error) {
+	snap, err := c.src.Fetch(ctx, number)
+	snap.FetchedAt = c.now()
+	return snap, err
+}
+
+func (c clockedSource) Name() string { return c.src.Name() }
+
+// faultExpect is the text the footer must show for each failing scenario.
+var faultExpect = map[faketest.Scenario][]string{
+	faketest.WS406:        {"WS406"},
+	faketest.WS500:        {"WS500"},
+	faketest.WS500Status:  {"WS500", "HTTP 500"},
+	faketest.LowerCase:    {"WS500", "HTTP 400"},
+	faketest.HTML502:      {"HTTP 502"},
+	faketest.HTML503:      {"HTTP 503"},
+	faketest.HTML504:      {"HTTP 504"},
+	faketest.Empty:        {"empty body"},
+	faketest.Truncated:    {"truncated"},
+	faketest.Huge:         {"over the 1 MiB cap"},
+	faketest.Hang:         {"timeout"},
+	faketest.Drip:         {"timeout"},
+	faketest.ResetMidBody: {"reset"},
+	faketest.RedirectLoop: {"redirect"},
+}
+
+// faultHealthy are the scenarios that carry a usable payload, however odd.
+var faultHealthy = map[faketest.Scenario]bool{
+	faketest.Healthy: true, faketest.Wrapped: true, faketest.Backwards: true,
+	faketest.OddValues: true, faketest.MissingFields: true, faketest.Hostile: true,
+	faketest.LongLabels: true, faketest.ThousandsSeries: true,
+}
+
+// unsafeRune reports the first rune a terminal would act on or hide: C0 controls other
+// than the newline, DEL, C1 controls, bidi controls and zero-width characters.
+func unsafeRune(frame string) (rune, int, bool) {
+	if !utf8.ValidString(frame) {
+		return utf8.RuneError, -1, true
+	}
+	for i, r := range frame {
+		switch {
+		case r == '\n':
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f,
+			r == 0x00ad, r == 0x061c, r == 0x180e,
+			r >= 0x200b && r <= 0x200f, r >= 0x202a && r <= 0x202e,
+			r >= 0x2060 && r <= 0x206f, r == 0xfeff, r >= 0xfff9 && r <= 0xfffb,
+			r == 0x2028, r == 0x2029:
+			return r, i, true
+		}
+	}
+	return 0, 0, false
+}
+
+type faultConsole struct {
+	t       *testing.T
+	m       *Model
+	srv     *faketest.Server
+	clock   *fakeClock
+	numbers []string
+	scen    []faketest.Scenario // the scenario each number is set to now
+	frames  int
+	rounds  []time.Duration
+}
+
+func newFaultConsole(t *testing.T) *faultConsole {
+	t.Helper()
+	srv := faketest.New(faketest.Healthy)
+	t.Cleanup(srv.Close)
+	c := &faultConsole{t: t, srv: srv, clock: &fakeClock{t: testStart}}
+	for i, sc := range faketest.All {
+		n := fmt.Sprintf("+1202555%04d", 100+i)
+		if err := source.ValidateNumber(n); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		srv.Set(n, sc)
+		c.numbers = append(c.numbers, n)
+		c.scen = append(c.scen, sc)
+	}
+	k, err := source.NewKaleyra(source.KaleyraOptions{
+		BaseURL: srv.URL, APIKey: faultKey, Timeout: 500 * time.Millisecond, MaxBody: 1 << 20,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.m = newModel(Options{
+		Source: clockedSource{src: k, now: c.clock.now}, Numbers: c.numbers,
+		Interval: time.Second, Timeout: 500 * time.Millisecond, Thresholds: testThresholds,
+		Now: c.clock.now, Location: time.UTC, SaveDir: t.TempDir(),
+	})
+	c.m.manual = true
+	t.Cleanup(c.m.cancel)
+	c.m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	return c
+}
+
+func (c *faultConsole) set(i int, sc faketest.Scenario) {
+	c.srv.Set(c.numbers[i], sc)
+	c.scen[i] = sc
+}
+
+// round polls every number at once, as the real loop's goroutines would, and delivers
+// the replies to Update in number order.
+func (c *faultConsole) round() {
+	t := c.t
+	t.Helper()
+	c.clock.advance(5 * time.Second)
+	cmds := make([]tea.Cmd, len(c.m.numbers))
+	for i := range c.m.numbers {
+		cmds[i] = c.m.startPoll(i)
+	}
+	msgs := make([]tea.Msg, len(cmds))
+	panics := make([]any, len(cmds))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, cmd := range cmds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { panics[i] = recover() }()
+			msgs[i] = cmd()
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("round %d: fetches still running after 10s", len(c.rounds)+1)
+	}
+	took := time.Since(start)
+	c.rounds = append(c.rounds, took)
+	if took > faultRoundBound {
+		t.Errorf("round %d took %v, bound %v", len(c.rounds), took, faultRoundBound)
+	}
+	for i, msg := range msgs {
+		if panics[i] != nil {
+			t.Fatalf("fetch of %s (%s) panicked: %v", c.numbers[i], c.scen[i], panics[i])
+		}
+		done, ok := msg.(pollDoneMsg)
+		if !ok || done.idx != i {
+			t.Fatalf("fetch of %s returned %T %+v", c.numbers[i], msg, msg)
+		}
+		c.m.Update(done)
+	}
+}
+
+// frame renders the view in focus and checks what every frame must satisfy.
+func (c *faultConsole) frame(where string) string {
+	t := c.t
+	t.Helper()
+	f := c.m.View()
+	c.frames++
+	assertFits(t, f, 160, 48)
+	if r, at, bad := unsafeRune(f); bad {
+		t.Errorf("%s: unsafe rune %U at byte %d", where, r, at)
+	}
+	if strings.Contains(f, faultKey) || strings.Contains(f, "SECRET") {
+		t.Errorf("%s: the API key is on screen", where)
+	}
+	return f
+}
+
+// activate makes numbers[i] active through the keys: a digit for the first nine, tab
+// for the rest.
+func (c *faultConsole) activate(i int) {
+	t := c.t
+	t.Helper()
+	if i < 9 {
+		c.m.Update(keyMsg(fmt.Sprint(i + 1)))
+	}
+	for range len(c.numbers) {
+		if c.m.active == i {
+			break
+		}
+		c.m.Update(keyMsg("tab"))
+	}
+	if c.m.active != i {
+		t.Fatalf("cannot make number %d active (at %d)", i, c.m.active)
+	}
+}
+
+// checkFooter: a failing active number has a one-line error in the footer that says what
+// went wrong; a healthy one has none.
+func (c *faultConsole) checkFooter(i int, f, where string) {
+	t := c.t
+	t.Helper()
+	lines := strings.Split(f, "\n")
+	if len(lines) < 2 {
+		return
+	}
+	footer := lines[len(lines)-2]
+	sc := c.scen[i]
+	if faultHealthy[sc] {
+		if strings.Contains(footer, "ERR ") {
+			t.Errorf("%s: healthy-ish %s shows an error: %q", where, sc, footer)
+		}
+		return
+	}
+	if !strings.Contains(footer, "ERR") {
+		t.Errorf("%s: %s footer has no ERR: %q", where, sc, footer)
+	}
+	for _, want := range faultExpect[sc] {
+		if !strings.Contains(footer, want) {
+			t.Errorf("%s: %s footer lacks %q: %q", where, sc, want, footer)
+		}
+	}
+}
+
+// views visits every view with every number active: main, overview, number detail, raw.
+func (c *faultConsole) views() {
+	for i := range c.numbers {
+		c.activate(i)
+		where := func(v string) string {
+			return fmt.Sprintf("round %d, %s (%s), %s", len(c.rounds), c.numbers[i], c.scen[i], v)
+		}
+		if c.m.current() != viewMain {
+			c.t.Fatalf("%s: in view %d", where("main"), c.m.current())
+		}
+		c.checkFooter(i, c.frame(where("main")), where("main"))
+		c.m.Update(keyMsg("o"))
+		c.checkFooter(i, c.frame(where("overview")), where("overview"))
+		c.m.Update(keyMsg("esc"))
+		c.m.Update(keyMsg("i"))
+		c.checkFooter(i, c.frame(where("number")), where("number"))
+		c.m.Update(keyMsg("v"))
+		c.checkFooter(i, c.frame(where("raw")), where("raw"))
+		c.m.Update(keyMsg("esc"))
+		c.m.Update(keyMsg("esc"))
+	}
+}
+
+// checkStates: failing scenarios are in error with a one-line error free of the key;
+// healthy-ish ones are OK.
+func (c *faultConsole) checkStates() {
+	t := c.t
+	t.Helper()
+	now := c.m.now()
+	for i, n := range c.m.numbers {
+		s := n.stateAt(now, c.m.opts.Interval, c.m.opts.Timeout, false)
+		sc := c.scen[i]
+		if faultHealthy[sc] {
+			if n.lastErr != nil || s != stateOK {
+				t.Errorf("round %d: healthy-ish %s is %s: %v", len(c.rounds), sc, s.word(), n.lastErr)
+			}
+			continue
+		}
+		if s != stateError || n.lastErr == nil {
+			t.Errorf("round %d: failing %s is %s", len(c.rounds), sc, s.word())
+			continue
+		}
+		e := n.lastErr.Error()
+		if strings.ContainsAny(e, "\r\n") {
+			t.Errorf("%s: error is more than one line: %q", sc, e)
+		}
+		if strings.Contains(e, faultKey) {
+			t.Errorf("%s: the API key is in the error %q", sc, e)
+		}
+	}
+}
+
+// checkRates: no series of any number ever has a negative rate.
+func (c *faultConsole) checkRates() {
+	t := c.t
+	t.Helper()
+	var buf []history.Point
+	for i, n := range c.m.numbers {
+		for _, key := range n.hist.Keys() {
+			buf = n.hist.Rates(key, time.Time{}, buf[:0])
+			for _, p := range buf {
+				if !math.IsNaN(p.V) && p.V < 0 {
+					t.Errorf("%s (%s): negative rate %v of %q at %v", c.numbers[i], c.scen[i], p.V, source.Truncate(key, 80), p.T)
+					break
+				}
+			}
+		}
+	}
+}
+
+func TestFaultsAllTogether(t *testing.T) {
+	c := newFaultConsole(t)
+	// The fleet does not fit the tabs, so the console opens on the overview; enter puts
+	// the main view on top of it, the base the views below return to.
+	if c.m.current() != viewOverview {
+		t.Fatalf("first screen is view %d, want the overview", c.m.current())
+	}
+	c.m.Update(keyMsg("enter"))
+
+	index := map[faketest.Scenario]int{}
+	for i, sc := range c.scen {
+		index[sc] = i
+	}
+
+	for range 2 {
+		c.round()
+		c.checkStates()
+		c.views()
+	}
+	if got := c.srv.LastHeaders().Get("api-key"); got != faultKey {
+		t.Fatalf("the server got api-key %q: the key test would prove nothing", got)
+	}
+
+	// A healthy number starts failing: what it gathered stays.
+	h := index[faketest.Healthy]
+	hn := c.m.numbers[h]
+	before, last := hn.hist.Len(), hn.last
+	if last == nil || before != 2 {
+		t.Fatalf("healthy number: %d polls held, last %v", before, last)
+	}
+	c.set(h, faketest.HTML502)
+	c.round()
+	c.checkStates()
+	if hn.hist.Len() != before+1 {
+		t.Errorf("history held %d polls after a failure, want %d", hn.hist.Len(), before+1)
+	}
+	if hn.last != last {
+		t.Error("the last good snapshot was replaced by a failed poll")
+	}
+	if _, ok := hn.hist.Latest("callback_queue_size"); !ok {
+		t.Error("the queue series lost its points")
+	}
+	c.views()
+	c.activate(h)
+	f := c.frame("html-502 switch")
+	c.checkFooter(h, f, "html-502 switch")
+	if !strings.Contains(f, "updated ") {
+		t.Errorf("footer does not say when the number was last updated: %q", strings.Split(f, "\n")[46])
+	}
+
+	// ... and recovers on the next good poll.
+	c.set(h, faketest.Healthy)
+	c.round()
+	c.checkStates()
+	if hn.lastErr != nil || hn.stateAt(c.m.now(), c.m.opts.Interval, c.m.opts.Timeout, false) != stateOK || hn.failures != 0 {
+		t.Errorf("did not recover: %v, %d failures", hn.lastErr, hn.failures)
+	}
+	c.views()
+
+	for range 2 {
+		c.round()
+		c.checkStates()
+	}
+	c.views()
+
+	// Backwards counters are resets, never negative rates.
+	b := c.m.numbers[index[faketest.Backwards]]
+	resets := 0
+	for _, key := range b.hist.Keys() {
+		if strings.HasPrefix(key, "callback_requests_duration_ms_count") {
+			resets += b.hist.Resets(key)
+		}
+	}
+	if resets == 0 {
+		t.Errorf("backwards: no resets in %d polls", b.hist.Len())
+	}
+	c.checkRates()
+
+	// The saved screen: plain text, without the key, from a failing number's raw view.
+	c.activate(index[faketest.WS500Status])
+	c.m.Update(keyMsg("i"))
+	c.m.Update(keyMsg("v"))
+	_, cmd := c.m.Update(keyMsg("ctrl+s"))
+	if cmd == nil {
+		t.Fatal("ctrl+s returned no command")
+	}
+	msg := cmd()
+	if _, ok := msg.(flashMsg); !ok {
+		t.Fatalf("save returned %T", msg)
+	}
+	c.m.Update(msg)
+	f = c.frame("after save")
+	if !strings.Contains(f, "screen saved to ") {
+		t.Errorf("no flash after saving: %q", strings.Split(f, "\n")[46])
+	}
+	saved, _ := filepath.Glob(filepath.Join(c.m.opts.SaveDir, "wamon-screen-*.txt"))
+	if len(saved) != 1 {
+		t.Fatalf("saved files: %v", saved)
+	}
+	text, err := os.ReadFile(saved[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(text), faultKey) {
+		t.Error("the API key is in the saved screen")
+	}
+	if r, at, bad := unsafeRune(string(text)); bad {
+		t.Errorf("saved screen: unsafe rune %U at byte %d", r, at)
+	}
+	if !strings.Contains(string(text), "WS500") {
+		t.Error("the saved screen does not show the error")
+	}
+
+	for _, n := range c.m.numbers {
+		if n.lastErr != nil && strings.Contains(n.lastErr.Error(), faultKey) {
+			t.Errorf("%s: key in %q", n.number, n.lastErr.Error())
+		}
+	}
+	t.Logf("%d numbers, %d rounds %v, %d frames", len(c.numbers), len(c.rounds), c.rounds, c.frames)
+}
