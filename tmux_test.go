@@ -87,11 +87,16 @@ func TestConsoleInTmux(t *testing.T) {
 			waitFor("number detail", "metrics (15)", "latency")
 			keys("Enter")
 			waitFor("metric detail", "LABELS")
+			// A key right after esc would arrive as alt+key: wait for each screen first,
+			// as a person does.
 			keys("Escape")
+			waitFor("back to the number", "metrics (15)")
 			keys("v")
 			waitFor("raw", "raw payload of", `"code"`)
 			keys("Escape")
+			waitFor("back to the number", "metrics (15)")
 			keys("Escape")
+			waitFor("back to main", "callbacks by type")
 			keys("?")
 			waitFor("help", "Keys", "save screen")
 			keys("?")
