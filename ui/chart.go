@@ -31,6 +31,13 @@ type chartSpec struct {
 	thresholds    []float64 // horizontal lines, drawn when inside the Y range
 	loc           *time.Location
 	theme         *Theme
+	cache         *chartCache // optional: reuse the chart model of an earlier frame
+}
+
+// chartCache keeps one chart model (and its canvas) per pane between frames.
+type chartCache struct {
+	w, h int
+	c    *timeserieslinechart.Model
 }
 
 // renderChart draws the chart, or a one-line note when there is nothing to draw.
@@ -69,22 +76,30 @@ func renderChart(s chartSpec) string {
 	if s.width < 60 {
 		xSteps = 16
 	}
-	c := timeserieslinechart.New(s.width, s.height,
-		timeserieslinechart.WithXYSteps(xSteps, 2),
-		timeserieslinechart.WithXLabelFormatter(func(_ int, v float64) string {
-			return time.Unix(int64(v), 0).In(loc).Format(timeFmt)
-		}),
-		timeserieslinechart.WithYLabelFormatter(func(_ int, v float64) string { return compact(v) }),
-		timeserieslinechart.WithAxesStyles(s.theme.Dim, s.theme.Dim),
-	)
-	// Ranges are set, never guessed from pushed data.
-	c.AutoMinX, c.AutoMaxX, c.AutoMinY, c.AutoMaxY = false, false, false, false
+	// The chart model is kept between frames of the same size: its canvas holds a
+	// lipgloss style per cell, and allocating it anew costs megabytes per frame.
+	var c *timeserieslinechart.Model
+	if s.cache != nil && s.cache.c != nil && s.cache.w == s.width && s.cache.h == s.height {
+		c = s.cache.c
+		c.Canvas.Fill(canvas.Cell{})
+	} else {
+		m := timeserieslinechart.New(s.width, s.height, timeserieslinechart.WithAxesStyles(s.theme.Dim, s.theme.Dim))
+		c = &m
+		// Ranges are set, never guessed from pushed data.
+		c.AutoMinX, c.AutoMaxX, c.AutoMinY, c.AutoMaxY = false, false, false, false
+		if s.cache != nil {
+			*s.cache = chartCache{w: s.width, h: s.height, c: c}
+		}
+	}
+	c.SetXStep(xSteps)
+	c.SetYStep(2)
+	c.XLabelFormatter = func(_ int, v float64) string { return time.Unix(int64(v), 0).In(loc).Format(timeFmt) }
+	c.YLabelFormatter = func(_ int, v float64) string { return compact(v) }
 	c.SetTimeRange(s.from, time.Unix(int64(maxX), 0))
 	c.SetViewTimeRange(s.from, time.Unix(int64(maxX), 0))
 	c.SetYRange(lo, hi)
 	c.SetViewYRange(lo, hi)
 	c.UpdateGraphSizes()
-	c.Clear()
 	c.DrawXYAxisAndLabel()
 
 	gw, gh := c.GraphWidth(), c.GraphHeight()
@@ -104,7 +119,7 @@ func renderChart(s chartSpec) string {
 					canvas.Float64Point{X: float64(b.T.Unix()), Y: b.V}, '*', l.style)
 			})
 		}
-		return asciiAxes.Replace(c.View())
+		return asciiAxes.Replace(canvasString(&c.Canvas))
 	}
 	for _, t := range s.thresholds {
 		if t > lo && t < hi {
@@ -129,7 +144,66 @@ func renderChart(s chartSpec) string {
 		})
 		graph.DrawBraillePatterns(&c.Canvas, origin, g.BraillePatterns(), l.style)
 	}
-	return c.View()
+	return canvasString(&c.Canvas)
+}
+
+// canvasString renders a canvas with one Render call per run of same-coloured cells.
+// ntcharts' own View renders every cell on its own, which costs a millisecond per few
+// thousand cells; a chart has a handful of colours, so runs are long.
+func canvasString(cv *canvas.Model) string {
+	w, h := cv.Width(), cv.Height()
+	var b strings.Builder
+	b.Grow(w * h * 3)
+	// The escape sequences around a run of each colour, rendered once per frame.
+	type wrap struct{ pre, post string }
+	wraps := map[lipgloss.TerminalColor]wrap{}
+	var run []rune
+	var runColor lipgloss.TerminalColor = lipgloss.NoColor{}
+	var runStyle lipgloss.Style
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		if _, plain := runColor.(lipgloss.NoColor); plain {
+			b.WriteString(string(run))
+		} else {
+			wr, ok := wraps[runColor]
+			if !ok {
+				const mark = "\x00"
+				r := runStyle.Render(mark)
+				i := strings.Index(r, mark)
+				wr = wrap{pre: r[:max(i, 0)], post: r[max(i, 0)+len(mark):]}
+				wraps[runColor] = wr
+			}
+			b.WriteString(wr.pre)
+			b.WriteString(string(run))
+			b.WriteString(wr.post)
+		}
+		run = run[:0]
+	}
+	for y := range h {
+		if y > 0 {
+			flush()
+			b.WriteByte('\n')
+		}
+		for x := range w {
+			cell := cv.Cell(canvas.Point{X: x, Y: y})
+			r := cell.Rune
+			var fg lipgloss.TerminalColor = lipgloss.NoColor{}
+			if r == 0 {
+				r = ' '
+			} else if c := cell.Style.GetForeground(); c != nil {
+				fg = c
+			}
+			if fg != runColor {
+				flush()
+				runStyle, runColor = cell.Style, fg
+			}
+			run = append(run, r)
+		}
+	}
+	flush()
+	return b.String()
 }
 
 // asciiAxes swaps ntcharts' box-drawing axes for ASCII in --ascii mode.

@@ -139,7 +139,6 @@ func (m *Model) renderFooter(w int) string {
 	case m.flash != "":
 		status = m.flash
 	case n != nil:
-		now := m.now()
 		var parts []string
 		if m.paused {
 			parts = append(parts, m.theme.Paused.Render("PAUSED")+" (p resumes)")
@@ -151,11 +150,13 @@ func (m *Model) renderFooter(w int) string {
 		case n.last == nil && n.lastErr == nil:
 			parts = append(parts, "waiting for the first poll of "+n.number)
 		case !n.lastOK.IsZero():
-			parts = append(parts, "updated "+age(now.Sub(n.lastOK))+" ago")
+			// A time, not an age: an age would redraw the footer every second for
+			// nothing (a number that stops answering turns STALE in its tab).
+			parts = append(parts, "updated "+n.lastOK.In(m.loc).Format("15:04:05"))
 		}
 		if n.lastErr != nil {
 			e := source.Sanitize(n.lastErr.Error())
-			parts = append(parts, m.theme.Error.Render("ERR "+age(now.Sub(n.lastErrAt))+" ago")+": "+e)
+			parts = append(parts, m.theme.Error.Render("ERR "+n.lastErrAt.In(m.loc).Format("15:04:05"))+": "+e)
 			if n.failures > 1 {
 				parts[len(parts)-1] += fmt.Sprintf(" (%d in a row)", n.failures)
 			}
@@ -175,10 +176,28 @@ func (m *Model) pane(w, h int, content string) string {
 	if len(lines) > h {
 		lines = lines[:h]
 	}
-	for i, l := range lines {
-		if lipgloss.Width(l) > w {
-			lines[i] = ansi.Truncate(l, w, m.theme.Ellipsis)
-		}
+	for len(lines) < h {
+		lines = append(lines, "")
 	}
-	return m.theme.Pane.Width(w).Height(h).Render(strings.Join(lines, "\n"))
+	// The box is drawn here rather than by a lipgloss border: a border re-measures and
+	// re-wraps every line, a third of a frame's cost, for lines already cut to fit.
+	b := m.theme.Border
+	edge := func(s string) string { return m.theme.Dim.Render(s) }
+	var out strings.Builder
+	out.WriteString(edge(b.TopLeft + strings.Repeat(b.Top, w) + b.TopRight))
+	left, right := edge(b.Left), edge(b.Right)
+	for _, l := range lines {
+		lw := ansi.StringWidth(l)
+		if lw > w {
+			l, lw = ansi.Truncate(l, w, m.theme.Ellipsis), w
+		}
+		out.WriteByte('\n')
+		out.WriteString(left)
+		out.WriteString(l)
+		out.WriteString(strings.Repeat(" ", w-lw))
+		out.WriteString(right)
+	}
+	out.WriteByte('\n')
+	out.WriteString(edge(b.BottomLeft + strings.Repeat(b.Bottom, w) + b.BottomRight))
+	return out.String()
 }

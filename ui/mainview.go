@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/ui/history"
@@ -55,6 +56,16 @@ func (m *Model) renderMain(w, h int) string {
 	if n == nil {
 		return "no numbers configured"
 	}
+	// Nothing on this screen depends on the clock: between polls of this number (the
+	// clock ticks every second) the last rendering stands.
+	key := fmt.Sprintf("%p|%d|%d|%d|%d|%d|%d|%q", n, n.version, w, h, m.window, m.mainSort, m.mainCursor, m.filter.Value())
+	if key != m.mainKey {
+		m.mainKey, m.mainBody = key, m.renderMainBody(n, w, h)
+	}
+	return m.mainBody
+}
+
+func (m *Model) renderMainBody(n *numberState, w, h int) string {
 	if n.last == nil {
 		msg := "waiting for the first poll of " + n.number + " …"
 		if n.lastErr != nil {
@@ -124,12 +135,23 @@ func (m *Model) span(n *numberState) (from, to time.Time) {
 	if oldest.IsZero() || !oldest.Before(to) {
 		oldest = to.Add(-m.opts.Interval)
 	}
-	// While less than the window is held, the chart spans what is held, so a console
-	// just started is not a line squeezed against the right edge.
-	if d := m.windowDur(); d > 0 && to.Sub(oldest) > d {
-		return to.Add(-d), to
+	d := m.windowDur()
+	if d <= 0 {
+		return oldest, to
 	}
-	return oldest, to
+	// While less than the window is held, the line grows from the left edge.
+	if to.Sub(oldest) <= d {
+		return oldest, oldest.Add(d)
+	}
+	// A full window moves in steps of a sixth of it, not with every poll: between steps
+	// a poll only adds to the right end of the line, so the terminal redraws a few
+	// lines instead of the whole chart (a ~5x saving in bytes written per minute).
+	step := d / 6
+	end := to.Truncate(step)
+	if end.Before(to) {
+		end = end.Add(step)
+	}
+	return end.Add(-d), end
 }
 
 func (m *Model) renderQueuePane(n *numberState, w, h int) string {
@@ -197,10 +219,9 @@ func (m *Model) renderQueuePane(n *numberState, w, h int) string {
 	chart := renderChart(chartSpec{
 		width: iw - sideW - 1, height: ih - 1, from: from, to: to,
 		lines:      []chartLine{{points: pts, style: m.theme.Line}},
-		thresholds: thresholds, loc: m.loc, theme: &m.theme,
+		thresholds: thresholds, loc: m.loc, theme: &m.theme, cache: &m.queueChart,
 	})
-	sideBox := lipgloss.NewStyle().Width(sideW).MaxWidth(sideW).PaddingLeft(1).Render(strings.Join(side, "\n"))
-	body := lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(iw-sideW).Render(chart), sideBox)
+	body := besides(chart, iw-sideW, side, sideW-1)
 	return m.pane(iw, ih, title+"\n"+body)
 }
 
@@ -306,4 +327,30 @@ func (m *Model) cellText(c *cell) string {
 		s += " "
 	}
 	return s
+}
+
+// besides puts the lines of right next to left, left padded to leftW columns and right
+// cut to rightW: the chart and its side panel, without a lipgloss box per frame.
+func besides(left string, leftW int, right []string, rightW int) string {
+	ll := strings.Split(left, "\n")
+	n := max(len(ll), len(right))
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		l := ""
+		if i < len(ll) {
+			l = ll[i]
+		}
+		b.WriteString(l)
+		if pad := leftW - ansi.StringWidth(l); pad > 0 {
+			b.WriteString(strings.Repeat(" ", pad))
+		}
+		if i < len(right) {
+			b.WriteByte(' ')
+			b.WriteString(ansi.Truncate(right[i], rightW, ""))
+		}
+	}
+	return b.String()
 }

@@ -91,6 +91,9 @@ type Model struct {
 	frame string // the last frame drawn
 	dirty bool
 
+	mainKey, mainBody string     // the main view's body and what it was drawn from
+	queueChart        chartCache // the queue pane's chart model, reused between frames
+
 	manual bool // tests: no polls and no clock unless they send them
 }
 
@@ -622,8 +625,7 @@ func (m *Model) render() string {
 		}
 	}
 	// Every pane is cut to its box: nothing may wrap or push the footer off screen.
-	body = lipgloss.NewStyle().Width(w).Height(bodyH).MaxWidth(w).MaxHeight(bodyH).Render(body)
-	return lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
+	return header + "\n" + fitBlock(body, w, bodyH, m.theme.Ellipsis) + "\n" + footer
 }
 
 func (m *Model) renderHelp(w, h int) string {
@@ -640,4 +642,22 @@ func (m *Model) renderHelp(w, h int) string {
 	content := m.theme.Title.Render("Keys") + "\n\n" + keys +
 		"\n\n" + m.theme.Dim.Render("Every key works on every screen where it makes sense. esc or ? closes this.")
 	return m.pane(w-2, h-2, content)
+}
+
+// fitBlock makes s exactly h lines, none wider than w. It is cheaper than a lipgloss
+// box: lines that fit are left alone (the renderer clears the rest of each line).
+func fitBlock(s string, w, h int, ellipsis string) string {
+	lines := strings.SplitN(s, "\n", h+1)
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, ellipsis)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
