@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -28,6 +29,16 @@ const (
 )
 
 func main() {
+	// WAMON_CPUPROFILE=FILE writes a CPU profile of the whole run, for measuring what
+	// an idle console costs (see scripts/idle.sh); it is not a user-facing setting.
+	if path := os.Getenv("WAMON_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			code := run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 

@@ -65,15 +65,15 @@ func (m *Model) tabsThatFit() int {
 func (m *Model) renderHeader(w int) string {
 	now := m.now()
 	left := m.theme.Key.Render("wamon") + " " + m.theme.Dim.Render(source.Truncate(m.opts.Source.Name(), max(10, w/3)))
-	right := fmt.Sprintf("every %s · window %s · %s", m.opts.Interval, windowName(m.windowDur()), now.In(m.loc).Format("15:04:05"))
+	// The clock, the only thing that changes every second, ends a short line: the
+	// terminal gets a few dozen bytes a second, not a line padded to the full width.
+	// Minutes, not seconds: an idle console then writes nothing between polls (the
+	// footer gives the exact time of the last update).
+	right := fmt.Sprintf("every %s · window %s · %s", m.opts.Interval, windowName(m.windowDur()), now.In(m.loc).Format("15:04"))
 	if m.paused {
 		right = m.theme.Paused.Render("PAUSED") + " · " + right
 	}
-	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
-	line1 := left + strings.Repeat(" ", max(1, gap)) + right
-	if gap < 1 {
-		line1 = ansi.Truncate(left+" "+right, w, m.theme.Ellipsis)
-	}
+	line1 := ansi.Truncate(left+m.theme.Dim.Render(" · ")+right, w, m.theme.Ellipsis)
 
 	// Tabs: the active one is always shown; the rest as many as fit, then "+N more".
 	var tabs []string
@@ -105,7 +105,7 @@ func (m *Model) renderHeader(w int) string {
 	if hidden := len(m.numbers) - shown; hidden > 0 {
 		line2 += m.theme.Dim.Render(fmt.Sprintf(" +%d more (o)", hidden))
 	}
-	return lipgloss.NewStyle().MaxWidth(w).Render(line1 + "\n" + line2)
+	return line1 + "\n" + ansi.Truncate(line2, w, m.theme.Ellipsis)
 }
 
 // shortKeys is the footer's help for the view in focus.

@@ -54,7 +54,7 @@ type Options struct {
 }
 
 // frameRate caps redraws: enough for typing to feel instant, far below Bubble Tea's 60.
-const frameRate = 30
+const frameRate = 15
 
 // Run starts the console and blocks until the user quits.
 func Run(opts Options) error {
