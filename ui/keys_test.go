@@ -396,3 +396,21 @@ func TestHostileTextNeverReachesTheScreen(t *testing.T) {
 		}
 	}
 }
+
+// --ascii: no byte of any screen is outside ASCII, so a terminal without UTF-8 shows it.
+func TestASCIIModeDrawsOnlyASCII(t *testing.T) {
+	c := newTestConsole(t)
+	c.Model = newModel(Options{Source: c.demo, Numbers: source.DemoNumbers(), Interval: 5 * time.Second,
+		Thresholds: testThresholds, Now: c.clock.now, Location: time.UTC, ASCII: true})
+	c.manual = true
+	c.poll(20)
+	c.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	for _, keys := range [][]string{nil, {"o"}, {"esc", "?"}, {"?", "enter"}, {"esc", "i"}, {"enter"}, {"esc", "v"}} {
+		c.key(keys...)
+		for i, r := range c.View() {
+			if r > 0x7e || (r < 0x20 && r != '\n') {
+				t.Fatalf("after %v: %q at byte %d", keys, r, i)
+			}
+		}
+	}
+}

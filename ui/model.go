@@ -625,7 +625,13 @@ func (m *Model) render() string {
 		}
 	}
 	// Every pane is cut to its box: nothing may wrap or push the footer off screen.
-	return header + "\n" + fitBlock(body, w, bodyH, m.theme.Ellipsis) + "\n" + footer
+	frame := header + "\n" + fitBlock(body, w, bodyH, m.theme.Ellipsis) + "\n" + footer
+	if m.theme.ASCII {
+		// The last non-ASCII glyphs (separators, help bullets, text from the server) for
+		// a terminal that cannot show them; each keeps its width of one column.
+		frame = asciiGlyphs.Replace(frame)
+	}
+	return frame
 }
 
 func (m *Model) renderHelp(w, h int) string {
@@ -661,3 +667,5 @@ func fitBlock(s string, w, h int, ellipsis string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+var asciiGlyphs = strings.NewReplacer("·", "-", "•", "|", "▸", ">", "×", "x", "…", "~", "▲", "^", "▼", "v", "■", "#", "│", "|", "─", "-", "↑", "^", "↓", "v")
