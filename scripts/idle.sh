@@ -2,7 +2,7 @@
 # Measures what wamon costs while it watches: the demo in a 160x48 tmux pane for
 # IDLE_SECONDS (default 60) at the default 5 s interval. Prints CPU (% of one core),
 # resident memory, bytes written to the terminal per minute, and start-to-first-frame.
-# Needs tmux. Usage: scripts/idle.sh [seconds]
+# Needs tmux. Usage: scripts/idle.sh [seconds]; IDLE_ENV="K=V ..." adds to its environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-${IDLE_SECONDS:-60}}"
@@ -14,7 +14,7 @@ go build -o "$work/bin/wamon" .
 tm() { tmux -S "$work/sock" "$@"; }
 
 # Start to first frame: launch, then read the pane until the queue pane is drawn.
-tm new-session -d -s idle -x 160 -y 48 "sleep 1; exec env XDG_CONFIG_HOME=$work/xdg TERM=xterm-256color $work/bin/wamon"
+tm new-session -d -s idle -x 160 -y 48 "sleep 1; exec env ${IDLE_ENV:-} XDG_CONFIG_HOME=$work/xdg TERM=xterm-256color $work/bin/wamon"
 start_ns=""
 while :; do
 	pid="$(pgrep -n -f "^$work/bin/wamon" || true)"
