@@ -650,22 +650,4 @@ func (m *Model) renderHelp(w, h int) string {
 	return m.pane(w-2, h-2, content)
 }
 
-// fitBlock makes s exactly h lines, none wider than w. It is cheaper than a lipgloss
-// box: lines that fit are left alone (the renderer clears the rest of each line).
-func fitBlock(s string, w, h int, ellipsis string) string {
-	lines := strings.SplitN(s, "\n", h+1)
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	for i, l := range lines {
-		if ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, ellipsis)
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 var asciiGlyphs = strings.NewReplacer("·", "-", "•", "|", "▸", ">", "×", "x", "…", "~", "▲", "^", "▼", "v", "■", "#", "│", "|", "─", "-", "↑", "^", "↓", "v")

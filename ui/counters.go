@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/wamon/wamon/source"
+)
+
+// The CounterTable: callbacks by type x result, with rates, failure shares and durations.
+
+var mainSorts = []string{"type", "total", "rate", "fail%"}
+
+// mainRows are the counter table's rows after the filter and the sort.
+func (m *Model) mainRows() []callbackRow {
+	n := m.activeNumber()
+	if n == nil {
+		return nil
+	}
+	f := strings.ToLower(m.filter.Value())
+	rows := make([]callbackRow, 0, len(n.fig.rows))
+	for _, r := range n.fig.rows {
+		if f == "" || strings.Contains(strings.ToLower(r.typ), f) {
+			rows = append(rows, r)
+		}
+	}
+	desc := func(a, b float64) bool { return nanLow(a) > nanLow(b) }
+	switch mainSorts[m.mainSort] {
+	case "total":
+		sort.SliceStable(rows, func(i, j int) bool { return desc(rows[i].total, rows[j].total) })
+	case "rate":
+		sort.SliceStable(rows, func(i, j int) bool { return desc(rows[i].rate, rows[j].rate) })
+	case "fail%":
+		sort.SliceStable(rows, func(i, j int) bool { return desc(rows[i].failShare, rows[j].failShare) })
+	}
+	return rows
+}
+
+// nanLow sorts "no value" below every value.
+func nanLow(v float64) float64 {
+	if math.IsNaN(v) {
+		return math.Inf(-1)
+	}
+	return v
+}
+
+func (m *Model) renderCounterTable(n *numberState, w, h int) string {
+	iw, ih := w-2, h-2
+	fig := n.fig
+	title := m.theme.Title.Render("callbacks by type × result")
+	if m.theme.ASCII {
+		title = m.theme.Title.Render("callbacks by type x result")
+	}
+	title += m.theme.Dim.Render(fmt.Sprintf(" · rates over %s · sort %s", windowName(m.windowDur()), mainSorts[m.mainSort]))
+	if fig.cbMetric == "" {
+		msg := m.theme.Dim.Render("this payload has no callback counters (" + callbackCount + "); i lists every metric it has")
+		return m.pane(iw, ih, title+"\n\n"+msg)
+	}
+	summary := fmt.Sprintf("all: %s/min · failed %s · mean %s", compact(fig.cbRate), percent(fig.failShare), millis(fig.meanMs))
+
+	rows := m.mainRows()
+	typeW := 4
+	for _, r := range rows {
+		typeW = max(typeW, min(24, lipgloss.Width(r.typ)))
+	}
+	const cellW, failW, meanW = 19, 8, 9
+	results := fig.results
+	maxCols := max(1, (iw-typeW-2-failW-meanW)/cellW)
+	other := false
+	if len(results) > maxCols {
+		results = results[:maxCols-1]
+		other = true
+	}
+	headers := []string{"TYPE"}
+	for _, r := range results {
+		headers = append(headers, source.Truncate(r, cellW-2))
+	}
+	if other {
+		headers = append(headers, "other")
+	}
+	headers = append(headers, "FAIL", "MEAN")
+	right := map[int]bool{}
+	for i := 1; i < len(headers); i++ {
+		right[i] = true
+	}
+	failCol := len(headers) - 2
+	var cells [][]string
+	for _, r := range rows {
+		line := []string{source.Truncate(r.typ, typeW)}
+		shown := map[string]bool{}
+		for _, res := range results {
+			shown[res] = true
+			line = append(line, m.cellText(r.cells[res]))
+		}
+		if other {
+			agg := &cell{rate: math.NaN()}
+			for res, c := range r.cells {
+				if !shown[res] {
+					agg.total += c.total
+					agg.rate = nanAdd(agg.rate, c.rate)
+				}
+			}
+			line = append(line, m.cellText(agg))
+		}
+		fail := percent(r.failShare)
+		switch m.level(failureRatioLimit, r.failShare) {
+		case 2:
+			fail = "!" + fail
+		case 1:
+			fail = "~" + fail
+		}
+		line = append(line, fail, millis(r.meanMs))
+		cells = append(cells, line)
+	}
+	if len(cells) == 0 {
+		cells = [][]string{{"(no type matches the filter)"}}
+	}
+	m.mainCursor = max(0, min(m.mainCursor, len(rows)-1))
+	table := renderTable(&m.theme, tableSpec{
+		headers: headers, rows: cells, cursor: m.mainCursor, height: max(1, ih-4), right: right,
+		style: func(row, col int, base lipgloss.Style) lipgloss.Style {
+			if col == failCol && row < len(rows) {
+				return base.Inherit(m.levelStyle(m.level(failureRatioLimit, rows[row].failShare)))
+			}
+			return base
+		},
+	})
+	return m.pane(iw, ih, title+"\n"+m.theme.Dim.Render(summary)+"\n"+table)
+}
+
+// cellText is a total with its rate: "545,780 312/m▲".
+func (m *Model) cellText(c *cell) string {
+	if c == nil {
+		return "-"
+	}
+	s := thousands(c.total)
+	if !math.IsNaN(c.rate) {
+		s += " " + compact(c.rate) + "/m"
+	}
+	switch c.move {
+	case 1:
+		s += m.theme.Up
+	case -1:
+		s += m.theme.Down
+	default:
+		s += " "
+	}
+	return s
+}
