@@ -66,20 +66,41 @@ func (m *Model) renderCounterTable(n *numberState, w, h int) string {
 	for _, r := range rows {
 		typeW = max(typeW, min(24, lipgloss.Width(r.typ)))
 	}
-	const cellW, failW, meanW = 19, 8, 9
-	results := fig.results
-	maxCols := max(1, (iw-typeW-2-failW-meanW)/cellW)
-	other := false
-	if len(results) > maxCols {
-		results = results[:maxCols-1]
-		other = true
+	// Result columns as wide as their widest cell, success first, as many as fit; the
+	// rest are added up in "other" (or, when only one column fits, in "all").
+	const cellW, failW, meanW, cursorW = 22, 8, 9, 2
+	budget := iw - cursorW - (typeW + 2) - failW - meanW
+	colW := func(res string) int {
+		w := lipgloss.Width(res)
+		for _, r := range rows {
+			w = max(w, lipgloss.Width(m.cellText(r.cells[res])))
+		}
+		return min(w, cellW) + 2
+	}
+	var results []string
+	used := 0
+	for _, res := range fig.results {
+		if w := colW(res); used+w <= budget {
+			results = append(results, res)
+			used += w
+			continue
+		}
+		break
+	}
+	other := len(results) < len(fig.results)
+	if other && len(results) > 0 && budget-used < 16 {
+		results = results[:len(results)-1] // room for "other"
 	}
 	headers := []string{"TYPE"}
 	for _, r := range results {
 		headers = append(headers, source.Truncate(r, cellW-2))
 	}
 	if other {
-		headers = append(headers, "other")
+		if len(results) == 0 {
+			headers = append(headers, "all")
+		} else {
+			headers = append(headers, "other")
+		}
 	}
 	headers = append(headers, "FAIL", "MEAN")
 	right := map[int]bool{}
