@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -411,6 +412,55 @@ func TestASCIIModeDrawsOnlyASCII(t *testing.T) {
 			if r > 0x7e || (r < 0x20 && r != '\n') {
 				t.Fatalf("after %v: %q at byte %d", keys, r, i)
 			}
+		}
+	}
+}
+
+// On the overview, i and v open the number under the cursor.
+func TestOverviewInfoAndRawOpenTheSelectedNumber(t *testing.T) {
+	c := sized(t, 160, 48)
+	c.key("o", "j", "j")
+	want := c.overviewOrder()[2]
+	c.key("i")
+	if c.current() != viewNumber || c.active != want {
+		t.Fatalf("i on row 3: view %v, number %d, want %d", c.current(), c.active, want)
+	}
+	c.key("esc")
+	c.key("k", "v")
+	if want := c.overviewOrder()[1]; c.current() != viewRaw || c.active != want {
+		t.Fatalf("v on row 2: view %v, number %d, want %d", c.current(), c.active, want)
+	}
+}
+
+// Paging through a fleet: the row under the cursor is always on screen.
+func TestOverviewPagesThroughAFleet(t *testing.T) {
+	var numbers []string
+	for i := range 120 {
+		numbers = append(numbers, fmt.Sprintf("+1202555%04d", i))
+	}
+	c := newTestConsole(t, numbers...)
+	c.poll(2)
+	c.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	visible := func() bool {
+		n := c.numbers[c.overviewOrder()[c.overCursor]].number
+		for _, l := range strings.Split(c.View(), "\n") {
+			if strings.Contains(l, "▸") && strings.Contains(l, n) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, step := range []struct {
+		key  string
+		want int
+	}{{"G", 119}, {"g", 0}, {"pgdown", 22}, {"pgdown", 44}, {"pgup", 22}, {"j", 23}, {"k", 22}} {
+		if step.key == "pgdown" || step.key == "pgup" {
+			c.Update(tea.KeyMsg{Type: map[string]tea.KeyType{"pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp}[step.key]})
+		} else {
+			c.key(step.key)
+		}
+		if c.overCursor != step.want || !visible() {
+			t.Fatalf("%s: cursor %d (want %d), visible %v", step.key, c.overCursor, step.want, visible())
 		}
 	}
 }

@@ -317,11 +317,13 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 			m.overCursor = 0
 		}
 	case key.Matches(msg, k.Info):
+		m.selectFromOverview()
 		if m.current() != viewNumber && len(m.numbers) > 0 {
 			m.push(viewNumber)
 			m.numberCursor = 0
 		}
 	case key.Matches(msg, k.Raw):
+		m.selectFromOverview()
 		if m.current() != viewRaw && len(m.numbers) > 0 {
 			m.push(viewRaw)
 			m.rawFor = 0
@@ -352,6 +354,17 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		m.move(msg)
 	}
 	return nil
+}
+
+// selectFromOverview makes the overview's selected row the active number, so that i and
+// v on the overview open the number under the cursor.
+func (m *Model) selectFromOverview() {
+	if m.current() != viewOverview {
+		return
+	}
+	if order := m.overviewOrder(); m.overCursor < len(order) {
+		m.active = order[m.overCursor]
+	}
 }
 
 // switchNumber makes numbers[i] active. A detail of a series or metric the new number
