@@ -229,8 +229,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pollDueMsg:
 		return m, m.onPollDue(msg)
 	case pollDoneMsg:
+		before := m.numberWord(msg.idx)
 		cmd := m.onPollDone(msg)
-		return m, tea.Batch(cmd, m.checkAlerts())
+		cmds := []tea.Cmd{cmd, m.checkAlerts(msg.idx)}
+		if m.numberWord(msg.idx) != before {
+			cmds = append(cmds, m.setTitle()) // the title counts states: one changed
+		}
+		return m, tea.Batch(cmds...)
 	case flashMsg:
 		m.flash = string(msg)
 		m.dirty = true
@@ -513,12 +518,13 @@ func (m *Model) setTitle() tea.Cmd {
 	return tea.SetWindowTitle(t)
 }
 
-// checkAlerts updates the title and rings the bell once for each number that has just
-// crossed a critical threshold; it rings again only after the number recovers and
-// crosses again.
-func (m *Model) checkAlerts() tea.Cmd {
+// checkAlerts rings the bell once for each number that has just crossed a critical
+// threshold (it rings again only after the number recovers and crosses again), and sets
+// the title. Without arguments it looks at every number (the clock tick); after a poll
+// only at the number polled, so a poll costs the same in a fleet of 500 as of 5.
+func (m *Model) checkAlerts(idxs ...int) tea.Cmd {
 	ring := false
-	for _, n := range m.numbers {
+	check := func(n *numberState) {
 		crit := m.isCritical(n)
 		if crit && !n.critical {
 			ring = true
@@ -526,7 +532,17 @@ func (m *Model) checkAlerts() tea.Cmd {
 		}
 		n.critical = crit
 	}
-	cmds := []tea.Cmd{m.setTitle()}
+	var cmds []tea.Cmd
+	if len(idxs) == 0 {
+		for _, n := range m.numbers {
+			check(n)
+		}
+		cmds = append(cmds, m.setTitle())
+	} else {
+		for _, i := range idxs {
+			check(m.numbers[i])
+		}
+	}
 	if ring && m.bell != nil {
 		w := m.bell
 		cmds = append(cmds, func() tea.Msg {
@@ -535,6 +551,14 @@ func (m *Model) checkAlerts() tea.Cmd {
 		})
 	}
 	return tea.Batch(cmds...)
+}
+
+// numberWord is the state of numbers[idx] now, or "" for an index out of range.
+func (m *Model) numberWord(idx int) string {
+	if idx < 0 || idx >= len(m.numbers) {
+		return ""
+	}
+	return m.numbers[idx].stateAt(m.now(), m.opts.Interval, m.opts.Timeout, m.paused).word()
 }
 
 func (m *Model) threshold(name string) (Threshold, bool) {
