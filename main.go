@@ -84,6 +84,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		"numbers", len(cfg.Numbers), "interval", cfg.Interval, "once", cli.once)
 
 	if cli.once {
+		if cfg.Demo {
+			// Simulated figures must never pass for a real number's health in a script.
+			fmt.Fprintln(stderr, "wamon: demo data: these numbers are simulated (no config, --base-url or KALEYRA_API_KEY; or --demo)")
+		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		allOK, err := runOnce(ctx, stdout, src, cfg.Numbers, onceOptions{

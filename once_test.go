@@ -290,6 +290,10 @@ func TestRunOnceDemoHeadless(t *testing.T) {
 	if !slices.Equal(numbers, source.DemoNumbers()) {
 		t.Errorf("demo polled %q, want %q", numbers, source.DemoNumbers())
 	}
+	// Simulated figures say so, where a script's log will show it.
+	if !strings.HasPrefix(errOut, "wamon: demo data: ") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("stderr %q, want the one demo line", errOut)
+	}
 	if want := map[bool]int{true: 0, false: 1}[allOK]; code != want {
 		t.Errorf("exit %d with all ok = %v, want %d", code, allOK, want)
 	}
@@ -301,8 +305,9 @@ func TestRunWarnsAndLogsWithoutTheKey(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "wamon.log")
 	_, out, errOut := runWamon(t, testEnv(t, "KALEYRA_API_KEY", key), "--config", cfgPath, "--demo", "--once", "--log", logPath)
 
-	if !strings.HasPrefix(errOut, "wamon: warning: "+cfgPath) || strings.Count(errOut, "\n") != 1 {
-		t.Errorf("stderr %q, want one warning line about %s", errOut, cfgPath)
+	if !strings.HasPrefix(errOut, "wamon: warning: "+cfgPath) || strings.Count(errOut, "\n") != 2 ||
+		!strings.Contains(errOut, "\nwamon: demo data: ") {
+		t.Errorf("stderr %q, want a warning line about %s and the demo line", errOut, cfgPath)
 	}
 	logged, err := os.ReadFile(logPath)
 	if err != nil {

@@ -103,8 +103,11 @@ func TestConsoleInTmux(t *testing.T) {
 			keys("p")
 			waitFor("pause", "PAUSED")
 			keys("p")
+			// 720 polls at 1 s hold 12 minutes: - skips 15m and 1h, which it cannot fill.
 			keys("-")
-			waitFor("zoom", "window 15m")
+			waitFor("zoom", "window all")
+			keys("+")
+			waitFor("zoom back", "window 5m")
 			keys("q")
 			waitFor("quit", "WAMON-EXITED 0")
 			if log, _ := os.ReadFile(filepath.Join(dir, "log")); len(log) == 0 {

@@ -67,15 +67,7 @@ func renderChart(s chartSpec) string {
 	}
 	minX, maxX := float64(s.from.Unix()), float64(max(s.to.Unix(), s.from.Unix()+1))
 
-	timeFmt := "15:04"
-	if s.to.Sub(s.from) <= 2*time.Minute {
-		timeFmt = "15:04:05"
-	}
 	loc := s.loc
-	xSteps := 12
-	if s.width < 60 {
-		xSteps = 16
-	}
 	// The chart model is kept between frames of the same size: its canvas holds a
 	// lipgloss style per cell, and allocating it anew costs megabytes per frame.
 	var c *timeserieslinechart.Model
@@ -91,14 +83,27 @@ func renderChart(s chartSpec) string {
 			*s.cache = chartCache{w: s.width, h: s.height, c: c}
 		}
 	}
-	c.SetXStep(xSteps)
 	c.SetYStep(2)
-	c.XLabelFormatter = func(_ int, v float64) string { return time.Unix(int64(v), 0).In(loc).Format(timeFmt) }
 	c.YLabelFormatter = func(_ int, v float64) string { return compact(v) }
 	c.SetTimeRange(s.from, time.Unix(int64(maxX), 0))
 	c.SetViewTimeRange(s.from, time.Unix(int64(maxX), 0))
 	c.SetYRange(lo, hi)
 	c.SetViewYRange(lo, hi)
+	c.UpdateGraphSizes()
+	// Time labels sit on round times (every 10 s ... 6 h, as the width allows), at the
+	// column that holds that time. ntcharts offers every column (step 1) and places a
+	// label wherever the formatter returns one.
+	colSecs := (maxX - minX) / float64(max(1, c.GraphWidth()))
+	tick, timeFmt := timeTick(colSecs)
+	tickSecs := tick.Seconds()
+	c.SetXStep(1)
+	c.XLabelFormatter = func(_ int, v float64) string {
+		b := math.Ceil(v/tickSecs) * tickSecs
+		if b >= v+colSecs {
+			return ""
+		}
+		return time.Unix(int64(b), 0).In(loc).Format(timeFmt)
+	}
 	c.UpdateGraphSizes()
 	c.DrawXYAxisAndLabel()
 
@@ -355,4 +360,44 @@ func millis(ms float64) string {
 		return trimZero(fmt.Sprintf("%.1f", ms/1000)) + "s"
 	}
 	return fmt.Sprintf("%.0fms", ms)
+}
+
+// bucketMax spreads the span [from, to] over width buckets and keeps the highest value
+// of each (NaN where a bucket has none), so a sparkline shows the whole window at any
+// width, and a short spike is not averaged away.
+func bucketMax(pts []history.Point, from, to time.Time, width int, dst []float64) []float64 {
+	for range width {
+		dst = append(dst, math.NaN())
+	}
+	span := to.Sub(from)
+	if span <= 0 || width == 0 {
+		return dst
+	}
+	for _, p := range pts {
+		if p.Gap() || p.T.Before(from) || p.T.After(to) {
+			continue
+		}
+		i := min(width-1, int(float64(p.T.Sub(from))/float64(span)*float64(width)))
+		if math.IsNaN(dst[i]) || p.V > dst[i] {
+			dst[i] = p.V
+		}
+	}
+	return dst
+}
+
+// timeTick picks the spacing of time labels for a chart whose columns are colSecs
+// seconds wide: the shortest round interval that leaves room for a label and a gap.
+func timeTick(colSecs float64) (time.Duration, string) {
+	for _, t := range []time.Duration{5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+		time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+		time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour} {
+		format, width := "15:04", 5.0
+		if t < time.Minute {
+			format, width = "15:04:05", 8.0
+		}
+		if t.Seconds()/colSecs >= width+4 {
+			return t, format
+		}
+	}
+	return 24 * time.Hour, "01-02"
 }

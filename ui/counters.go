@@ -59,7 +59,8 @@ func (m *Model) renderCounterTable(n *numberState, w, h int) string {
 		msg := m.theme.Dim.Render("this payload has no callback counters (" + callbackCount + "); i lists every metric it has")
 		return m.pane(iw, ih, title+"\n\n"+msg)
 	}
-	summary := fmt.Sprintf("all: %s/min · failed %s · mean %s", compact(fig.cbRate), percent(fig.failShare), millis(fig.meanMs))
+	summary := fmt.Sprintf("all: %s/min · failed %s · mean %s", compact(fig.cbRate),
+		strings.TrimSpace(percent(fig.failShare)+marks[m.level(failureRatioLimit, fig.failShare)]), millis(fig.meanMs))
 
 	rows := m.mainRows()
 	typeW := 4
@@ -126,22 +127,17 @@ func (m *Model) renderCounterTable(n *numberState, w, h int) string {
 			}
 			line = append(line, m.cellText(agg))
 		}
-		fail := percent(r.failShare)
-		switch m.level(failureRatioLimit, r.failShare) {
-		case 2:
-			fail = "!" + fail
-		case 1:
-			fail = "~" + fail
-		}
+		fail := percent(r.failShare) + marks[m.level(failureRatioLimit, r.failShare)]
 		line = append(line, fail, millis(r.meanMs))
 		cells = append(cells, line)
 	}
-	if len(cells) == 0 {
-		cells = [][]string{{"(no type matches the filter)"}}
-	}
 	m.mainCursor = max(0, min(m.mainCursor, len(rows)-1))
+	cursor := m.mainCursor
+	if len(cells) == 0 {
+		cells, cursor = [][]string{{"(no type matches the filter)"}}, -1
+	}
 	table := renderTable(&m.theme, tableSpec{
-		headers: headers, rows: cells, cursor: m.mainCursor, height: max(1, ih-4), right: right,
+		headers: headers, rows: cells, cursor: cursor, height: max(1, ih-4), right: right,
 		style: func(row, col int, base lipgloss.Style) lipgloss.Style {
 			if col == failCol && row < len(rows) {
 				return base.Inherit(m.levelStyle(m.level(failureRatioLimit, rows[row].failShare)))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
@@ -71,14 +70,17 @@ func (m *Model) renderSeries(w, h int) string {
 		for _, k := range c.series {
 			resets += n.hist.Resets(k)
 		}
-		share := math.NaN()
-		if row.total > 0 {
-			share = c.total / row.total
+		// Shares over the window, like the failure share above: lifetime totals would
+		// hide what is happening now.
+		var inWindow float64
+		for _, o := range row.cells {
+			inWindow += o.delta
 		}
+		share := ratio(c.delta, inWindow)
 		tableRows = append(tableRows, []string{source.Truncate(r, 20), thousands(c.total), compact(c.rate), thousands(c.delta), percent(share), itoa(resets), itoa(len(c.series))})
 	}
 	tbl := renderTable(&m.theme, tableSpec{
-		headers: []string{"RESULT", "TOTAL", "PER MIN", "IN WINDOW", "SHARE", "RESETS", "SERIES"},
+		headers: []string{"RESULT", "TOTAL", "PER MIN", "IN WINDOW", "SHARE OF WINDOW", "RESETS", "SERIES"},
 		rows:    tableRows, cursor: -1, height: len(tableRows),
 		right: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true},
 	})
@@ -114,7 +116,7 @@ func (m *Model) renderNumber(w, h int) string {
 	}
 	iw, ih := w-2, h-2
 	now := m.now()
-	st := n.stateAt(now, m.opts.Interval, m.opts.Timeout, m.paused)
+	st := m.stateOf(n, now)
 	lines := []string{
 		m.theme.Title.Render(n.number) + " " + m.stateStyle(st).Render(st.word()) +
 			m.theme.Dim.Render(fmt.Sprintf(" · %d polls, %d failed · %d series held, %s", n.polls, n.errors, len(n.hist.Keys()), source.FormatBytes(int64(n.hist.MemBytes())))),
@@ -129,8 +131,13 @@ func (m *Model) renderNumber(w, h int) string {
 		lines = append(lines, fmt.Sprintf("latency  last %s  avg %s  max %s  ", millis(lat[len(lat)-1]), millis(sum/float64(len(lat))), millis(hi))+
 			m.theme.Line.Render(sparkline(lat, max(0, min(60, iw-50)), m.theme.Spark)))
 	}
-	if n.lastErr != nil {
-		lines = append(lines, m.theme.Error.Render("last error")+" "+age(now.Sub(n.lastErrAt))+" ago: "+source.Truncate(source.Sanitize(n.lastErr.Error()), max(10, iw-30)))
+	if n.seenErr != nil {
+		// The newest error ever, even after recovery: "16 failed" must be explainable.
+		when := n.seenErrAt.In(m.loc).Format("15:04:05") + " (" + age(now.Sub(n.seenErrAt)) + " ago"
+		if n.lastErr == nil {
+			when += ", recovered"
+		}
+		lines = append(lines, m.theme.Error.Render("last error")+" "+when+"): "+source.Truncate(source.Sanitize(n.seenErr.Error()), max(10, iw-40)))
 	} else {
 		lines = append(lines, m.theme.Dim.Render("last error: none"))
 	}
@@ -161,6 +168,18 @@ func (m *Model) renderNumber(w, h int) string {
 		return m.pane(iw, ih, strings.Join(lines, "\n"))
 	}
 	names := m.metricNames()
+	// The name column is as wide as the longest name held (not only those in view), so
+	// it does not shift while scrolling; help gets what is left, and goes first when
+	// the screen is narrow, so that names are never cut into lookalikes.
+	nameW := 6
+	for _, name := range names {
+		nameW = max(nameW, min(60, lipgloss.Width(name)))
+	}
+	helpW := iw - nameW - 40
+	headers := []string{"METRIC", "GROUP", "TYPE", "SERIES", "SUM", "HELP"}
+	if helpW < 12 {
+		headers = headers[:5]
+	}
 	rows := make([][]string, 0, len(names))
 	for _, name := range names {
 		mt := n.last.Metrics[name]
@@ -168,17 +187,22 @@ func (m *Model) renderNumber(w, h int) string {
 		if len(mt.Samples) > 0 {
 			val = compact(mt.Sum())
 		}
-		help := source.Truncate(mt.Help, max(10, iw-80))
-		rows = append(rows, []string{source.Truncate(name, 44), mt.Group, string(mt.Type), itoa(len(mt.Samples)), val, help})
-	}
-	if len(rows) == 0 {
-		rows = [][]string{{"(no metric matches the filter)"}}
+		row := []string{padRight(source.Truncate(name, nameW), nameW), mt.Group, string(mt.Type), itoa(len(mt.Samples)), val}
+		if len(headers) == 6 {
+			row = append(row, source.Truncate(mt.Help, helpW))
+		}
+		rows = append(rows, row)
 	}
 	m.numberCursor = max(0, min(m.numberCursor, len(names)-1))
+	cursor := m.numberCursor
+	if len(rows) == 0 {
+		rows = [][]string{{"(no metric matches the filter)"}}
+		cursor = -1
+	}
 	title := m.theme.Title.Render(fmt.Sprintf("metrics (%d) · enter opens one · v raw payload", len(n.last.Metrics)))
 	tbl := renderTable(&m.theme, tableSpec{
-		headers: []string{"METRIC", "GROUP", "TYPE", "SERIES", "SUM", "HELP"},
-		rows:    rows, cursor: m.numberCursor, height: max(1, ih-len(lines)-4), width: iw,
+		headers: headers,
+		rows:    rows, cursor: cursor, height: max(1, ih-len(lines)-4), width: iw,
 		right: map[int]bool{3: true, 4: true},
 	})
 	return m.pane(iw, ih, strings.Join(lines, "\n")+"\n\n"+title+"\n"+tbl)
@@ -288,4 +312,12 @@ func rawText(n *numberState, width int) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// padRight pads s with spaces to width columns.
+func padRight(s string, width int) string {
+	if w := lipgloss.Width(s); w < width {
+		return s + strings.Repeat(" ", width-w)
+	}
+	return s
 }

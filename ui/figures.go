@@ -3,6 +3,7 @@ package ui
 import (
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/wamon/wamon/source"
@@ -167,8 +168,15 @@ func deriveFigures(snap *source.Snapshot, h *history.Number, window time.Duratio
 		if fa, fb := source.IsFailure(a), source.IsFailure(b); fa != fb {
 			return !fa
 		}
-		if resultTotals[a] != resultTotals[b] {
-			return resultTotals[a] > resultTotals[b]
+		// A fixed order (codes by number, then by name), never by count: columns that
+		// swap places between polls cannot be read at a glance.
+		na, ea := strconv.Atoi(a)
+		nb, eb := strconv.Atoi(b)
+		switch {
+		case ea == nil && eb == nil:
+			return na < nb
+		case (ea == nil) != (eb == nil):
+			return ea == nil
 		}
 		return a < b
 	})

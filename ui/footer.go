@@ -20,15 +20,23 @@ func (m *Model) shortKeys() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		}
 	}
+	if m.showHelp {
+		return []key.Binding{key.NewBinding(key.WithKeys("?"), key.WithHelp("?/esc", "close help")), k.Quit}
+	}
+	pause := k.Pause
+	if m.paused {
+		pause = key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "resume"))
+	}
+	k.Pause = pause
 	switch m.current() {
 	case viewOverview:
-		return []key.Binding{k.Enter, k.Up, k.Filter, k.Sort, k.Refresh, k.Pause, k.Back, k.Help, k.Quit}
+		return []key.Binding{k.Enter, k.Move, k.Filter, k.Sort, k.Refresh, k.Pause, k.Back, k.Help, k.Quit}
 	case viewSeries, viewMetric:
-		return []key.Binding{k.Back, k.Up, k.ZoomIn, k.ZoomOut, k.NextNumber, k.Pause, k.Help, k.Quit}
+		return []key.Binding{k.Back, k.Move, k.ZoomIn, k.ZoomOut, k.NextNumber, k.Pause, k.Help, k.Quit}
 	case viewNumber:
-		return []key.Binding{k.Enter, k.Up, k.Raw, k.Filter, k.Back, k.Help, k.Quit}
+		return []key.Binding{k.Enter, k.Move, k.Raw, k.Filter, k.Back, k.Help, k.Quit}
 	case viewRaw:
-		return []key.Binding{k.Up, k.PageDown, k.Back, k.Help, k.Quit}
+		return []key.Binding{k.Move, k.PageDown, k.Back, k.Help, k.Quit}
 	}
 	return []key.Binding{k.NextNumber, k.Enter, k.Info, k.Overview, k.Filter, k.Sort, k.ZoomIn, k.ZoomOut, k.Pause, k.Refresh, k.Help, k.Quit}
 }

@@ -22,6 +22,10 @@ func (m *Model) stateStyle(s state) lipgloss.Style {
 		return m.theme.Error
 	case statePaused:
 		return m.theme.Paused
+	case stateWarn:
+		return m.theme.Warn
+	case stateCrit:
+		return m.theme.Critical
 	}
 	return m.theme.Waiting
 }
@@ -29,12 +33,12 @@ func (m *Model) stateStyle(s state) lipgloss.Style {
 // tabText is one number's tab: index, number, state word, queue size.
 func (m *Model) tabText(i int) string {
 	n := m.numbers[i]
-	s := n.stateAt(m.now(), m.opts.Interval, m.opts.Timeout, m.paused)
+	s := m.stateOf(n, m.now())
 	q := ""
 	if !math.IsNaN(n.fig.queue) {
 		q = " q" + compact(n.fig.queue)
 		// Past a threshold the tab says so in a glyph, not only in colour.
-		q += [...]string{"", "~", "!"}[m.level(queueMetric, n.fig.queue)]
+		q += strings.TrimSpace(marks[m.level(queueMetric, n.fig.queue)])
 	}
 	idx := " "
 	if i < 9 {
@@ -88,7 +92,7 @@ func (m *Model) renderHeader(w int) string {
 		if used+tw > w-12 && shown > 0 {
 			break
 		}
-		s := m.numbers[i].stateAt(now, m.opts.Interval, m.opts.Timeout, m.paused)
+		s := m.stateOf(m.numbers[i], now)
 		st := m.stateStyle(s)
 		if i == m.active && m.current() != viewOverview {
 			// Brackets as well as reverse video: the active tab shows without colour too.

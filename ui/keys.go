@@ -7,7 +7,8 @@ import "github.com/charmbracelet/bubbles/key"
 type keyMap struct {
 	NextNumber, PrevNumber, Jump key.Binding
 	Overview, Info, Raw          key.Binding
-	Up, Down, PageUp, PageDown   key.Binding
+	Move, Up, Down, PageUp       key.Binding
+	PageDown                     key.Binding
 	Top, Bottom                  key.Binding
 	Enter, Back                  key.Binding
 	Pause, Refresh               key.Binding
@@ -24,6 +25,7 @@ func newKeyMap() keyMap {
 		Overview:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "fleet overview")),
 		Info:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "number detail")),
 		Raw:        key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "raw payload")),
+		Move:       key.NewBinding(key.WithKeys("k", "up", "j", "down"), key.WithHelp("↑↓/jk", "move")),
 		Up:         key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
 		Down:       key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
 		PageUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),

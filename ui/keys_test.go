@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -195,7 +196,7 @@ func TestKeyQuitCancelsInFlightPolls(t *testing.T) {
 	if cmd == nil {
 		t.Fatal("q returns no command")
 	}
-	if _, ok := cmd().(tea.QuitMsg); !ok {
+	if !quits(cmd) {
 		t.Fatal("q does not quit")
 	}
 	if c.ctx.Err() == nil {
@@ -203,9 +204,29 @@ func TestKeyQuitCancelsInFlightPolls(t *testing.T) {
 	}
 	d := sized(t, 80, 24)
 	_, cmd = d.Update(keyMsg("ctrl+c"))
-	if _, ok := cmd().(tea.QuitMsg); !ok {
+	if !quits(cmd) {
 		t.Fatal("ctrl+c does not quit")
 	}
+}
+
+// quits runs cmd, and the commands of a sequence it returns, looking for tea.Quit.
+func quits(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	msg := cmd()
+	if _, ok := msg.(tea.QuitMsg); ok {
+		return true
+	}
+	// tea.Sequence's message is an unexported []tea.Cmd.
+	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice {
+		for i := range v.Len() {
+			if c, ok := v.Index(i).Interface().(tea.Cmd); ok && quits(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func TestKeySaveScreenWritesPlainText(t *testing.T) {
@@ -355,7 +376,8 @@ func runCmd(cmd tea.Cmd) {
 func TestTitleNamesTheWorstState(t *testing.T) {
 	c := sized(t, 160, 48)
 	c.Update(pollDoneMsg{idx: 2, seq: c.numbers[2].seq, err: errors.New("boom")})
-	if got := c.titleText(); got != "wamon: 1 ERROR, 2 ok" {
+	// Number 2's queue is past critical by now: a badge, and the title, say CRIT.
+	if got := c.titleText(); got != "wamon: 1 ERROR, 1 CRIT, 1 ok" {
 		t.Errorf("title %q", got)
 	}
 }
@@ -462,5 +484,33 @@ func TestOverviewPagesThroughAFleet(t *testing.T) {
 		if c.overCursor != step.want || !visible() {
 			t.Fatalf("%s: cursor %d (want %d), visible %v", step.key, c.overCursor, step.want, visible())
 		}
+	}
+}
+
+// - and + step only through windows the history can fill (History polls at the interval).
+func TestZoomSkipsWindowsTheHistoryCannotFill(t *testing.T) {
+	c := newTestConsole(t)
+	c.Model = newModel(Options{Source: c.demo, Numbers: source.DemoNumbers(), Interval: 5 * time.Second,
+		History: 60, Now: c.clock.now, Location: time.UTC}) // 5 minutes
+	c.manual = true
+	for _, step := range []struct{ key, want string }{{"-", "all"}, {"-", "all"}, {"+", "5m"}, {"+", "1m"}, {"+", "1m"}} {
+		c.key(step.key)
+		if got := windowName(c.windowDur()); got != step.want {
+			t.Fatalf("%s: window %s, want %s", step.key, got, step.want)
+		}
+	}
+}
+
+// The number's detail explains its failures after it has recovered from them.
+func TestNumberDetailKeepsTheLastErrorAfterRecovery(t *testing.T) {
+	c := sized(t, 160, 48)
+	n := c.numbers[0]
+	c.clock.advance(5 * time.Second)
+	c.Update(pollDoneMsg{idx: 0, seq: n.seq, err: &source.HTTPError{Status: 502, Found: "HTML page"}})
+	c.poll(1)
+	c.key("i")
+	frame := c.View()
+	if !strings.Contains(frame, "recovered): HTTP 502 Bad Gateway: HTML page") || !strings.Contains(frame, "1 failed") {
+		t.Errorf("number detail after recovery:\n%s", frame)
 	}
 }

@@ -151,6 +151,9 @@ func newModel(opts Options) *Model {
 		m.numbers = append(m.numbers, newNumberState(n, opts.History))
 	}
 	m.raw = viewport.New(0, 0)
+	for !m.windowFits(m.window) { // a short history: start on the longest window it fills
+		m.window++
+	}
 	return m
 }
 
@@ -191,6 +194,13 @@ func (m *Model) activeNumber() *numberState {
 }
 
 func (m *Model) windowDur() time.Duration { return windows[m.window] }
+
+// windowFits: a window no longer than the history can hold (History polls at the
+// interval); "all" always fits. Longer ones would be mostly empty, and would come
+// before "all" though they show less.
+func (m *Model) windowFits(i int) bool {
+	return windows[i] == 0 || windows[i] <= time.Duration(m.opts.History)*m.opts.Interval
+}
 
 // touch notes that numbers[idx] has new data: its figures are derived again and the
 // frame is rebuilt if the number is on screen (the header shows every tab that fits, the
@@ -255,7 +265,8 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	m.flash = ""
 	if key.Matches(msg, k.Quit) && (msg.String() == "ctrl+c" || !m.filtering) {
 		m.cancel() // in-flight requests stop now; Bubble Tea does not wait for them
-		return tea.Quit
+		// The title would outlive the program in a tmux window list: clear it first.
+		return tea.Sequence(tea.SetWindowTitle(""), tea.Quit)
 	}
 	if m.filtering {
 		switch msg.String() {
@@ -299,14 +310,20 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 			return m.pollNow(m.active)
 		}
 	case key.Matches(msg, k.ZoomIn):
-		if m.window > 0 {
-			m.window--
-			m.rederiveAll()
+		for w := m.window - 1; w >= 0; w-- {
+			if m.windowFits(w) {
+				m.window = w
+				m.rederiveAll()
+				break
+			}
 		}
 	case key.Matches(msg, k.ZoomOut):
-		if m.window < len(windows)-1 {
-			m.window++
-			m.rederiveAll()
+		for w := m.window + 1; w < len(windows); w++ {
+			if m.windowFits(w) {
+				m.window = w
+				m.rederiveAll()
+				break
+			}
 		}
 	case key.Matches(msg, k.NextNumber):
 		m.switchNumber(m.active + 1)
@@ -421,7 +438,14 @@ func (m *Model) enter() {
 func (m *Model) move(msg tea.KeyMsg) {
 	k := m.keys
 	if m.current() == viewRaw {
-		m.raw, _ = m.raw.Update(msg)
+		switch {
+		case key.Matches(msg, k.Top):
+			m.raw.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			m.raw.GotoBottom()
+		default:
+			m.raw, _ = m.raw.Update(msg)
+		}
 		return
 	}
 	var cur *int
@@ -483,7 +507,7 @@ func (m *Model) counts() map[state]int {
 	now := m.now()
 	c := map[state]int{}
 	for _, n := range m.numbers {
-		c[n.stateAt(now, m.opts.Interval, m.opts.Timeout, m.paused)]++
+		c[m.stateOf(n, now)]++
 	}
 	return c
 }
@@ -493,16 +517,16 @@ func (m *Model) counts() map[state]int {
 func (m *Model) titleText() string {
 	c := m.counts()
 	var parts []string
-	for _, s := range []state{stateError, stateStale, statePaused, stateWaiting, stateOK} {
+	for _, s := range []state{stateError, stateCrit, stateStale, stateWarn, statePaused, stateWaiting, stateOK} {
 		if c[s] == 0 {
 			continue
 		}
 		w := strings.ToLower(s.word())
-		if s == stateError || s == stateStale {
-			w = strings.ToUpper(s.word())
-			if s == stateError {
-				w = "ERROR"
-			}
+		switch s {
+		case stateError:
+			w = "ERROR"
+		case stateCrit, stateStale, stateWarn:
+			w = s.word()
 		}
 		parts = append(parts, fmt.Sprintf("%d %s", c[s], w))
 	}
@@ -553,12 +577,27 @@ func (m *Model) checkAlerts(idxs ...int) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// stateOf is what a number's badge says: its poll state, and for a number whose polls
+// are fine, WARN or CRIT when its queue or failure share is past a threshold.
+func (m *Model) stateOf(n *numberState, now time.Time) state {
+	s := n.stateAt(now, m.opts.Interval, m.opts.Timeout, m.paused)
+	if s == stateOK {
+		switch max(m.level(queueMetric, n.fig.queue), m.level(failureRatioLimit, n.fig.failShare)) {
+		case 2:
+			return stateCrit
+		case 1:
+			return stateWarn
+		}
+	}
+	return s
+}
+
 // numberWord is the state of numbers[idx] now, or "" for an index out of range.
 func (m *Model) numberWord(idx int) string {
 	if idx < 0 || idx >= len(m.numbers) {
 		return ""
 	}
-	return m.numbers[idx].stateAt(m.now(), m.opts.Interval, m.opts.Timeout, m.paused).word()
+	return m.stateOf(m.numbers[idx], m.now()).word()
 }
 
 func (m *Model) threshold(name string) (Threshold, bool) {
@@ -687,4 +726,4 @@ func (m *Model) renderHelp(w, h int) string {
 	return m.pane(w-2, h-2, content)
 }
 
-var asciiGlyphs = strings.NewReplacer("·", "-", "•", "|", "▸", ">", "×", "x", "…", "~", "▲", "^", "▼", "v", "■", "#", "│", "|", "─", "-", "↑", "^", "↓", "v")
+var asciiGlyphs = strings.NewReplacer("·", "-", "•", "|", "▸", ">", "×", "x", "…", "+", "▲", "^", "▼", "v", "■", "#", "│", "|", "─", "-", "↑", "^", "↓", "v")

@@ -20,7 +20,7 @@ func (m *Model) overviewOrder() []int {
 	order := make([]int, 0, len(m.numbers))
 	states := make([]state, len(m.numbers))
 	for i, n := range m.numbers {
-		states[i] = n.stateAt(now, m.opts.Interval, m.opts.Timeout, m.paused)
+		states[i] = m.stateOf(n, now)
 		if f == "" || strings.Contains(n.number, f) || strings.Contains(strings.ToLower(states[i].word()), f) {
 			order = append(order, i)
 		}
@@ -66,7 +66,7 @@ func (m *Model) renderOverview(w, h int) string {
 	order := m.overviewOrder()
 	c := m.counts()
 	var tally []string
-	for _, s := range []state{stateError, stateStale, stateOK, stateWaiting, statePaused} {
+	for _, s := range []state{stateError, stateCrit, stateStale, stateWarn, stateOK, stateWaiting, statePaused} {
 		if c[s] > 0 {
 			tally = append(tally, m.stateStyle(s).Render(strings.ToLower(s.word()))+" "+itoa(c[s]))
 		}
@@ -95,32 +95,31 @@ func (m *Model) renderOverview(w, h int) string {
 			rows = append(rows, nil)
 			continue
 		}
-		st := n.stateAt(now, m.opts.Interval, m.opts.Timeout, m.paused)
+		st := m.stateOf(n, now)
 		word := st.word()
 		if (st == stateError || st == stateStale) && !n.lastOK.IsZero() {
 			word += " " + age(now.Sub(n.lastOK))
 		}
-		f0, _ := m.span(n)
-		vals = vals[:0]
-		for _, p := range seriesPoints(n.hist, metricKeys(n.last, queueMetric), f0, false) {
-			vals = append(vals, p.V)
-		}
+		f0, t0 := m.span(n)
+		vals = bucketMax(seriesPoints(n.hist, metricKeys(n.last, queueMetric), f0, false), f0, t0, sparkW, vals[:0])
 		pollAge := "-"
 		if !n.lastPoll.IsZero() {
 			pollAge = age(now.Sub(n.lastPoll))
 		}
-		row := []string{itoa(i + 1), n.number, word, compact(n.fig.queue), sparkline(vals, sparkW, m.theme.Spark),
-			compact(n.fig.cbRate), percent(n.fig.failShare)}
+		row := []string{itoa(i + 1), n.number, padRight(word, 9),
+			compact(n.fig.queue) + marks[m.level(queueMetric, n.fig.queue)], sparkline(vals, sparkW, m.theme.Spark),
+			compact(n.fig.cbRate), percent(n.fig.failShare) + marks[m.level(failureRatioLimit, n.fig.failShare)]}
 		if !compactCols {
 			row = append(row, millis(n.fig.meanMs))
 		}
 		rows = append(rows, append(row, pollAge))
 	}
+	cursor := m.overCursor
 	if len(order) == 0 {
-		rows = [][]string{{"", "(no number matches the filter)"}}
+		rows, cursor = [][]string{{"", "(no number matches the filter)"}}, -1
 	}
 	table := renderTable(&m.theme, tableSpec{
-		headers: headers, rows: rows, cursor: m.overCursor, height: height,
+		headers: headers, rows: rows, cursor: cursor, height: height,
 		right: map[int]bool{0: true, 3: true, 5: true, 6: true, 7: !compactCols},
 		style: func(row, col int, base lipgloss.Style) lipgloss.Style {
 			if row >= len(order) {
@@ -129,7 +128,7 @@ func (m *Model) renderOverview(w, h int) string {
 			n := m.numbers[order[row]]
 			switch col {
 			case 2:
-				return base.Inherit(m.stateStyle(n.stateAt(now, m.opts.Interval, m.opts.Timeout, m.paused)))
+				return base.Inherit(m.stateStyle(m.stateOf(n, now)))
 			case 3:
 				return base.Inherit(m.levelStyle(m.level(queueMetric, n.fig.queue)))
 			case 6:
@@ -142,3 +141,7 @@ func (m *Model) renderOverview(w, h int) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// marks follow a value past its warn (~) or critical (!) threshold: a glyph as well as a
+// colour, so that --color none still shows it.
+var marks = [...]string{" ", "~", "!"}

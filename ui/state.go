@@ -16,6 +16,8 @@ type numberState struct {
 	last      *source.Snapshot // newest successful poll; nil before the first
 	lastErr   error            // of the newest poll; nil when it succeeded
 	lastErrAt time.Time
+	seenErr   error // the newest error of any poll, kept after recovery for the detail
+	seenErrAt time.Time
 	lastOK    time.Time // when the newest successful poll was made
 	lastPoll  time.Time
 	failures  int // consecutive
@@ -49,8 +51,8 @@ func (n *numberState) record(at time.Time, snap source.Snapshot, err error) {
 	if err != nil {
 		n.errors++
 		n.failures++
-		n.lastErr = err
-		n.lastErrAt = at
+		n.lastErr, n.seenErr = err, err
+		n.lastErrAt, n.seenErrAt = at, at
 		n.hist.RecordGap(at)
 		return
 	}
@@ -71,15 +73,17 @@ const (
 	stateStale // the newest data is older than it should be
 	stateError // the newest poll failed
 	statePaused
+	stateWarn // polls fine, a value past its warn threshold
+	stateCrit // polls fine, a value past its critical threshold
 )
 
 func (s state) word() string {
-	return [...]string{"WAIT", "OK", "STALE", "ERR", "PAUSED"}[s]
+	return [...]string{"WAIT", "OK", "STALE", "ERR", "PAUSED", "WARN", "CRIT"}[s]
 }
 
 // severity orders states worst first for the overview and the title.
 func (s state) severity() int {
-	return [...]int{1, 0, 2, 3, 1}[s]
+	return [...]int{1, 0, 3, 4, 1, 2, 3}[s]
 }
 
 // stateAt tells the number's state at now. Data is stale when no poll has succeeded for

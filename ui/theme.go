@@ -78,7 +78,8 @@ func NewTheme(ascii bool) Theme {
 	}
 	if ascii {
 		t.Border = lipgloss.ASCIIBorder()
-		t.Up, t.Down, t.Gap, t.Ellipsis, t.Sep = "^", "v", ".", "~", "|"
+		// "+" marks a cut: "~" already means "past warn".
+		t.Up, t.Down, t.Gap, t.Ellipsis, t.Sep = "^", "v", ".", "+", "|"
 		t.Spark = []rune("_.-=+*#@")
 	}
 	t.Pane = lipgloss.NewStyle().Border(t.Border).BorderForeground(grey)
