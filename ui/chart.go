@@ -59,10 +59,10 @@ func renderChart(s chartSpec) string {
 	// The Y axis starts at zero for counts (a queue of 900 next to one of 1000 must not
 	// look empty) and leaves headroom above the highest value.
 	lo = min(lo, 0)
-	hi = niceCeil(max(hi*1.1, lo+1))
+	hi = max(hi*1.1, lo+1)
 	for _, t := range s.thresholds {
 		if t > hi && t < hi*1.25 {
-			hi = niceCeil(t * 1.05)
+			hi = t * 1.05 // a threshold just above the data is worth showing
 		}
 	}
 	minX, maxX := float64(s.from.Unix()), float64(max(s.to.Unix(), s.from.Unix()+1))
@@ -90,6 +90,23 @@ func renderChart(s chartSpec) string {
 	c.SetYRange(lo, hi)
 	c.SetViewYRange(lo, hi)
 	c.UpdateGraphSizes()
+	// Round Y labels: ntcharts labels every yStep rows with lo + (hi-lo)*row/height, so
+	// the top is stretched until yStep rows are a round step (1, 2 or 5 x 10^k). Of the
+	// label spacings 2 to 6 rows, the one that stretches least wins.
+	if gh := float64(c.GraphHeight()); gh >= 2 {
+		best, bestStep := math.Inf(1), 2
+		for ys := 2; ys <= 6; ys++ {
+			top := lo + niceStep((hi-lo)*float64(ys)/gh)*gh/float64(ys)
+			if top < best*0.999 {
+				best, bestStep = top, ys
+			}
+		}
+		hi = best
+		c.SetYStep(bestStep)
+		c.SetYRange(lo, hi)
+		c.SetViewYRange(lo, hi)
+		c.UpdateGraphSizes()
+	}
 	// Time labels sit on round times (every 10 s ... 6 h, as the width allows), at the
 	// column that holds that time. ntcharts offers every column (step 1) and places a
 	// label wherever the formatter returns one.
@@ -232,20 +249,6 @@ func eachSegment(pts []history.Point, from time.Time, f func(a, b history.Point)
 		}
 		prevOK = true
 	}
-}
-
-// niceCeil rounds up to 1, 2 or 5 times a power of ten, for round axis labels.
-func niceCeil(v float64) float64 {
-	if v <= 0 {
-		return 1
-	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m*p >= v {
-			return m * p
-		}
-	}
-	return 10 * p
 }
 
 // sparkline draws values as one row of block glyphs, scaled to their own maximum; gaps
@@ -400,4 +403,19 @@ func timeTick(colSecs float64) (time.Duration, string) {
 		}
 	}
 	return 24 * time.Hour, "01-02"
+}
+
+// niceStep rounds up to 1, 2 or 5 times a power of ten: steps whose multiples print
+// exactly in compact form (2.5 would give 37.5, shown as "38").
+func niceStep(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= v*(1-1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
 }
