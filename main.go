@@ -166,14 +166,21 @@ func parseFlags(args []string, stdout io.Writer) (cliFlags, error) {
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fmt.Fprint(stdout, usageHead)
+			// The flag package prints "-name"; wamon's flags are documented as "--name"
+			// (both work), so help and errors say it the same way.
+			var defaults strings.Builder
+			fs.SetOutput(&defaults)
 			fs.PrintDefaults()
+			fmt.Fprint(stdout, usageHead)
+			fmt.Fprint(stdout, strings.TrimPrefix(strings.ReplaceAll("\n"+defaults.String(), "\n  -", "\n  --"), "\n"))
+			return cliFlags{}, err
 		}
-		return cliFlags{}, err
+		msg := strings.Replace(err.Error(), "flag -", "flag --", 1)
+		msg = strings.Replace(msg, "not defined: -", "not defined: --", 1)
+		return cliFlags{}, errors.New(msg)
 	}
 	if fs.NArg() > 0 {
-		return cliFlags{}, fmt.Errorf("unexpected argument %q (see wamon -h)", fs.Arg(0))
+		return cliFlags{}, fmt.Errorf("unexpected argument %q (see wamon --help)", fs.Arg(0))
 	}
 	cli.numbers = numbers
 	cli.set = map[string]bool{}

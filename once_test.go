@@ -247,8 +247,13 @@ func TestRunVersion(t *testing.T) {
 
 func TestRunHelp(t *testing.T) {
 	code, out, _ := runWamon(t, testEnv(t), "-h")
-	if code != 0 || !strings.Contains(out, "-once") || !strings.Contains(out, "-number") {
-		t.Errorf("-h: exit %d, usage %q", code, out)
+	if code != 0 || !strings.Contains(out, "\n  --once\n") || !strings.Contains(out, "\n  --number +E164") ||
+		strings.Contains(out, "\n  -o") {
+		t.Errorf("-h: exit %d, usage %q; want every flag spelled --name", code, out)
+	}
+	// Errors name flags the way the help does.
+	if _, _, errOut := runWamon(t, testEnv(t), "--interval", "5x"); !strings.Contains(errOut, "flag --interval") {
+		t.Errorf("stderr %q", errOut)
 	}
 }
 
