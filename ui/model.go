@@ -88,8 +88,10 @@ type Model struct {
 	lastTitle      string
 	autoOverviewed bool
 
-	frame string // the last frame drawn
-	dirty bool
+	frame      string // the last frame drawn
+	dirty      bool   // the frame must be rebuilt before it is shown
+	dataDirty  bool   // polls brought data the frame does not show yet
+	flushArmed bool   // a flushMsg is on its way
 
 	mainKey, mainBody string     // the main view's body and what it was drawn from
 	queueChart        chartCache // the queue pane's chart model, reused between frames
@@ -202,14 +204,38 @@ func (m *Model) windowFits(i int) bool {
 	return windows[i] == 0 || windows[i] <= time.Duration(m.opts.History)*m.opts.Interval
 }
 
-// touch notes that numbers[idx] has new data: its figures are derived again and the
-// frame is rebuilt if the number is on screen (the header shows every tab that fits, the
-// overview every number, so in practice: almost always, but cheaply).
+// touch notes that numbers[idx] has new data: its figures are derived again, and the
+// frame will be rebuilt at the next data flush.
 func (m *Model) touch(idx int) {
 	n := m.numbers[idx]
 	prev := n.fig
 	n.fig = deriveFigures(n.last, n.hist, m.windowDur(), &prev)
-	m.dirty = true
+	m.dataDirty = true
+}
+
+// flushMsg rebuilds the frame for data that arrived since the last one.
+type flushMsg struct{}
+
+// dataFlushEvery bounds how often poll results alone rebuild the frame. Bubble Tea v1
+// calls View after every message: 500 numbers at 5 s are 100 replies a second, and a
+// frame of the overview costs about 4 ms, so drawing each would take 40% of a core.
+// Keys and resizes still redraw at once.
+const dataFlushEvery = 250 * time.Millisecond
+
+// scheduleFlush arms one flush for data that has changed, unless one is armed.
+func (m *Model) scheduleFlush() tea.Cmd {
+	if !m.dataDirty {
+		return nil
+	}
+	if m.manual { // tests: every poll shows at once
+		m.dirty, m.dataDirty = true, false
+		return nil
+	}
+	if m.flushArmed {
+		return nil
+	}
+	m.flushArmed = true
+	return tea.Tick(dataFlushEvery, func(time.Time) tea.Msg { return flushMsg{} })
 }
 
 func (m *Model) rederiveAll() {
@@ -241,11 +267,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pollDoneMsg:
 		before := m.numberWord(msg.idx)
 		cmd := m.onPollDone(msg)
-		cmds := []tea.Cmd{cmd, m.checkAlerts(msg.idx)}
+		cmds := []tea.Cmd{cmd, m.checkAlerts(msg.idx), m.scheduleFlush()}
 		if m.numberWord(msg.idx) != before {
 			cmds = append(cmds, m.setTitle()) // the title counts states: one changed
 		}
 		return m, tea.Batch(cmds...)
+	case flushMsg:
+		m.flushArmed = false
+		if m.dataDirty {
+			m.dirty, m.dataDirty = true, false
+		}
+		return m, nil
 	case flashMsg:
 		m.flash = string(msg)
 		m.dirty = true
