@@ -151,6 +151,10 @@ func (k *Kaleyra) fetch(ctx context.Context, number string) (Snapshot, error) {
 		}
 		decErr.HTTPStatus = resp.StatusCode
 	case err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299):
+		if snap.Code == "" {
+			// An error status and no API code to say otherwise: an outage, not data.
+			return snap, &HTTPError{Status: resp.StatusCode, Found: "JSON without an API code"}
+		}
 		// A success envelope under an error status: keep the data, say what was odd.
 		snap.Warnings = append(snap.Warnings, fmt.Sprintf("success envelope with HTTP status %d", resp.StatusCode))
 	}

@@ -272,3 +272,16 @@ func TestClientOddPayloadsDecodeSafely(t *testing.T) {
 		})
 	}
 }
+
+// An error status with JSON that has data but no code is an outage, not an empty success.
+func TestClientErrorStatusWithoutACodeIsAnHTTPError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(503)
+		w.Write([]byte(`{"data":null,"error":"upstream down"}`))
+	}))
+	defer srv.Close()
+	_, err := newClient(t, srv.URL).Fetch(context.Background(), "+12025550100")
+	if source.ErrorKind(err) != "http" || !strings.Contains(err.Error(), "HTTP 503") {
+		t.Fatalf("%v, want an HTTP 503 error", err)
+	}
+}

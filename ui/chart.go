@@ -36,8 +36,10 @@ type chartSpec struct {
 
 // chartCache keeps one chart model (and its canvas) per pane between frames.
 type chartCache struct {
-	w, h int
-	c    *timeserieslinechart.Model
+	w, h        int
+	c           *timeserieslinechart.Model
+	lo, hi, top float64 // the last Y range, and the data's highest value it was made for
+	yStep       int
 }
 
 // renderChart draws the chart, or a one-line note when there is nothing to draw.
@@ -48,7 +50,7 @@ func renderChart(s chartSpec) string {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, l := range s.lines {
 		for _, p := range l.points {
-			if !p.Gap() && !p.T.Before(s.from) {
+			if !p.Gap() && !math.IsInf(p.V, 0) && !p.T.Before(s.from) {
 				lo, hi = min(lo, p.V), max(hi, p.V)
 			}
 		}
@@ -59,7 +61,10 @@ func renderChart(s chartSpec) string {
 	// The Y axis starts at zero for counts (a queue of 900 next to one of 1000 must not
 	// look empty) and leaves headroom above the highest value.
 	lo = min(lo, 0)
-	hi = max(hi*1.1, lo+1)
+	hi += max((hi-lo)*0.1, math.Abs(hi)*0.1, 1e-9)
+	if hi <= lo {
+		hi = lo + 1
+	}
 	for _, t := range s.thresholds {
 		if t > hi && t < hi*1.25 {
 			hi = t * 1.05 // a threshold just above the data is worth showing
@@ -93,7 +98,16 @@ func renderChart(s chartSpec) string {
 	// Round Y labels: ntcharts labels every yStep rows with lo + (hi-lo)*row/height, so
 	// the top is stretched until yStep rows are a round step (1, 2 or 5 x 10^k). Of the
 	// label spacings 2 to 6 rows, the one that stretches least wins.
-	if gh := float64(c.GraphHeight()); gh >= 2 {
+	// The Y range only shrinks when the data falls below 40% of it, and grows only when
+	// the data leaves it: a rescale redraws every line of the chart on the terminal.
+	top := hi
+	if k := s.cache; k != nil && k.c == c && k.yStep > 0 && k.lo == lo && top <= k.hi && top >= 0.4*k.hi {
+		hi = k.hi
+		c.SetYStep(k.yStep)
+		c.SetYRange(lo, hi)
+		c.SetViewYRange(lo, hi)
+		c.UpdateGraphSizes()
+	} else if gh := float64(c.GraphHeight()); gh >= 2 {
 		best, bestStep := math.Inf(1), 2
 		for ys := 2; ys <= 6; ys++ {
 			top := lo + niceStep((hi-lo)*float64(ys)/gh)*gh/float64(ys)
@@ -106,6 +120,9 @@ func renderChart(s chartSpec) string {
 		c.SetYRange(lo, hi)
 		c.SetViewYRange(lo, hi)
 		c.UpdateGraphSizes()
+		if s.cache != nil && s.cache.c == c {
+			s.cache.lo, s.cache.hi, s.cache.top, s.cache.yStep = lo, hi, top, bestStep
+		}
 	}
 	// Time labels sit on round times (every 10 s ... 6 h, as the width allows), at the
 	// column that holds that time. ntcharts offers every column (step 1) and places a
@@ -235,12 +252,13 @@ var asciiAxes = strings.NewReplacer("│", "|", "─", "-", "└", "+", "┼", "
 // for a lone point between gaps with itself, so that a gap breaks the line.
 func eachSegment(pts []history.Point, from time.Time, f func(a, b history.Point)) {
 	prevOK := false
+	bad := func(p history.Point) bool { return p.Gap() || math.IsInf(p.V, 0) }
 	for i, p := range pts {
-		if p.Gap() || p.T.Before(from) {
+		if bad(p) || p.T.Before(from) {
 			prevOK = false
 			continue
 		}
-		nextOK := i+1 < len(pts) && !pts[i+1].Gap()
+		nextOK := i+1 < len(pts) && !bad(pts[i+1])
 		switch {
 		case prevOK:
 			f(pts[i-1], p)
@@ -260,24 +278,27 @@ func sparkline(vals []float64, width int, glyphs []rune) string {
 	if len(vals) > width {
 		vals = vals[len(vals)-width:]
 	}
-	hi := 0.0
+	// Scaled between the lowest and highest finite values, and from zero when all are
+	// positive; a value that is not finite (a sum that overflowed) is drawn as a gap.
+	lo, hi := 0.0, 0.0
 	for _, v := range vals {
-		if !math.IsNaN(v) {
-			hi = max(hi, v)
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			lo, hi = min(lo, v), max(hi, v)
 		}
 	}
 	var b strings.Builder
 	for i := len(vals); i < width; i++ {
 		b.WriteByte(' ')
 	}
+	top := float64(len(glyphs) - 1)
 	for _, v := range vals {
 		switch {
-		case math.IsNaN(v):
+		case math.IsNaN(v) || math.IsInf(v, 0):
 			b.WriteByte(' ')
-		case hi <= 0:
+		case hi <= lo:
 			b.WriteRune(glyphs[0])
 		default:
-			b.WriteRune(glyphs[min(len(glyphs)-1, int(v/hi*float64(len(glyphs)-1)+0.5))])
+			b.WriteRune(glyphs[max(0, min(len(glyphs)-1, int((v-lo)/(hi-lo)*top+0.5)))])
 		}
 	}
 	return b.String()
@@ -289,6 +310,8 @@ func compact(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return "-"
+	case math.IsInf(v, 0):
+		return "inf"
 	case a >= 1e9:
 		return trimZero(fmt.Sprintf("%.1f", v/1e9)) + "G"
 	case a >= 1e6:
@@ -311,6 +334,9 @@ func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
 func thousands(v float64) string {
 	if math.IsNaN(v) {
 		return "-"
+	}
+	if math.IsInf(v, 0) || math.Abs(v) >= 1e15 {
+		return compact(v) // beyond what separators make readable
 	}
 	s := fmt.Sprintf("%.0f", math.Abs(v))
 	var b strings.Builder

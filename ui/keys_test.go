@@ -514,3 +514,54 @@ func TestNumberDetailKeepsTheLastErrorAfterRecovery(t *testing.T) {
 		t.Errorf("number detail after recovery:\n%s", frame)
 	}
 }
+
+// Any size at all: a frame, never a panic; below the minimum, a one-line note.
+func TestTinyTerminalsNeverPanic(t *testing.T) {
+	c := newTestConsole(t)
+	c.poll(3)
+	for w := 1; w <= 90; w += 7 {
+		for h := 1; h <= 30; h += 3 {
+			c.Update(tea.WindowSizeMsg{Width: w, Height: h})
+			for _, keys := range [][]string{nil, {"o"}, {"enter"}, {"i"}, {"enter"}, {"esc", "v"}, {"esc", "esc", "?"}} {
+				c.key(keys...)
+				_ = c.View()
+			}
+			c.key("?", "esc", "esc", "esc", "esc")
+			c.showHelp = false
+		}
+	}
+}
+
+// Values no queue or counter should have (negative, a sum that overflows to +Inf, a
+// counter going negative) are drawn as what they are or as gaps, never as a panic or a
+// negative rate.
+func TestOddValuesNeverPanicOrGoNegative(t *testing.T) {
+	c := newTestConsole(t, "+12025550100", "+12025550101")
+	c.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	bodies := []string{
+		`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":5}]},"callback_requests_duration_ms_count":{"type":"counter","data":[{"labels":{"type":"t","result":"success"},"value":10}]}}}}}`,
+		`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":-10}]},"callback_requests_duration_ms_count":{"type":"counter","data":[{"labels":{"type":"t","result":"success"},"value":-5}]}}}}}`,
+		`{"code":"WS201","data":{"stats":{"app":{"n1:a":{"callback_queue_size":{"type":"gauge","data":[{"value":1e308}]}},"n2:b":{"callback_queue_size":{"type":"gauge","data":[{"value":1e308}]}}}}}}`,
+		`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":-7}]}}}}}`,
+	}
+	for round, body := range bodies {
+		c.clock.advance(5 * time.Second)
+		for i := range c.numbers {
+			snap, err := source.Decode([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap.FetchedAt = c.clock.now()
+			c.Update(pollDoneMsg{idx: i, seq: c.numbers[i].seq, snap: snap})
+		}
+		for _, keys := range [][]string{nil, {"o"}, {"esc", "enter"}, {"esc", "i"}, {"enter"}, {"esc", "esc"}} {
+			c.key(keys...)
+			assertFits(t, c.View(), 120, 40)
+		}
+		for _, n := range c.numbers {
+			if r := n.fig.cbRate; r < 0 {
+				t.Errorf("round %d: negative callback rate %v", round, r)
+			}
+		}
+	}
+}

@@ -31,6 +31,9 @@ const (
 	viewRaw                  // the newest payload as received, sanitised
 )
 
+// The smallest terminal the console draws in; it is designed for 80x24 and up.
+const minWidth, minHeight = 40, 12
+
 // windows are the time windows + and - step through; 0 is everything held.
 var windows = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 0}
 
@@ -88,10 +91,11 @@ type Model struct {
 	lastTitle      string
 	autoOverviewed bool
 
-	frame      string // the last frame drawn
-	dirty      bool   // the frame must be rebuilt before it is shown
-	dataDirty  bool   // polls brought data the frame does not show yet
-	flushArmed bool   // a flushMsg is on its way
+	frame      string    // the last frame drawn
+	dirty      bool      // the frame must be rebuilt before it is shown
+	dataDirty  bool      // polls brought data the frame does not show yet
+	flushArmed bool      // a flushMsg is on its way
+	lastFlush  time.Time // when poll results last redrew the frame
 
 	mainKey, mainBody string     // the main view's body and what it was drawn from
 	queueChart        chartCache // the queue pane's chart model, reused between frames
@@ -234,6 +238,13 @@ func (m *Model) scheduleFlush() tea.Cmd {
 	if m.flushArmed {
 		return nil
 	}
+	// Leading edge: a reply after a quiet spell shows at once (a few numbers never wait);
+	// replies in a burst wait for the one flush armed here.
+	if now := time.Now(); now.Sub(m.lastFlush) >= dataFlushEvery {
+		m.lastFlush = now
+		m.dirty, m.dataDirty = true, false
+		return nil
+	}
 	m.flushArmed = true
 	return tea.Tick(dataFlushEvery, func(time.Time) tea.Msg { return flushMsg{} })
 }
@@ -250,7 +261,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.dirty = true
-		if !m.autoOverviewed && len(m.numbers) > m.tabsThatFit() {
+		if !m.autoOverviewed && msg.Width > 0 && len(m.numbers) > m.tabsThatFit() {
 			// More numbers than tabs: the fleet is the first screen.
 			m.autoOverviewed = true
 			m.stack = []view{viewOverview}
@@ -276,6 +287,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.flushArmed = false
 		if m.dataDirty {
 			m.dirty, m.dataDirty = true, false
+			m.lastFlush = time.Now()
 		}
 		return m, nil
 	case flashMsg:
@@ -717,8 +729,8 @@ func (m *Model) View() string {
 
 func (m *Model) render() string {
 	w, h := m.width, m.height
-	if w < 20 || h < 6 {
-		return "wamon: the terminal is too small"
+	if w < minWidth || h < minHeight {
+		return fmt.Sprintf("wamon: the terminal is too small (%dx%d; %dx%d at least)", w, h, minWidth, minHeight)
 	}
 	header := m.renderHeader(w)
 	footer := m.renderFooter(w)

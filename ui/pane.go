@@ -11,6 +11,7 @@ import (
 // pane draws content in a bordered box of inner size w x h. Every line is cut to the
 // width and the content to the height first: a pane never wraps or grows.
 func (m *Model) pane(w, h int, content string) string {
+	w, h = max(w, 0), max(h, 0)
 	lines := strings.Split(content, "\n")
 	if len(lines) > h {
 		lines = lines[:h]

@@ -306,7 +306,12 @@ func (n *Number) Values(key string, since time.Time, dst []float64) []float64 {
 }
 
 // increase is the increase of a counter from a to b, a reset (b < a) counting as b.
+// A negative value is no counter reading at all: the increase is NaN (no rate), so a
+// rate is never negative.
 func increase(a, b float64) float64 {
+	if a < 0 || b < 0 {
+		return math.NaN()
+	}
 	if b < a {
 		return b
 	}
@@ -368,10 +373,12 @@ func (n *Number) window(key string, window time.Duration) (inc, secs float64, pa
 			break
 		}
 		a, b := s.vals[j], s.vals[i]
-		if dt := n.times[i] - tj; dt > 0 && a == a && b == b { // x == x is false only for NaN
-			inc += increase(a, b)
-			dtSum += dt
-			pairs++
+		if dt := n.times[i] - tj; dt > 0 {
+			if d := increase(a, b); d == d { // false only for NaN: a gap or a negative value
+				inc += d
+				dtSum += dt
+				pairs++
+			}
 		}
 		i = j
 	}

@@ -355,3 +355,19 @@ func TestMemBytesPlausible(t *testing.T) {
 		t.Fatalf("MemBytes = %d, want about %d", got, raw)
 	}
 }
+
+// A counter that reads negative is no reading: no rate, and no negative increase.
+func TestNegativeCounterGivesNoRate(t *testing.T) {
+	h := NewNumber(10)
+	for i, v := range []float64{10, -5, 20} {
+		h.Record(at(i), one("c", v))
+	}
+	if d, ok := h.Delta("c", 0); ok && d < 0 {
+		t.Fatalf("delta %v", d)
+	}
+	for _, p := range h.Rates("c", time.Time{}, nil) {
+		if p.V < 0 {
+			t.Fatalf("negative rate %v", p.V)
+		}
+	}
+}
