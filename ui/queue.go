@@ -66,10 +66,10 @@ func (m *Model) span(n *numberState) (from, to time.Time) {
 	if d <= 0 {
 		return oldest, to
 	}
-	// The window ends at the newest poll, rounded up to a sixth of the window: it moves
+	// The window ends at the newest poll, rounded up to a quarter of the window: it moves
 	// in steps, not with every poll, so between steps a poll only adds to the right end
 	// of the line and the terminal redraws a few lines instead of the whole chart.
-	step := d / 6
+	step := d / 4
 	end := to.Truncate(step)
 	if end.Before(to) {
 		end = end.Add(step)
