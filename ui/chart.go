@@ -36,10 +36,10 @@ type chartSpec struct {
 
 // chartCache keeps one chart model (and its canvas) per pane between frames.
 type chartCache struct {
-	w, h        int
-	c           *timeserieslinechart.Model
-	lo, hi, top float64 // the last Y range, and the data's highest value it was made for
-	yStep       int
+	w, h   int
+	c      *timeserieslinechart.Model
+	lo, hi float64 // the last Y range
+	yStep  int
 }
 
 // renderChart draws the chart, or a one-line note when there is nothing to draw.
@@ -121,7 +121,7 @@ func renderChart(s chartSpec) string {
 		c.SetViewYRange(lo, hi)
 		c.UpdateGraphSizes()
 		if s.cache != nil && s.cache.c == c {
-			s.cache.lo, s.cache.hi, s.cache.top, s.cache.yStep = lo, hi, top, bestStep
+			s.cache.lo, s.cache.hi, s.cache.yStep = lo, hi, bestStep
 		}
 	}
 	// Time labels sit on round times (every 10 s ... 6 h, as the width allows), at the
@@ -231,8 +231,8 @@ func canvasString(cv *canvas.Model) string {
 			var fg lipgloss.TerminalColor = lipgloss.NoColor{}
 			if r == 0 {
 				r = ' '
-			} else if c := cell.Style.GetForeground(); c != nil {
-				fg = c
+			} else {
+				fg = cell.Style.GetForeground() // NoColor{} when the cell has none
 			}
 			if fg != runColor {
 				flush()

@@ -46,15 +46,6 @@ func newKeyMap() keyMap {
 	}
 }
 
-// helpKeys adapts a list of bindings to help.KeyMap for the footer and the `?` screen.
-type helpKeys struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
-func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
-
 // fullHelp groups every binding for the `?` screen.
 func (k keyMap) fullHelp() [][]key.Binding {
 	return [][]key.Binding{

@@ -19,7 +19,6 @@ type Theme struct {
 	Pane     lipgloss.Style // a bordered pane
 	Title    lipgloss.Style // a pane's title
 	Dim      lipgloss.Style
-	Bold     lipgloss.Style
 	Header   lipgloss.Style // table headers
 	Selected lipgloss.Style // the row under the cursor
 	Key      lipgloss.Style // the source name and other emphasis
@@ -31,8 +30,8 @@ type Theme struct {
 	Threshold lipgloss.Style   // the chart's threshold line
 	Series    []lipgloss.Style // lines of a multi-series chart, in order
 
-	Up, Down, Gap, Ellipsis, Sep string
-	Spark                        []rune // sparkline levels, lowest first
+	Up, Down, Ellipsis, Sep string
+	Spark                   []rune // sparkline levels, lowest first
 }
 
 func color(truecolor, c256, c16 string) lipgloss.CompleteColor {
@@ -55,7 +54,6 @@ func NewTheme(ascii bool) Theme {
 		Border:    lipgloss.RoundedBorder(),
 		Title:     lipgloss.NewStyle().Bold(true),
 		Dim:       lipgloss.NewStyle().Foreground(grey),
-		Bold:      lipgloss.NewStyle().Bold(true),
 		Header:    lipgloss.NewStyle().Bold(true).Foreground(cyan),
 		Selected:  lipgloss.NewStyle().Reverse(true),
 		Key:       lipgloss.NewStyle().Bold(true).Foreground(cyan),
@@ -73,13 +71,13 @@ func NewTheme(ascii bool) Theme {
 			lipgloss.NewStyle().Foreground(yellow), lipgloss.NewStyle().Foreground(purple),
 			lipgloss.NewStyle().Foreground(blue), lipgloss.NewStyle().Foreground(cyan),
 		},
-		Up: "▲", Down: "▼", Gap: "·", Ellipsis: "…", Sep: "│",
+		Up: "▲", Down: "▼", Ellipsis: "…", Sep: "│",
 		Spark: []rune("▁▂▃▄▅▆▇█"),
 	}
 	if ascii {
 		t.Border = lipgloss.ASCIIBorder()
 		// "+" marks a cut: "~" already means "past warn".
-		t.Up, t.Down, t.Gap, t.Ellipsis, t.Sep = "^", "v", ".", "+", "|"
+		t.Up, t.Down, t.Ellipsis, t.Sep = "^", "v", "+", "|"
 		t.Spark = []rune("_.-=+*#@")
 	}
 	t.Pane = lipgloss.NewStyle().Border(t.Border).BorderForeground(grey)
