@@ -74,37 +74,20 @@ func pollAll(ctx context.Context, src source.Source, numbers []string, opts once
 }
 
 func pollOne(ctx context.Context, src source.Source, number string, timeout time.Duration, now func() time.Time) pollResult {
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
-	start := now()
-	snap, err := src.Fetch(ctx, number)
-	if snap.FetchedAt.IsZero() {
-		snap.FetchedAt = start
-	}
-	if snap.Latency == 0 {
-		snap.Latency = now().Sub(start)
-	}
-	// A source that gives up with the bare context error still timed out, as far as the
-	// operator is concerned.
-	if errors.Is(err, context.DeadlineExceeded) && source.ErrorKind(err) == "other" {
-		err = &source.TransportError{Kind: source.Timeout, Detail: fmt.Sprintf("no response within %v", timeout), Err: err}
-	}
+	snap, err := source.Poll(ctx, src, number, timeout, now)
 	return pollResult{number: number, snap: snap, err: err}
 }
 
 // The figures the table shows for one snapshot.
 const (
-	queueMetric = "callback_queue_size"
+	queueMetric = source.QueueSize
 	// Older clients report callback_requests instead of the _count half of the summary.
-	callbacksMetric    = "callback_requests_duration_ms_count"
-	oldCallbacksMetric = "callback_requests"
+	callbacksMetric    = source.CallbackCount
+	oldCallbacksMetric = source.CallbackCountOld
 )
 
 // pendingMetrics are shown together as "pending", beside the queue.
-var pendingMetrics = []string{"db_pending_callbacks", "db_pending_messages", "in_messages_pending_processing"}
+var pendingMetrics = source.PendingMetrics
 
 // noteWidth bounds the error column so one bad reply cannot flood the screen.
 const noteWidth = 120

@@ -15,15 +15,15 @@ import (
 
 // Metric names the console has panes for; everything else is listed in the detail view.
 const (
-	queueMetric       = "callback_queue_size"
-	callbackCount     = "callback_requests_duration_ms_count"
-	callbackSum       = "callback_requests_duration_ms_sum"
-	callbackOldCount  = "callback_requests" // older clients: no duration summary
-	failureRatioLimit = "failure_ratio"     // the threshold on failure shares
+	queueMetric       = source.QueueSize
+	callbackCount     = source.CallbackCount
+	callbackSum       = source.CallbackSum
+	callbackOldCount  = source.CallbackCountOld
+	failureRatioLimit = "failure_ratio" // the threshold on failure shares
 )
 
 // pendingMetrics are shown as "pending" beside the queue, where the payload has them.
-var pendingMetrics = []string{"db_pending_callbacks", "db_pending_messages", "in_messages_pending_processing"}
+var pendingMetrics = source.PendingMetrics
 
 // cell is one callback type x result: a total and a rate, summed over multiconnect nodes.
 type cell struct {

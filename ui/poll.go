@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -77,16 +76,7 @@ func (m *Model) startPoll(idx int) tea.Cmd {
 		case <-ctx.Done():
 			return pollDoneMsg{idx: idx, seq: seq, err: ctx.Err()}
 		}
-		fctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		start := now()
-		snap, err := src.Fetch(fctx, number)
-		if snap.FetchedAt.IsZero() {
-			snap.FetchedAt = start
-		}
-		if errors.Is(err, context.DeadlineExceeded) && source.ErrorKind(err) == "other" {
-			err = &source.TransportError{Kind: source.Timeout, Detail: fmt.Sprintf("no response within %v", timeout), Err: err}
-		}
+		snap, err := source.Poll(ctx, src, number, timeout, now)
 		return pollDoneMsg{idx: idx, seq: seq, snap: snap, err: err}
 	}
 }
