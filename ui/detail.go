@@ -185,7 +185,7 @@ func (m *Model) renderNumber(w, h int) string {
 		mt := n.last.Metrics[name]
 		val := "-"
 		if len(mt.Samples) > 0 {
-			val = compact(mt.Sum())
+			val = compact(mt.Sum()) + strings.TrimSpace(marks[m.level(name, mt.Sum())])
 		}
 		row := []string{padRight(source.Truncate(name, nameW), nameW), mt.Group, string(mt.Type), itoa(len(mt.Samples)), val}
 		if len(headers) == 6 {

@@ -565,3 +565,36 @@ func TestOddValuesNeverPanicOrGoNegative(t *testing.T) {
 		}
 	}
 }
+
+// A threshold on any metric name counts: its sum sets the badge, rings the bell and marks
+// the value where the console shows it.
+func TestThresholdOnAnyMetric(t *testing.T) {
+	c := newTestConsole(t, "+12025550100")
+	c.Model = newModel(Options{Source: c.demo, Numbers: []string{"+12025550100"}, Interval: 5 * time.Second,
+		Thresholds: map[string]Threshold{"db_pending_callbacks": {Warn: 50, Critical: 500}}, Now: c.clock.now, Location: time.UTC})
+	c.manual = true
+	var bell bytes.Buffer
+	c.bell = &bell
+	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	for _, pending := range []string{"10", "80", "600"} {
+		body := `{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":1}]}},` +
+			`"db":{"db_pending_callbacks":{"type":"gauge","data":[{"value":` + pending + `}]}}}}}`
+		c.clock.advance(5 * time.Second)
+		snap, err := source.Decode([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap.FetchedAt = c.clock.now()
+		_, cmd := c.Update(pollDoneMsg{idx: 0, seq: c.numbers[0].seq, snap: snap})
+		runCmd(cmd)
+	}
+	if s := c.stateOf(c.numbers[0], c.now()); s != stateCrit {
+		t.Fatalf("state %v with 600 pending callbacks, want CRIT", s)
+	}
+	if !strings.Contains(c.View(), "db callbacks 600!") {
+		t.Errorf("the pending value is not marked:\n%s", c.View())
+	}
+	if strings.Count(bell.String(), "\a") != 1 {
+		t.Errorf("bell rang %d times", strings.Count(bell.String(), "\a"))
+	}
+}

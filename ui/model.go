@@ -214,7 +214,26 @@ func (m *Model) touch(idx int) {
 	n := m.numbers[idx]
 	prev := n.fig
 	n.fig = deriveFigures(n.last, n.hist, m.windowDur(), &prev)
+	n.level = m.numberLevel(n)
 	m.dataDirty = true
+}
+
+// numberLevel weighs a number's newest data against every configured threshold: the
+// queue and the failure share by their own names, any other name against the sum of
+// that metric's samples (its nodes added up), as config.toml.example promises.
+func (m *Model) numberLevel(n *numberState) int {
+	lvl := 0
+	for name := range m.opts.Thresholds {
+		v := sumLatest(n.last, name)
+		switch name {
+		case queueMetric:
+			v = n.fig.queue
+		case failureRatioLimit:
+			v = n.fig.failShare
+		}
+		lvl = max(lvl, m.level(name, v))
+	}
+	return lvl
 }
 
 // flushMsg rebuilds the frame for data that arrived since the last one.
@@ -252,6 +271,7 @@ func (m *Model) scheduleFlush() tea.Cmd {
 func (m *Model) rederiveAll() {
 	for _, n := range m.numbers {
 		n.fig = deriveFigures(n.last, n.hist, m.windowDur(), nil)
+		n.level = m.numberLevel(n)
 	}
 	m.dirty = true
 }
@@ -636,7 +656,7 @@ func (m *Model) checkAlerts(idxs ...int) tea.Cmd {
 func (m *Model) stateOf(n *numberState, now time.Time) state {
 	s := n.stateAt(now, m.opts.Interval, m.opts.Timeout, m.paused)
 	if s == stateOK {
-		switch max(m.level(queueMetric, n.fig.queue), m.level(failureRatioLimit, n.fig.failShare)) {
+		switch n.level {
 		case 2:
 			return stateCrit
 		case 1:
@@ -664,13 +684,7 @@ func (m *Model) isCritical(n *numberState) bool {
 	if n.last == nil || n.lastErr != nil && n.failures > 0 && m.now().Sub(n.lastOK) > 2*m.opts.Interval+m.opts.Timeout {
 		return false
 	}
-	if t, ok := m.threshold(queueMetric); ok && !math.IsNaN(n.fig.queue) && n.fig.queue >= t.Critical {
-		return true
-	}
-	if t, ok := m.threshold(failureRatioLimit); ok && !math.IsNaN(n.fig.failShare) && n.fig.failShare >= t.Critical {
-		return true
-	}
-	return false
+	return n.level == 2
 }
 
 // level tells how a value stands against the named threshold: 0 fine, 1 warn, 2 critical.

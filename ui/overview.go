@@ -30,10 +30,8 @@ func (m *Model) overviewOrder() []int {
 		if sa, sb := states[a].severity(), states[b].severity(); sa != sb {
 			return sa > sb
 		}
-		la := max(m.level(queueMetric, na.fig.queue), m.level(failureRatioLimit, na.fig.failShare))
-		lb := max(m.level(queueMetric, nb.fig.queue), m.level(failureRatioLimit, nb.fig.failShare))
-		if la != lb {
-			return la > lb
+		if na.level != nb.level {
+			return na.level > nb.level
 		}
 		if fa, fb := nanLow(na.fig.failShare), nanLow(nb.fig.failShare); fa != fb {
 			return fa > fb

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/wamon/wamon/source"
@@ -131,7 +132,8 @@ func (m *Model) renderQueuePane(n *numberState, w, h int) string {
 	if len(n.fig.pending) > 0 {
 		side = append(side, "", m.theme.Title.Render("pending"))
 		for _, p := range n.fig.pending {
-			side = append(side, fmt.Sprintf("%-13s%s", pendingLabels[p.name], thousands(p.value)))
+			l := m.level(p.name, p.value)
+			side = append(side, fmt.Sprintf("%-13s%s", pendingLabels[p.name], m.levelStyle(l).Render(thousands(p.value)+strings.TrimSpace(marks[l]))))
 		}
 	}
 	sideW := 24

@@ -31,6 +31,7 @@ type numberState struct {
 	nextPoll time.Time
 
 	fig      figures
+	level    int  // the newest data against every threshold: 0 fine, 1 warn, 2 critical
 	critical bool // past a critical threshold at the newest poll (for the bell)
 	version  uint64
 }
