@@ -93,6 +93,23 @@ func timedRun(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, stdout, stderr
 }
 
+// faultOnce runs --once against the fault fleet and checks what holds for every output
+// form: exit 1, nothing on stderr, no byte a terminal would act on, no key anywhere.
+func faultOnce(t *testing.T, args ...string) (stdout string) {
+	t.Helper()
+	code, out, errOut := timedRun(t, args...)
+	if code != exitFailed {
+		t.Errorf("exit %d with failing numbers, want %d", code, exitFailed)
+	}
+	if errOut != "" {
+		t.Errorf("stderr %q, want nothing", errOut)
+	}
+	checkTerminalSafe(t, "stdout", out)
+	checkTerminalSafe(t, "stderr", errOut)
+	checkNoKey(t, out, errOut)
+	return out
+}
+
 // checkTerminalSafe fails on every byte or character in out that a terminal would act on:
 // C0 controls other than newline (ESC, BEL, CR, backspace ...), DEL, C1 controls, and
 // bidi or zero-width characters; and on invalid UTF-8, which some terminals read as C1.
@@ -143,17 +160,7 @@ type faultLine struct {
 
 func TestFaultOnceJSON(t *testing.T) {
 	srv, numbers, scenarios, cfgPath := faultFleet(t)
-	code, out, errOut := timedRun(t, "--config", cfgPath, "--once", "--json")
-
-	if code != exitFailed {
-		t.Errorf("exit %d with failing numbers, want %d", code, exitFailed)
-	}
-	if errOut != "" {
-		t.Errorf("stderr %q, want nothing", errOut)
-	}
-	checkTerminalSafe(t, "stdout", out)
-	checkTerminalSafe(t, "stderr", errOut)
-	checkNoKey(t, out, errOut)
+	out := faultOnce(t, "--config", cfgPath, "--once", "--json")
 	if got := srv.LastHeaders().Get("api-key"); got != faultKey {
 		t.Errorf("the server saw api-key %q, want the one from KALEYRA_API_KEY", got)
 	}
@@ -276,17 +283,7 @@ func describe(kind string) string {
 
 func TestFaultOnceTable(t *testing.T) {
 	_, numbers, scenarios, cfgPath := faultFleet(t)
-	code, out, errOut := timedRun(t, "--config", cfgPath, "--once")
-
-	if code != exitFailed {
-		t.Errorf("exit %d with failing numbers, want %d", code, exitFailed)
-	}
-	if errOut != "" {
-		t.Errorf("stderr %q, want nothing", errOut)
-	}
-	checkTerminalSafe(t, "stdout", out)
-	checkTerminalSafe(t, "stderr", errOut)
-	checkNoKey(t, out, errOut)
+	out := faultOnce(t, "--config", cfgPath, "--once")
 
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if len(lines) != len(numbers)+1 {
@@ -319,14 +316,7 @@ func TestFaultRefusedConnection(t *testing.T) {
 	const number = "+12025550100"
 	cfgPath := writeConfig(t, fmt.Sprintf("base_url = %q\ntimeout = %q\nnumbers = [%q]\n",
 		faketest.RefusedURL(), faultTimeout.String(), number), 0o600)
-	code, out, errOut := timedRun(t, "--config", cfgPath, "--once", "--json")
-
-	if code != exitFailed {
-		t.Errorf("exit %d for a refused connection, want %d", code, exitFailed)
-	}
-	checkTerminalSafe(t, "stdout", out)
-	checkTerminalSafe(t, "stderr", errOut)
-	checkNoKey(t, out, errOut)
+	out := faultOnce(t, "--config", cfgPath, "--once", "--json")
 	var obj faultLine
 	if err := json.Unmarshal([]byte(out), &obj); err != nil || strings.Count(out, "\n") != 1 {
 		t.Fatalf("want one JSON line, got %q (%v)", out, err)
