@@ -224,12 +224,14 @@ func (m *Model) touch(idx int) {
 func (m *Model) numberLevel(n *numberState) int {
 	lvl := 0
 	for name := range m.opts.Thresholds {
-		v := sumLatest(n.last, name)
+		var v float64
 		switch name {
 		case queueMetric:
 			v = n.fig.queue
 		case failureRatioLimit:
 			v = n.fig.failShare
+		default:
+			v = sumLatest(n.last, name)
 		}
 		lvl = max(lvl, m.level(name, v))
 	}
