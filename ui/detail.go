@@ -63,18 +63,18 @@ func (m *Model) renderSeries(w, h int) string {
 		}
 		legend = append(legend, st.Render(mark+source.Truncate(r, 16)))
 	}
+	// Shares over the window, like the failure share above: lifetime totals would hide
+	// what is happening now.
+	var inWindow float64
+	for _, c := range row.cells {
+		inWindow += c.delta
+	}
 	tableRows := [][]string{}
 	for _, r := range results {
 		c := row.cells[r]
 		resets := 0
 		for _, k := range c.series {
 			resets += n.hist.Resets(k)
-		}
-		// Shares over the window, like the failure share above: lifetime totals would
-		// hide what is happening now.
-		var inWindow float64
-		for _, o := range row.cells {
-			inWindow += o.delta
 		}
 		share := ratio(c.delta, inWindow)
 		tableRows = append(tableRows, []string{source.Truncate(r, 20), thousands(c.total), compact(c.rate), thousands(c.delta), percent(share), itoa(resets), itoa(len(c.series))})
