@@ -81,8 +81,109 @@ func assertTerminalSafe(t testing.TB, s string) {
 		}
 	}
 	for _, r := range s {
-		if r >= 0x80 && r <= 0x9f || invisible(r) {
+		if mustNotSurvive(r) {
 			t.Errorf("rune %U in %q", r, s)
+		}
+	}
+}
+
+// forbiddenRanges is the test's own list of the code points Sanitize's contract says never
+// reach its output: C0 controls (removed, or a space for tab, CR and LF), DEL, C1 controls,
+// the bidi controls and invisible format characters, and U+2028/U+2029 (a space). It is
+// written out here rather than taken from invisible(), so that a code point dropped from
+// the production code makes the tests fail instead of agreeing with it.
+var forbiddenRanges = []struct {
+	lo, hi rune
+	what   string
+}{
+	{0x00, 0x1f, "C0 control"},
+	{0x7f, 0x7f, "DEL"},
+	{0x80, 0x9f, "C1 control"},
+	{0x00ad, 0x00ad, "soft hyphen"},
+	{0x061c, 0x061c, "Arabic letter mark"},
+	{0x180e, 0x180e, "Mongolian vowel separator"},
+	{0x200b, 0x200f, "zero-width space, ZWNJ, ZWJ, LRM, RLM"},
+	{0x2028, 0x2029, "line and paragraph separators"},
+	{0x202a, 0x202e, "bidi embeddings and overrides"},
+	{0x2060, 0x206f, "word joiner, invisible operators, isolates"},
+	{0xfeff, 0xfeff, "zero-width no-break space (BOM)"},
+	{0xfff9, 0xfffb, "interlinear annotation"},
+}
+
+// mustNotSurvive reports whether r is on forbiddenRanges.
+func mustNotSurvive(r rune) bool {
+	for _, f := range forbiddenRanges {
+		if r >= f.lo && r <= f.hi {
+			return true
+		}
+	}
+	return false
+}
+
+// forbiddenRunes lists every code point of forbiddenRanges.
+func forbiddenRunes() []rune {
+	var rs []rune
+	for _, f := range forbiddenRanges {
+		for r := f.lo; r <= f.hi; r++ {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
+// The neighbours of each forbidden range are ordinary text and stay, so the list above is
+// not passed by a sanitiser that removes too much.
+func TestSanitizeKeepsTheNeighboursOfForbiddenCodePoints(t *testing.T) {
+	for _, r := range []rune{0x20, 0x7e, 0xa0, 0xac, 0xae, 0x061b, 0x061d, 0x180d, 0x180f, 0x200a,
+		0x2010, 0x2027, 0x202f, 0x205f, 0x2070, 0xfefc, 0xff01, 0xfff8, 0xfffc, 0xfffd} {
+		if mustNotSurvive(r) {
+			t.Fatalf("%U is on the forbidden list", r)
+		}
+		in := "a" + string(r) + "b"
+		if got := Sanitize(in); got != in {
+			t.Errorf("%U: Sanitize(%+q) = %+q, want it unchanged", r, in, got)
+		}
+	}
+}
+
+// Every code point on the independent list is gone from Sanitize's output, alone and
+// between other text; what it becomes follows the documented contract.
+func TestSanitizeRemovesEveryForbiddenCodePoint(t *testing.T) {
+	rs := forbiddenRunes()
+	if len(rs) != 32+1+32+1+1+1+5+2+5+16+1+3 {
+		t.Fatalf("forbidden list has %d code points", len(rs))
+	}
+	for _, r := range rs {
+		// What "a<r>b" must become: a line break or separator is one space; ESC and the
+		// 8-bit introducers (CSI, DCS, SOS, OSC, PM, APC) take the "b" with them as their
+		// sequence; anything else is simply dropped.
+		alone, embedded := "", "ab"
+		switch r {
+		case '\t', '\n', '\r', 0x2028, 0x2029:
+			alone, embedded = " ", "a b"
+		case 0x1b, 0x90, 0x98, 0x9b, 0x9d, 0x9e, 0x9f:
+			embedded = "a"
+		}
+		for _, c := range []struct {
+			in, want string
+			exact    bool
+		}{
+			{string(r), alone, true},
+			{"a" + string(r) + "b", embedded, true},
+			{"日本" + string(r) + string(r) + "語", "", false}, // repeated, between multi-byte runes
+		} {
+			got := Sanitize(c.in)
+			if strings.ContainsRune(got, r) {
+				t.Errorf("%U survives: Sanitize(%+q) = %+q", r, c.in, got)
+			}
+			for _, g := range got {
+				if mustNotSurvive(g) {
+					t.Errorf("%U: Sanitize(%+q) = %+q contains %U", r, c.in, got, g)
+				}
+			}
+			if c.exact && got != c.want {
+				t.Errorf("%U: Sanitize(%+q) = %+q, want %+q", r, c.in, got, c.want)
+			}
 		}
 	}
 }
