@@ -1,0 +1,602 @@
+// Package monitor is wamon's engine: it polls the watched numbers, keeps their state and
+// history, derives their figures, weighs them against the thresholds and raises alerts.
+// It knows no terminal. The console, and any other reader, read it:
+//
+//   - Status(i) copies a number's state; Read(i, f) lends f a consistent view of one
+//     number (its state, history and figures) while polls of other numbers land.
+//   - Subscribe gives a coalesced change signal and the alerts raised since the last
+//     look. Publishing never waits for a reader.
+//
+// Polls are filed by one writer at a time (Record), each under its number's lock. Time
+// comes from a Clock, so tests drive the scheduler with a ManualClock and no sleeps.
+package monitor
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wamon/wamon/monitor/history"
+	"github.com/wamon/wamon/source"
+)
+
+// Config is what the engine watches and how.
+type Config struct {
+	Source      source.Source
+	Numbers     []string
+	Interval    time.Duration // between polls of a number (default 5s)
+	Timeout     time.Duration // per poll (default 10s)
+	History     int           // points kept per series (default 720)
+	Concurrency int           // polls in flight at most (default 16)
+	Thresholds  Thresholds
+	// Window is what levels and alerts are judged over (the failure share over it).
+	// Default: 5 minutes, or everything held when the history is shorter.
+	Window time.Duration
+	Clock  Clock          // default: the wall clock
+	Logger *slog.Logger   // default: discard
+	Jitter func() float64 // in [0, 1), spreads retries; default math/rand
+}
+
+// MaxBackoff caps the wait between polls of a failing number.
+const MaxBackoff = 5 * time.Minute
+
+// Alert is a number crossing a critical threshold: raised once per crossing, again only
+// after the number has recovered and crossed again.
+type Alert struct {
+	Index  int
+	Number string
+	At     time.Time
+}
+
+// Engine watches a fixed list of numbers. It is safe for concurrent use.
+type Engine struct {
+	cfg     Config
+	numbers []*number
+	index   map[string]int
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	sem    chan struct{} // the concurrency bound
+
+	// sched guards the fields below and each number's seq and timer. It is taken before
+	// a number's lock, never inside it: readers (inside Read) must not call into the
+	// scheduler, which is why paused is an atomic.
+	sched   sync.Mutex
+	idle    *sync.Cond // signalled when busy drops
+	busy    int        // polls started and not yet filed
+	started bool
+	stopped bool
+	paused  atomic.Bool
+
+	write sync.Mutex // one writer: polls are filed one at a time
+
+	subsMu sync.Mutex
+	subs   map[*Subscription]struct{}
+}
+
+// number is one watched number.
+type number struct {
+	name     string
+	mu       sync.RWMutex // guards st, hist, lat, critical, and figs against the writer
+	st       Status
+	hist     *history.Number
+	lat      latencyRing
+	critical bool
+
+	// figs caches Figures per window for st.Version. Readers fill it under mu.RLock and
+	// figMu; the writer resets it under mu.Lock, which no reader can hold meanwhile.
+	figMu sync.Mutex
+	figs  []*Figures
+
+	seq   uint64 // bumped by every arm and start: a timer with an older seq is stale
+	timer Timer
+}
+
+// New builds an engine. It polls nothing before Start; Record files outcomes anyway.
+func New(cfg Config) *Engine {
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.History < 2 {
+		cfg.History = DefaultHistory
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultWindow
+		if time.Duration(cfg.History)*cfg.Interval < cfg.Window {
+			cfg.Window = 0 // everything held
+		}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = WallClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = rand.Float64
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{
+		cfg:    cfg,
+		index:  make(map[string]int, len(cfg.Numbers)),
+		ctx:    ctx,
+		cancel: cancel,
+		sem:    make(chan struct{}, cfg.Concurrency),
+		subs:   map[*Subscription]struct{}{},
+	}
+	e.idle = sync.NewCond(&e.sched)
+	for i, num := range cfg.Numbers {
+		e.index[num] = i
+		e.numbers = append(e.numbers, &number{
+			name: num,
+			st:   Status{Index: i, Number: num},
+			hist: history.NewNumber(cfg.History),
+		})
+	}
+	return e
+}
+
+// Len is how many numbers are watched.
+func (e *Engine) Len() int { return len(e.numbers) }
+
+// Number is the i-th watched number.
+func (e *Engine) Number(i int) string { return e.numbers[i].name }
+
+// Index finds a watched number.
+func (e *Engine) Index(number string) (int, bool) {
+	i, ok := e.index[number]
+	return i, ok
+}
+
+func (e *Engine) Interval() time.Duration { return e.cfg.Interval }
+func (e *Engine) Timeout() time.Duration  { return e.cfg.Timeout }
+
+// HistoryLen is the most polls a number's history holds.
+func (e *Engine) HistoryLen() int { return e.cfg.History }
+
+// Window is the window levels and alerts are judged over; 0 is everything held.
+func (e *Engine) Window() time.Duration { return e.cfg.Window }
+
+func (e *Engine) Thresholds() Thresholds { return e.cfg.Thresholds }
+func (e *Engine) SourceName() string     { return e.cfg.Source.Name() }
+func (e *Engine) Now() time.Time         { return e.cfg.Clock.Now() }
+
+// Status copies the state of numbers[i].
+func (e *Engine) Status(i int) Status {
+	n := e.numbers[i]
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.st
+}
+
+// State is the badge of a status at now, with the engine's interval, timeout and pause.
+func (e *Engine) State(st *Status, now time.Time) State {
+	return st.StateAt(now, e.cfg.Interval, e.cfg.Timeout, e.Paused())
+}
+
+// View is one number as a reader sees it inside Read: consistent while f runs, and not
+// to be kept after. History must only be read.
+type View struct {
+	Status
+	History *history.Number
+	n       *number
+}
+
+// Read calls f with a consistent view of numbers[i]. Polls of the number wait until f
+// returns, so f should do its reading and drawing and nothing slow, and must not call
+// the engine (Status, Read, PollNow ...) itself: only View's methods, State and Paused.
+func (e *Engine) Read(i int, f func(v *View)) {
+	n := e.numbers[i]
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	f(&View{Status: n.st, History: n.hist, n: n})
+}
+
+// Figures of the number over window, derived once per poll and window.
+func (v *View) Figures(window time.Duration) *Figures {
+	n := v.n
+	n.figMu.Lock()
+	defer n.figMu.Unlock()
+	for _, f := range n.figs {
+		if f.Window == window {
+			return f
+		}
+	}
+	f := Derive(v.Last, v.History, window)
+	n.figs = append(n.figs, &f)
+	return &f
+}
+
+// Latencies are the newest poll latencies, oldest first, in milliseconds.
+func (v *View) Latencies() []float64 { return v.n.lat.values() }
+
+// Figures of numbers[i] over window.
+func (e *Engine) Figures(i int, window time.Duration) *Figures {
+	var f *Figures
+	e.Read(i, func(v *View) { f = v.Figures(window) })
+	return f
+}
+
+// Record files one poll's outcome for numbers[i]: a success adds to every series, a
+// failure is a gap in each and keeps the last good snapshot, so nothing gathered before
+// is lost. The figures and the level are worked out again and readers are told. The
+// scheduler files its polls here; tests and recordings may too.
+func (e *Engine) Record(i int, snap source.Snapshot, err error) {
+	e.record(i, snap, err)
+}
+
+// record is Record, returning the number's status after it.
+func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
+	e.write.Lock()
+	defer e.write.Unlock()
+	n := e.numbers[i]
+	at := snap.FetchedAt
+	if at.IsZero() {
+		at = e.cfg.Clock.Now()
+	}
+
+	n.mu.Lock()
+	st := &n.st
+	st.Polls++
+	st.LastPoll = at
+	st.Version++
+	if snap.Latency > 0 {
+		n.lat.push(snap.Latency)
+	}
+	if err != nil {
+		st.Errors++
+		st.Failures++
+		st.Err, st.SeenErr = err, err
+		st.ErrAt, st.SeenErrAt = at, at
+		n.hist.RecordGap(at)
+	} else {
+		st.Failures = 0
+		st.Err = nil
+		st.LastOK = at
+		st.Last = &snap
+		st.Warnings = snap.Warnings
+		n.hist.Record(at, &snap)
+	}
+	fig := Derive(st.Last, n.hist, e.cfg.Window)
+	n.figs = append(n.figs[:0], &fig)
+	st.Level = e.cfg.Thresholds.NumberLevel(st.Last, &fig)
+	crit := st.critical(e.cfg.Clock.Now(), e.cfg.Interval, e.cfg.Timeout)
+	raise := crit && !n.critical
+	n.critical = crit
+	done := *st
+	latency := n.lat.last()
+	n.mu.Unlock()
+
+	e.logPoll(&done, latency, err)
+	var alert *Alert
+	if raise {
+		alert = &Alert{Index: i, Number: done.Number, At: at}
+		e.cfg.Logger.Warn("critical threshold crossed", "number", done.Number)
+	}
+	e.publish(alert)
+	return done
+}
+
+func (e *Engine) logPoll(st *Status, latency time.Duration, err error) {
+	if err != nil {
+		e.cfg.Logger.Warn("poll failed", "number", st.Number, "kind", source.ErrorKind(err),
+			"error", err.Error(), "failures", st.Failures)
+		return
+	}
+	e.cfg.Logger.Debug("poll", "number", st.Number, "latency_ms", latency.Milliseconds(),
+		"metrics", len(st.Last.Metrics), "warnings", len(st.Last.Warnings))
+}
+
+// The scheduler. Each number has its own chain: a timer starts a poll, the poll's
+// outcome arms the next timer. A chain is re-armed only from an outcome (or a resume),
+// so a number is never polled twice at once; every arm and start bumps the number's
+// seq, and a timer whose seq is not current does nothing, so timers never double.
+
+// Start begins polling: the first polls are staggered over one interval, so a fleet does
+// not arrive as one burst every tick forever after. The first number is polled at once.
+func (e *Engine) Start() {
+	e.sched.Lock()
+	defer e.sched.Unlock()
+	if e.started || e.stopped {
+		return
+	}
+	e.started = true
+	e.armAll()
+}
+
+// armAll arms every number not in flight, staggered over one interval.
+func (e *Engine) armAll() {
+	step := e.cfg.Interval / time.Duration(max(1, len(e.numbers)))
+	for i, n := range e.numbers {
+		if !n.st.InFlight {
+			e.arm(i, time.Duration(i)*step)
+		}
+	}
+}
+
+// Stop cancels the polls in flight and arms no more. Outcomes of cancelled polls are
+// dropped.
+func (e *Engine) Stop() {
+	e.sched.Lock()
+	e.stopped = true
+	for _, n := range e.numbers {
+		n.disarm()
+	}
+	e.sched.Unlock()
+	e.cancel()
+	e.publish(nil)
+}
+
+// WaitIdle waits until no poll is in flight.
+func (e *Engine) WaitIdle() {
+	e.sched.Lock()
+	defer e.sched.Unlock()
+	for e.busy > 0 {
+		e.idle.Wait()
+	}
+}
+
+// Paused reports whether polling is paused.
+func (e *Engine) Paused() bool { return e.paused.Load() }
+
+// SetPaused pauses polling (polls in flight finish and are filed) or resumes it with a
+// poll of every number, staggered over one interval.
+func (e *Engine) SetPaused(paused bool) {
+	e.sched.Lock()
+	if paused == e.paused.Load() {
+		e.sched.Unlock()
+		return
+	}
+	e.paused.Store(paused)
+	for _, n := range e.numbers {
+		n.disarm()
+	}
+	if !paused && e.started && !e.stopped {
+		e.armAll()
+	}
+	e.sched.Unlock()
+	e.publish(nil)
+}
+
+// PollNow polls the given numbers at once; a number with a poll in flight keeps it (the
+// request is coalesced with it). Paused or not. Before Start a poll is a one-off:
+// nothing is scheduled after it.
+func (e *Engine) PollNow(idxs ...int) {
+	e.sched.Lock()
+	defer e.sched.Unlock()
+	if e.stopped {
+		return
+	}
+	for _, i := range idxs {
+		if i >= 0 && i < len(e.numbers) && !e.numbers[i].st.InFlight {
+			e.start(i)
+		}
+	}
+}
+
+// PollAll is PollNow for every number.
+func (e *Engine) PollAll() {
+	all := make([]int, len(e.numbers))
+	for i := range all {
+		all[i] = i
+	}
+	e.PollNow(all...)
+}
+
+// arm schedules the next poll of numbers[i] after d, superseding any armed before.
+// e.sched is held.
+func (e *Engine) arm(i int, d time.Duration) {
+	n := e.numbers[i]
+	n.seq++
+	seq := n.seq
+	if n.timer != nil {
+		n.timer.Stop()
+	}
+	n.timer = e.cfg.Clock.AfterFunc(d, func() { e.due(i, seq) })
+	n.setSched(false, e.cfg.Clock.Now().Add(d))
+}
+
+// due starts the poll a timer was armed for, unless the timer is stale, the number is
+// busy, or polling is paused or stopped.
+func (e *Engine) due(i int, seq uint64) {
+	e.sched.Lock()
+	defer e.sched.Unlock()
+	n := e.numbers[i]
+	if seq != n.seq || n.st.InFlight || e.paused.Load() || e.stopped {
+		return
+	}
+	e.start(i)
+}
+
+// start marks numbers[i] in flight and fetches it in a goroutine, which waits for a slot
+// of the concurrency bound itself. e.sched is held.
+func (e *Engine) start(i int) {
+	n := e.numbers[i]
+	n.seq++
+	if n.timer != nil {
+		n.timer.Stop()
+	}
+	n.setSched(true, time.Time{})
+	e.busy++
+	go e.poll(i)
+}
+
+func (e *Engine) poll(i int) {
+	ctx := e.ctx
+	var snap source.Snapshot
+	var err error
+	select {
+	case e.sem <- struct{}{}:
+		// Stop may have come while this poll waited: select picks the free slot as
+		// readily as ctx.Done, and a cancelled poll must not fetch.
+		if err = ctx.Err(); err == nil {
+			snap, err = source.Poll(ctx, e.cfg.Source, e.numbers[i].name, e.cfg.Timeout, e.cfg.Clock.Now)
+		}
+		<-e.sem
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	e.finish(i, snap, err)
+}
+
+// finish files an outcome and arms the next poll: after the interval, or after a backoff
+// when the number is failing.
+func (e *Engine) finish(i int, snap source.Snapshot, err error) {
+	dropped := errors.Is(err, context.Canceled) && e.ctx.Err() != nil
+	var st Status
+	if !dropped {
+		st = e.record(i, snap, err)
+	}
+	e.sched.Lock()
+	defer e.sched.Unlock()
+	n := e.numbers[i]
+	n.setSched(false, time.Time{})
+	if !dropped && e.started && !e.paused.Load() && !e.stopped {
+		delay := e.cfg.Interval
+		if st.Failures > 0 {
+			delay = Backoff(e.cfg.Interval, st.Failures-1, e.cfg.Jitter())
+		}
+		e.arm(i, delay)
+	}
+	e.busy--
+	e.idle.Broadcast()
+}
+
+// disarm cancels the number's armed poll, if any. e.sched is held.
+func (n *number) disarm() {
+	n.seq++ // a timer that fires anyway is now stale
+	if n.timer != nil {
+		n.timer.Stop()
+	}
+	n.mu.Lock()
+	n.st.NextPoll = time.Time{}
+	n.mu.Unlock()
+}
+
+// setSched records the scheduling fields readers see.
+func (n *number) setSched(inFlight bool, next time.Time) {
+	n.mu.Lock()
+	n.st.InFlight, n.st.NextPoll = inFlight, next
+	n.mu.Unlock()
+}
+
+// Backoff is the wait after failures: the interval doubled per consecutive failure,
+// capped at MaxBackoff (or the interval, when that is longer: a failing number is never
+// polled more often than a healthy one), with ±20% jitter (jitter in [0, 1)) so that
+// many failing numbers do not hammer a recovering server in step; enough to spread
+// retries, not enough to confuse an operator reading ages.
+func Backoff(interval time.Duration, failures int, jitter float64) time.Duration {
+	limit := max(MaxBackoff, interval)
+	d := interval
+	for i := 0; i < failures && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	return time.Duration(float64(d) * (0.8 + 0.4*jitter))
+}
+
+// Subscription tells a reader that something changed, and which alerts were raised.
+// Signals are coalesced: one waiting signal stands for any number of changes.
+type Subscription struct {
+	e      *Engine
+	c      chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	mu     sync.Mutex
+	alerts []Alert
+}
+
+// maxPendingAlerts bounds what a reader that never looks can make the engine hold.
+const maxPendingAlerts = 64
+
+// Subscribe starts a subscription; Close ends it.
+func (e *Engine) Subscribe() *Subscription {
+	s := &Subscription{e: e, c: make(chan struct{}, 1), done: make(chan struct{})}
+	e.subsMu.Lock()
+	e.subs[s] = struct{}{}
+	e.subsMu.Unlock()
+	return s
+}
+
+// C receives a value after changes, at most one waiting at a time.
+func (s *Subscription) C() <-chan struct{} { return s.c }
+
+// Done is closed by Close.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
+
+// Alerts returns the alerts raised since the last call, oldest first.
+func (s *Subscription) Alerts() []Alert {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.alerts
+	s.alerts = nil
+	return a
+}
+
+// Close ends the subscription.
+func (s *Subscription) Close() {
+	s.once.Do(func() {
+		s.e.subsMu.Lock()
+		delete(s.e.subs, s)
+		s.e.subsMu.Unlock()
+		close(s.done)
+	})
+}
+
+// publish signals every subscriber without waiting for any.
+func (e *Engine) publish(alert *Alert) {
+	e.subsMu.Lock()
+	defer e.subsMu.Unlock()
+	for s := range e.subs {
+		if alert != nil {
+			s.mu.Lock()
+			if len(s.alerts) == maxPendingAlerts {
+				s.alerts = s.alerts[1:]
+			}
+			s.alerts = append(s.alerts, *alert)
+			s.mu.Unlock()
+		}
+		select {
+		case s.c <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// latencyRing keeps the newest poll latencies for the number detail.
+type latencyRing struct {
+	vals [120]time.Duration
+	n    int // total pushed
+}
+
+func (r *latencyRing) push(d time.Duration) {
+	r.vals[r.n%len(r.vals)] = d
+	r.n++
+}
+
+func (r *latencyRing) last() time.Duration {
+	if r.n == 0 {
+		return 0
+	}
+	return r.vals[(r.n-1)%len(r.vals)]
+}
+
+// values returns the held latencies, oldest first, in milliseconds.
+func (r *latencyRing) values() []float64 {
+	k := min(r.n, len(r.vals))
+	out := make([]float64, 0, k)
+	for i := r.n - k; i < r.n; i++ {
+		out = append(out, float64(r.vals[i%len(r.vals)])/float64(time.Millisecond))
+	}
+	return out
+}
