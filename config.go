@@ -16,8 +16,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
-	"github.com/wamon/wamon/ui"
 )
 
 // Config is wamon's resolved configuration: defaults, then the config file, then
@@ -32,11 +32,16 @@ type Config struct {
 	Concurrency int // polls in flight at most
 	MaxBody     int64
 	Numbers     []string
-	Color       ui.ColorMode
-	Thresholds  map[string]ui.Threshold
-	ASCII       bool     // block/ASCII charts: asked for, or the locale is not UTF-8
+	Color       string // auto | truecolor | 256 | 16 | none
+	Thresholds  monitor.Thresholds
+	ASCII       bool     // ASCII glyphs only: asked for, or the terminal cannot draw more
+	Glyphs      string   // which glyphs and why, for the help screen
 	Demo        bool     // poll the embedded simulator instead of the API
 	Warnings    []string // one line each, shown on stderr and logged
+
+	// The ascii setting, if the file or a flag gave one, and where from.
+	asciiSetting *bool
+	asciiFrom    string
 }
 
 // secret keeps the API key out of every print: fmt, slog and encoders see a placeholder.
@@ -47,13 +52,10 @@ func (secret) GoString() string             { return `"[redacted]"` }
 func (secret) LogValue() slog.Value         { return slog.StringValue("[redacted]") }
 func (secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
 
-const (
-	defaultInterval    = 5 * time.Second
-	defaultTimeout     = 10 * time.Second
-	defaultHistory     = 720
-	defaultConcurrency = 16
-	defaultMaxBody     = 8 << 20
+// Colour modes of --color and the color key.
+var colorModes = []string{"auto", "truecolor", "256", "16", "none"}
 
+const (
 	minInterval = time.Second
 	maxTimeout  = 5 * time.Minute
 	minHistory  = 10
@@ -64,23 +66,16 @@ const (
 	maxMaxBody     = 1 << 30
 )
 
-func defaultThresholds() map[string]ui.Threshold {
-	return map[string]ui.Threshold{
-		"callback_queue_size": {Warn: 100, Critical: 1000},
-		"failure_ratio":       {Warn: 0.01, Critical: 0.05},
-	}
-}
-
 func defaultConfig() Config {
 	return Config{
 		BaseURL:     source.DefaultBaseURL,
-		Interval:    defaultInterval,
-		Timeout:     defaultTimeout,
-		History:     defaultHistory,
-		Concurrency: defaultConcurrency,
-		MaxBody:     defaultMaxBody,
-		Color:       ui.ColorAuto,
-		Thresholds:  defaultThresholds(),
+		Interval:    monitor.DefaultInterval,
+		Timeout:     monitor.DefaultTimeout,
+		History:     monitor.DefaultHistory,
+		Concurrency: monitor.DefaultConcurrency,
+		MaxBody:     source.DefaultMaxBody,
+		Color:       "auto",
+		Thresholds:  monitor.DefaultThresholds(),
 	}
 }
 
@@ -134,9 +129,15 @@ func loadConfig(cli cliFlags, getenv func(string) string) (Config, error) {
 	}
 	// https://no-color.org: present and not empty means no colour, whatever else was asked.
 	if getenv("NO_COLOR") != "" {
-		cfg.Color = ui.ColorNone
+		cfg.Color = "none"
 	}
-	cfg.ASCII = cli.ascii || !utf8Locale(getenv)
+	if cli.set["ascii"] {
+		cfg.asciiSetting, cfg.asciiFrom = &cli.ascii, "--ascii"
+		if !cli.ascii {
+			cfg.asciiFrom = "--ascii=false"
+		}
+	}
+	cfg.ASCII, cfg.Glyphs = chooseGlyphs(cfg.asciiSetting, cfg.asciiFrom, getenv)
 
 	cfg.Demo = cli.demo || (cfg.Path == "" && !cli.set["base-url"] && cfg.APIKey == "")
 	if len(cfg.Numbers) == 0 {
@@ -179,16 +180,39 @@ func permissionWarning(path string, key secret) string {
 		path, fi.Mode().Perm(), path)
 }
 
-// utf8Locale reports whether the locale (LC_ALL, else LC_CTYPE, else LANG) is UTF-8, so
-// braille and block glyphs will render.
-func utf8Locale(getenv func(string) string) bool {
-	for _, name := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if v := getenv(name); v != "" {
-			v = strings.ToLower(v)
-			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
+// chooseGlyphs decides between Unicode (braille charts, box drawing, arrows) and ASCII,
+// and says why for the help screen. A setting (--ascii, ascii in the config) forces
+// either. Otherwise Unicode, unless the locale (LC_ALL, else LC_CTYPE, else LANG) names a
+// charset other than UTF-8, or TERM is a terminal that cannot draw it. A locale that is
+// not set, or names no charset (C, POSIX), says nothing: sshd forwards LANG only where
+// AcceptEnv allows it, and the operator's own terminal draws Unicode.
+func chooseGlyphs(setting *bool, from string, getenv func(string) string) (ascii bool, why string) {
+	if setting != nil {
+		if *setting {
+			return true, "ASCII, as " + from + " asks"
 		}
+		return false, "Unicode, as " + from + " asks"
 	}
-	return false
+	term := getenv("TERM")
+	if term == "dumb" || term == "linux" || strings.HasPrefix(term, "vt") {
+		return true, "ASCII: TERM=" + source.Sanitize(term) + " cannot draw braille or box drawing (--ascii=false draws them anyway)"
+	}
+	for _, name := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		v := getenv(name)
+		if v == "" {
+			continue
+		}
+		v = source.Sanitize(v)
+		charset := ""
+		if i := strings.IndexByte(v, '.'); i >= 0 {
+			charset, _, _ = strings.Cut(strings.ToLower(v[i+1:]), "@")
+		}
+		if charset != "" && charset != "utf-8" && charset != "utf8" {
+			return true, "ASCII: " + name + "=" + v + " is not UTF-8 (--ascii=false draws Unicode anyway)"
+		}
+		return false, "Unicode (" + name + "=" + v + "; --ascii draws ASCII only)"
+	}
+	return false, "Unicode (no locale set; --ascii draws ASCII only)"
 }
 
 // applyFlags lays the flags given on the command line over cfg, checked like file values.
@@ -221,7 +245,7 @@ func applyFlags(cfg *Config, cli cliFlags) error {
 		if err := check("color", checkColor(cli.color)); err != nil {
 			return err
 		}
-		cfg.Color = ui.ColorMode(cli.color)
+		cfg.Color = cli.color
 	}
 	if cli.set["history"] {
 		if err := check("history", checkRange(int64(cli.history), minHistory, maxHistory)); err != nil {
@@ -250,7 +274,8 @@ type fileConfig struct {
 	Concurrency setting[int]                     `toml:"concurrency"`
 	MaxBody     setting[int64]                   `toml:"max_body"`
 	Numbers     setting[[]string]                `toml:"numbers"`
-	Color       setting[ui.ColorMode]            `toml:"color"`
+	Color       setting[string]                  `toml:"color"`
+	ASCII       setting[bool]                    `toml:"ascii"`
 	Thresholds  setting[map[string]thresholdSet] `toml:"thresholds"`
 }
 
@@ -264,7 +289,8 @@ func newFileConfig() *fileConfig {
 		Concurrency: setting[int]{parse: intParser(1, maxConcurrency)},
 		MaxBody:     setting[int64]{parse: int64Parser(minMaxBody, maxMaxBody)},
 		Numbers:     setting[[]string]{parse: parseNumbers},
-		Color:       setting[ui.ColorMode]{parse: parseColor},
+		Color:       setting[string]{parse: parseColor},
+		ASCII:       setting[bool]{parse: parseBool},
 		Thresholds:  setting[map[string]thresholdSet]{parse: parseThresholds},
 	}
 }
@@ -332,7 +358,7 @@ func applyFile(cfg *Config, path, text string) error {
 		add(key, key.String()+": "+errMessage(err))
 	}
 
-	thresholds := defaultThresholds()
+	thresholds := monitor.DefaultThresholds()
 	if fc.Thresholds.set {
 		for name, ts := range fc.Thresholds.value {
 			t, err := ts.resolve(name, thresholds[name])
@@ -364,6 +390,9 @@ func applyFile(cfg *Config, path, text string) error {
 	fc.MaxBody.apply(&cfg.MaxBody)
 	fc.Numbers.apply(&cfg.Numbers)
 	fc.Color.apply(&cfg.Color)
+	if fc.ASCII.set {
+		cfg.asciiSetting, cfg.asciiFrom = &fc.ASCII.value, fmt.Sprintf("ascii = %v in %s", fc.ASCII.value, filepath.Base(path))
+	}
 	cfg.Thresholds = thresholds
 	return nil
 }
@@ -396,6 +425,7 @@ func (fc *fileConfig) errors() map[string]error {
 		"max_body":    fc.MaxBody.err,
 		"numbers":     fc.Numbers.err,
 		"color":       fc.Color.err,
+		"ascii":       fc.ASCII.err,
 		"thresholds":  fc.Thresholds.err,
 	}
 	for k, err := range all {
@@ -407,7 +437,7 @@ func (fc *fileConfig) errors() map[string]error {
 }
 
 var knownKeys = []string{"base_url", "api_key", "interval", "timeout", "history", "concurrency",
-	"max_body", "numbers", "color", "thresholds"}
+	"max_body", "numbers", "color", "ascii", "thresholds"}
 
 // unknownKeys are the file's keys wamon does not read. TOML keys are case-sensitive, but
 // the decoder matches struct fields case-insensitively, so top-level keys are checked
@@ -559,12 +589,20 @@ func parseNumbers(v any) ([]string, error) {
 	return numbers, checkNumbers(numbers)
 }
 
-func parseColor(v any) (ui.ColorMode, error) {
+func parseColor(v any) (string, error) {
 	s, ok := v.(string)
 	if !ok {
 		return "", wantType("a string", v)
 	}
-	return ui.ColorMode(s), checkColor(s)
+	return s, checkColor(s)
+}
+
+func parseBool(v any) (bool, error) {
+	b, ok := v.(bool)
+	if !ok {
+		return false, wantType("true or false", v)
+	}
+	return b, nil
 }
 
 // thresholdSet is one [thresholds] entry as written: either bound may be left out.
@@ -624,10 +662,10 @@ func parseBound(v any) (float64, error) {
 
 // resolve fills what the entry left out: from wamon's default for that metric, else a
 // missing critical never fires and a missing warn equals critical.
-func (ts thresholdSet) resolve(name string, def ui.Threshold) (ui.Threshold, error) {
+func (ts thresholdSet) resolve(name string, def monitor.Threshold) (monitor.Threshold, error) {
 	t := def
-	if def == (ui.Threshold{}) {
-		t = ui.Threshold{Critical: math.Inf(1)}
+	if def == (monitor.Threshold{}) {
+		t = monitor.Threshold{Critical: math.Inf(1)}
 		if ts.critical != nil {
 			t.Warn = *ts.critical
 		}
@@ -639,10 +677,10 @@ func (ts thresholdSet) resolve(name string, def ui.Threshold) (ui.Threshold, err
 		t.Critical = *ts.critical
 	}
 	if t.Warn > t.Critical {
-		return ui.Threshold{}, fmt.Errorf("warn %v is above critical %v", t.Warn, t.Critical)
+		return monitor.Threshold{}, fmt.Errorf("warn %v is above critical %v", t.Warn, t.Critical)
 	}
-	if name == "failure_ratio" && (t.Warn > 1 || (t.Critical > 1 && !math.IsInf(t.Critical, 1))) {
-		return ui.Threshold{}, errors.New("a failure ratio is a share from 0 to 1 (0.05 is 5%)")
+	if name == monitor.FailureThreshold && (t.Warn > 1 || (t.Critical > 1 && !math.IsInf(t.Critical, 1))) {
+		return monitor.Threshold{}, errors.New("a failure ratio is a share from 0 to 1 (0.05 is 5%)")
 	}
 	return t, nil
 }
@@ -731,9 +769,8 @@ func checkRange(n, lo, hi int64) error {
 }
 
 func checkColor(s string) error {
-	switch ui.ColorMode(s) {
-	case ui.ColorAuto, ui.ColorTrueColor, ui.Color256, ui.Color16, ui.ColorNone:
+	if slices.Contains(colorModes, s) {
 		return nil
 	}
-	return fmt.Errorf("%q is not one of auto, truecolor, 256, 16, none", source.Sanitize(s))
+	return fmt.Errorf("%q is not one of %s", source.Sanitize(s), strings.Join(colorModes, ", "))
 }

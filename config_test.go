@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/wamon/wamon/source"
-	"github.com/wamon/wamon/ui"
+	"github.com/wamon/wamon/monitor"
 )
 
 // testEnv is a fake environment: only what the test sets exists. HOME points to an empty
@@ -61,12 +61,13 @@ func TestNoConfigRunsTheDemoWithDefaults(t *testing.T) {
 	want := defaultConfig()
 	want.Demo = true
 	want.Numbers = source.DemoNumbers()
+	want.Glyphs = unicodeByLANG
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("config without a file:\n got %+v\nwant %+v", cfg, want)
 	}
 	if cfg.Interval != 5*time.Second || cfg.Timeout != 10*time.Second || cfg.History != 720 ||
-		cfg.Concurrency != 16 || cfg.MaxBody != 8<<20 || cfg.Color != ui.ColorAuto {
-		t.Errorf("defaults drifted from DESIGN.md: %+v", cfg)
+		cfg.Concurrency != 16 || cfg.MaxBody != 8<<20 || cfg.Color != "auto" {
+		t.Errorf("defaults drifted from the README: %+v", cfg)
 	}
 }
 
@@ -86,7 +87,9 @@ func TestExampleFileParsesToTheDefaults(t *testing.T) {
 		t.Errorf("example file:\n got %+v\nwant %+v", cfg, want)
 	}
 	for _, key := range knownKeys {
-		if !strings.Contains(string(text), "\n"+key+" ") && !strings.Contains(string(text), "["+key+"]") {
+		// A key whose default is "decide by itself" is shown commented out.
+		if !strings.Contains(string(text), "\n"+key+" ") && !strings.Contains(string(text), "["+key+"]") &&
+			!strings.Contains(string(text), "\n# "+key+" = ") {
 			t.Errorf("config.toml.example does not document %q", key)
 		}
 	}
@@ -122,8 +125,9 @@ func TestFileValues(t *testing.T) {
 		Concurrency: 4,
 		MaxBody:     65536,
 		Numbers:     []string{"+12025550100", "+447700900123"},
-		Color:       ui.Color256,
-		Thresholds: map[string]ui.Threshold{
+		Color:       "256",
+		Glyphs:      unicodeByLANG,
+		Thresholds: monitor.Thresholds{
 			"callback_queue_size":            {Warn: 5, Critical: 1000}, // critical kept from the default
 			"failure_ratio":                  {Warn: 0.02, Critical: 0.1},
 			"in_messages_pending_processing": {Warn: 50, Critical: 500},
@@ -162,7 +166,7 @@ func TestPrecedence(t *testing.T) {
 	cfg = mustLoad(t, testEnv(t), "--config", path, "--interval", "2s", "--number", "+12025550199",
 		"--number", "+12025550198", "--color", "none", "--base-url", "http://127.0.0.1:9", "--history", "50",
 		"--concurrency", "2")
-	if cfg.Interval != 2*time.Second || cfg.Color != ui.ColorNone || cfg.BaseURL != "http://127.0.0.1:9" ||
+	if cfg.Interval != 2*time.Second || cfg.Color != "none" || cfg.BaseURL != "http://127.0.0.1:9" ||
 		cfg.History != 50 || cfg.Concurrency != 2 {
 		t.Errorf("flags did not override the file: %+v", cfg)
 	}
@@ -176,29 +180,51 @@ func TestPrecedence(t *testing.T) {
 
 func TestNoColorForcesNone(t *testing.T) {
 	cfg := mustLoad(t, testEnv(t, "NO_COLOR", "1"), "--color", "truecolor")
-	if cfg.Color != ui.ColorNone {
+	if cfg.Color != "none" {
 		t.Errorf("NO_COLOR with --color truecolor gave %q, want none", cfg.Color)
 	}
 	cfg = mustLoad(t, testEnv(t, "NO_COLOR", ""))
-	if cfg.Color != ui.ColorAuto {
+	if cfg.Color != "auto" {
 		t.Errorf("an empty NO_COLOR gave %q, want auto", cfg.Color)
 	}
 }
 
-func TestASCIIFollowsLocale(t *testing.T) {
+const unicodeByLANG = "Unicode (LANG=en_US.UTF-8; --ascii draws ASCII only)"
+
+// ASCII only when the locale names another charset or TERM cannot draw more; a locale
+// not set at all (sshd without AcceptEnv) or naming no charset draws Unicode. A setting
+// forces either way, the flag over the file; the reason is given for the help screen.
+func TestGlyphsFollowLocaleTermAndSettings(t *testing.T) {
+	asciiTrue := writeConfig(t, "numbers = [\"+12025550100\"]\nascii = true\n", 0o600)
+	asciiFalse := writeConfig(t, "numbers = [\"+12025550100\"]\nascii = false\n", 0o600)
 	for _, tc := range []struct {
 		env  []string
 		args []string
 		want bool
+		why  string
 	}{
-		{[]string{"LANG", "en_US.UTF-8"}, nil, false},
-		{[]string{"LANG", "C.utf8"}, nil, false},
-		{[]string{"LANG", "en_US.UTF-8", "LC_ALL", "C"}, nil, true},
-		{[]string{"LANG", ""}, nil, true},
-		{[]string{"LANG", "en_US.UTF-8"}, []string{"--ascii"}, true},
+		{[]string{"LANG", "en_US.UTF-8"}, nil, false, unicodeByLANG},
+		{[]string{"LANG", "C.utf8"}, nil, false, "LANG=C.utf8"},
+		{[]string{"LANG", ""}, nil, false, "no locale set"},
+		{[]string{"LANG", "", "TERM", "screen"}, nil, false, "no locale set"},
+		{[]string{"LANG", "en_US.UTF-8", "LC_ALL", "C"}, nil, false, "LC_ALL=C"},
+		{[]string{"LANG", "POSIX"}, nil, false, "LANG=POSIX"},
+		{[]string{"LANG", "de_DE.ISO-8859-1"}, nil, true, "LANG=de_DE.ISO-8859-1 is not UTF-8"},
+		{[]string{"LANG", "en_US.UTF-8", "LC_CTYPE", "ja_JP.eucJP"}, nil, true, "LC_CTYPE=ja_JP.eucJP"},
+		{[]string{"LANG", "en_US.UTF-8", "LC_ALL", "en_US.UTF-8@euro", "LC_CTYPE", "C.latin1"}, nil, false, "LC_ALL="},
+		{[]string{"TERM", "linux"}, nil, true, "TERM=linux"},
+		{[]string{"TERM", "vt100"}, nil, true, "TERM=vt100"},
+		{[]string{"TERM", "dumb"}, nil, true, "TERM=dumb"},
+		{[]string{"TERM", "xterm-256color"}, nil, false, unicodeByLANG},
+		{nil, []string{"--ascii"}, true, "ASCII, as --ascii asks"},
+		{[]string{"TERM", "linux"}, []string{"--ascii=false"}, false, "Unicode, as --ascii=false asks"},
+		{[]string{"LANG", "de_DE.ISO-8859-1"}, []string{"--config", asciiFalse}, false, "ascii = false in config.toml"},
+		{nil, []string{"--config", asciiTrue}, true, "ascii = true in config.toml"},
+		{nil, []string{"--config", asciiTrue, "--ascii=false"}, false, "--ascii=false"},
 	} {
-		if got := mustLoad(t, testEnv(t, tc.env...), tc.args...).ASCII; got != tc.want {
-			t.Errorf("env %q args %q: ASCII = %v, want %v", tc.env, tc.args, got, tc.want)
+		cfg := mustLoad(t, testEnv(t, tc.env...), tc.args...)
+		if cfg.ASCII != tc.want || !strings.Contains(cfg.Glyphs, tc.why) {
+			t.Errorf("env %q args %q: ASCII = %v (%q), want %v (%q)", tc.env, tc.args, cfg.ASCII, cfg.Glyphs, tc.want, tc.why)
 		}
 	}
 }

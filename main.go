@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/ui"
 )
@@ -105,7 +106,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return exitOK
 	}
 
-	err = ui.Run(ui.Options{
+	engine := monitor.New(monitor.Config{
 		Source:      src,
 		Numbers:     cfg.Numbers,
 		Interval:    cfg.Interval,
@@ -113,11 +114,16 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		History:     cfg.History,
 		Concurrency: cfg.Concurrency,
 		Thresholds:  cfg.Thresholds,
-		Color:       cfg.Color,
-		ASCII:       cfg.ASCII,
 		Logger:      logger,
-		Version:     version,
 	})
+	engine.Start()
+	err = ui.Run(ui.Options{
+		Engine:   engine,
+		ASCII:    cfg.ASCII,
+		Glyphs:   cfg.Glyphs,
+		Warnings: cfg.Warnings,
+	}, ui.ColorProfile(cfg.Color, os.Stdout))
+	engine.Stop() // requests in flight are cancelled: quitting does not wait for them
 	if err != nil {
 		logger.Error("console stopped", "err", err)
 		return fail(exitFailed, err)
@@ -154,14 +160,14 @@ func parseFlags(args []string, stdout io.Writer) (cliFlags, error) {
 	fs.BoolVar(&cli.demo, "demo", false, "force the embedded simulator")
 	fs.StringVar(&cli.baseURL, "base-url", "", "API `URL`, instead of the config's base_url")
 	fs.Var(&numbers, "number", "a number to watch, as `+E164` (repeatable; replaces the config's list)")
-	fs.DurationVar(&cli.interval, "interval", defaultInterval, "poll each number every `DURATION`")
+	fs.DurationVar(&cli.interval, "interval", monitor.DefaultInterval, "poll each number every `DURATION`")
 	fs.BoolVar(&cli.once, "once", false, "poll every number once, print a table, exit (0 ok, 1 any error)")
 	fs.BoolVar(&cli.json, "json", false, "with --once: JSON Lines, one object per number")
-	fs.StringVar(&cli.color, "color", string(ui.ColorAuto), "colour depth `MODE`: auto|truecolor|256|16|none")
-	fs.BoolVar(&cli.ascii, "ascii", false, "block/ASCII charts instead of braille")
+	fs.StringVar(&cli.color, "color", "auto", "colour depth `MODE`: "+strings.Join(colorModes, "|"))
+	fs.BoolVar(&cli.ascii, "ascii", false, "ASCII glyphs only (--ascii=false: never)")
 	fs.StringVar(&cli.logPath, "log", "", "structured logs to `FILE`; nothing is logged to the screen")
-	fs.IntVar(&cli.concurrency, "concurrency", defaultConcurrency, "at most `N` polls in flight")
-	fs.IntVar(&cli.history, "history", defaultHistory, "keep `N` points per series")
+	fs.IntVar(&cli.concurrency, "concurrency", monitor.DefaultConcurrency, "at most `N` polls in flight")
+	fs.IntVar(&cli.history, "history", monitor.DefaultHistory, "keep `N` points per series")
 	fs.BoolVar(&cli.version, "version", false, "print the version and exit")
 
 	if err := fs.Parse(args); err != nil {

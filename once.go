@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
@@ -78,17 +79,6 @@ func pollOne(ctx context.Context, src source.Source, number string, timeout time
 	return pollResult{number: number, snap: snap, err: err}
 }
 
-// The figures the table shows for one snapshot.
-const (
-	queueMetric = source.QueueSize
-	// Older clients report callback_requests instead of the _count half of the summary.
-	callbacksMetric    = source.CallbackCount
-	oldCallbacksMetric = source.CallbackCountOld
-)
-
-// pendingMetrics are shown together as "pending", beside the queue.
-var pendingMetrics = source.PendingMetrics
-
 // noteWidth bounds the error column so one bad reply cannot flood the screen.
 const noteWidth = 120
 
@@ -130,15 +120,15 @@ func tableRow(r pollResult) []string {
 	}
 
 	queue := "-"
-	if m := r.snap.Metric(queueMetric); m != nil {
+	if m := r.snap.Metric(source.QueueSize); m != nil {
 		queue = formatValue(m.Sum())
 	}
 	pending := "-"
-	if n, ok := pendingTotal(&r.snap); ok {
+	if n, ok := monitor.PendingTotal(&r.snap); ok {
 		pending = formatValue(n)
 	}
 	callbacks, failed := "-", "-"
-	if total, failures, ok := callbackTotals(&r.snap); ok {
+	if total, failures, ok := monitor.CallbackTotals(&r.snap); ok {
 		callbacks = formatValue(total)
 		if total > 0 {
 			failed = strconv.FormatFloat(100*failures/total, 'f', 2, 64) + "%"
@@ -156,36 +146,6 @@ func tableRow(r pollResult) []string {
 		callbacks, failed, strconv.Itoa(len(r.snap.Metrics)), note}
 }
 
-// pendingTotal adds up what waits inside the client; ok is false when it reports none of it.
-func pendingTotal(snap *source.Snapshot) (n float64, ok bool) {
-	for _, name := range pendingMetrics {
-		if m := snap.Metric(name); m != nil {
-			n += m.Sum()
-			ok = true
-		}
-	}
-	return n, ok
-}
-
-// callbackTotals adds up the callbacks sent since the client started, and those whose
-// result was a failure. ok is false when the payload reports no callbacks at all.
-func callbackTotals(snap *source.Snapshot) (total, failed float64, ok bool) {
-	m := snap.Metric(callbacksMetric)
-	if m == nil {
-		m = snap.Metric(oldCallbacksMetric)
-	}
-	if m == nil {
-		return 0, 0, false
-	}
-	for _, s := range m.Samples {
-		total += s.Value
-		if source.IsFailure(s.Labels.Get("result")) {
-			failed += s.Value
-		}
-	}
-	return total, failed, true
-}
-
 func formatValue(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
@@ -197,7 +157,7 @@ func dash(s string) string {
 	return s
 }
 
-// JSON Lines shapes, as DESIGN.md's --once --json contract gives them. "warnings" is an
+// JSON Lines shapes, as the README's --once --json section gives them. "warnings" is an
 // addition: present only when the decoder dropped part of a payload.
 type (
 	jsonOK struct {

@@ -18,7 +18,7 @@ import (
 // DefaultBaseURL is the API's documented base URL.
 const DefaultBaseURL = "https://api-webhook-monitor-whatsapp.api.kaleyra.io"
 
-// Defaults of the client; DESIGN.md names them.
+// Defaults of the client (the README lists them with the engine's).
 const (
 	DefaultTimeout = 10 * time.Second
 	DefaultMaxBody = 8 << 20

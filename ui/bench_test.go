@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
@@ -138,13 +139,13 @@ func (g *synthNumber) build() {
 	}
 	epRates := []float64{10, 0.05, 1.5, 0.75, 2, 0.02}
 
-	gauge(add(queueMetric, "app", source.Gauge, one()), 40+float64(g.k%5)*30, 35, 90)
-	counter(add(callbackCount, "app", source.Counter, cb()...), cbRates...)
+	gauge(add(source.QueueSize, "app", source.Gauge, one()), 40+float64(g.k%5)*30, 35, 90)
+	counter(add(source.CallbackCount, "app", source.Counter, cb()...), cbRates...)
 	sums := make([]float64, len(cbRates))
 	for i, r := range cbRates {
 		sums[i] = r * 120 // mean 120 ms
 	}
-	counter(add(callbackSum, "app", source.Counter, cb()...), sums...)
+	counter(add(source.CallbackSum, "app", source.Counter, cb()...), sums...)
 	counter(add("concurrent_rate_limit_triggered", "app", source.Counter, one()), 0.01)
 	gauge(add("db_contacts", "db", source.Gauge, local("type", "valid"), local("type", "invalid")), 5000, 50, 700)
 	gauge(add("db_messages", "db", source.Gauge, local("type", "incoming"), local("type", "outgoing")), 90000, 900, 500)
@@ -224,17 +225,18 @@ func (s *synthSource) Fetch(ctx context.Context, number string) (source.Snapshot
 	return g.snap, nil
 }
 
-// synthConsole is a console of synthNumbers on a fake clock, polling driven by the caller.
+// synthConsole is a console of synthNumbers on a manual clock, polls filed by the caller.
 type synthConsole struct {
 	*Model
-	clock *fakeClock
+	clock *monitor.ManualClock
+	eng   *monitor.Engine
 	src   *synthSource
 	gens  []*synthNumber
 }
 
 func newSynthConsole(numbers, capacity int, interval time.Duration) *synthConsole {
-	clock := &fakeClock{t: testStart}
-	src := &synthSource{gens: map[string]*synthNumber{}, now: clock.now}
+	clock := monitor.NewManualClock(testStart)
+	src := &synthSource{gens: map[string]*synthNumber{}, now: clock.Now}
 	c := &synthConsole{clock: clock, src: src}
 	var names []string
 	for k := range numbers {
@@ -244,41 +246,34 @@ func newSynthConsole(numbers, capacity int, interval time.Duration) *synthConsol
 		c.gens = append(c.gens, g)
 		src.gens[name] = g
 	}
-	c.Model = newModel(Options{
+	c.eng = monitor.New(monitor.Config{
 		Source: src, Numbers: names, Interval: interval, Timeout: 2 * time.Second,
-		History: capacity, Thresholds: testThresholds, Now: clock.now, Location: time.UTC,
+		History: capacity, Thresholds: testThresholds, Clock: clock,
 	})
-	c.manual = true
-	c.autoOverviewed = true // each benchmark picks its view
+	c.Model = New(Options{Engine: c.eng, Location: time.UTC})
+	c.sized = true // each benchmark picks its screen
 	return c
 }
 
 // fill gives every number polls polls, interval apart and staggered across the interval
-// as the real loop staggers them, about one in a hundred failed. The history is filed
-// directly; the newest poll goes through Update, so the figures are derived as in use.
+// as the engine staggers them, about one in a hundred failed, filed as the engine files
+// its own polls.
 func (c *synthConsole) fill(polls int) {
-	interval := c.opts.Interval
-	start := c.clock.t
-	for k, g := range c.gens {
-		n := c.numbers[k]
-		offset := time.Duration(k) * interval / time.Duration(len(c.gens))
-		for p := range polls - 1 {
-			at := start.Add(time.Duration(p)*interval + offset)
-			if (p+k)%97 == 96 {
-				n.record(at, source.Snapshot{}, &source.TransportError{Kind: source.Timeout, Detail: "no response within 2s"})
+	interval := c.eng.Interval()
+	start := c.clock.Now()
+	for p := range polls {
+		for k, g := range c.gens {
+			at := start.Add(time.Duration(p)*interval + time.Duration(k)*interval/time.Duration(len(c.gens)))
+			if (p+k)%97 == 96 && p < polls-1 {
+				c.eng.Record(k, source.Snapshot{FetchedAt: at}, &source.TransportError{Kind: source.Timeout, Detail: "no response within 2s"})
 				continue
 			}
 			g.step(at)
-			n.record(at, g.snap, nil)
+			c.eng.Record(k, g.snap, nil)
 		}
 	}
-	c.clock.t = start.Add(time.Duration(polls-1) * interval)
-	for k, g := range c.gens {
-		c.clock.t = start.Add(time.Duration(polls-1)*interval + time.Duration(k)*interval/time.Duration(len(c.gens)))
-		g.step(c.clock.t)
-		c.Update(pollDoneMsg{idx: k, seq: c.numbers[k].seq, snap: g.snap})
-	}
-	c.clock.advance(time.Second)
+	c.clock.Set(start.Add(time.Duration(polls)*interval - time.Second))
+	c.Update(dataMsg{})
 }
 
 // The consoles are built once and shared by every sub-benchmark: an hour of history for
@@ -312,27 +307,28 @@ func inColour(b *testing.B) {
 	b.Cleanup(func() { lipgloss.SetColorProfile(prev) })
 }
 
-// show puts the console on v for numbers[0] at w x h.
-func (c *synthConsole) show(v view, w, h int) {
-	c.active = 0
-	c.stack = []view{v}
+// show puts the console on a screen for numbers[0] at w x h.
+func (c *synthConsole) show(s screen, w, h int) {
+	c.ctx.Active = 0
+	c.stack = []screen{s}
 	c.Update(tea.WindowSizeMsg{Width: w, Height: h})
 }
 
 // benchFrames measures one redraw. afterPoll: the frame that follows a poll of the number
-// in view (every pane drawn again); otherwise the frame of a clock tick (panes whose data
-// did not change are reused).
+// in view (the screen draws again: contextMsg makes it, as new data would); otherwise the
+// frame of a clock tick (the main view keeps its drawing, the header is drawn again).
 func benchFrames(b *testing.B, c *synthConsole, afterPoll bool) {
 	b.Helper()
 	if f := c.View(); len(f) < 100 {
 		b.Fatalf("frame: %q", f)
 	}
+	var msg tea.Msg = clockMsg{}
+	if afterPoll {
+		msg = contextMsg{}
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		c.dirty = true
-		if afterPoll {
-			c.mainKey = ""
-		}
+		c.Update(msg)
 		_ = c.View()
 	}
 }
@@ -345,7 +341,7 @@ func BenchmarkViewMainHistory(b *testing.B) {
 		b.Run(fmt.Sprintf("%dpolls", polls), func(b *testing.B) {
 			c := newSynthConsole(1, 720, 5*time.Second)
 			c.fill(polls)
-			c.show(viewMain, 160, 48)
+			c.show(newMainScreen(c.ctx), 160, 48)
 			benchFrames(b, c, true)
 		})
 	}
@@ -362,7 +358,7 @@ func BenchmarkViewMain(b *testing.B) {
 				}
 				b.Run(name, func(b *testing.B) {
 					c := benchConsole(b, numbers)
-					c.show(viewMain, size[0], size[1])
+					c.show(newMainScreen(c.ctx), size[0], size[1])
 					benchFrames(b, c, afterPoll)
 				})
 			}
@@ -373,28 +369,31 @@ func BenchmarkViewMain(b *testing.B) {
 func BenchmarkViewOverview500(b *testing.B) {
 	inColour(b)
 	c := benchConsole(b, 500)
-	c.show(viewOverview, 160, 48)
+	c.show(newOverview(c.ctx), 160, 48)
 	benchFrames(b, c, false)
 }
 
-// BenchmarkPollDone500 is the cost of filing one poll in a 500-number console whose rings
-// are full: the numbers answer in turn, as the staggered loop delivers them. The
-// synthetic step (a few dozen float updates, no allocation) is inside the loop.
+// BenchmarkPollDone500 is the cost of filing one poll in a 500-number engine whose rings
+// are full (history, figures, level, alert edge, publishing to a subscribed console):
+// the numbers answer in turn, as the staggered loop delivers them. The synthetic step (a
+// few dozen float updates, no allocation) is inside the loop. Drawing is not: frames are
+// BenchmarkView*.
 func BenchmarkPollDone500(b *testing.B) {
 	c := benchConsole(b, 500)
-	c.show(viewOverview, 160, 48)
-	step := c.opts.Interval / time.Duration(len(c.numbers))
+	sub := c.eng.Subscribe()
+	defer sub.Close()
+	step := c.eng.Interval() / time.Duration(c.eng.Len())
 	i := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		k := i % len(c.numbers)
+		k := i % c.eng.Len()
 		i++
-		c.clock.advance(step)
+		c.clock.Advance(step)
 		g := c.gens[k]
-		g.step(c.clock.t)
-		c.Update(pollDoneMsg{idx: k, seq: c.numbers[k].seq, snap: g.snap})
+		g.step(c.clock.Now())
+		c.eng.Record(k, g.snap, nil)
 	}
-	if c.numbers[0].hist.Len() != 720 {
-		b.Fatalf("ring holds %d polls, want 720", c.numbers[0].hist.Len())
+	if st := c.eng.Status(0); st.Polls < 720 {
+		b.Fatalf("%d polls filed, want at least 720", st.Polls)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/wamon/wamon/ui/history"
+	"github.com/wamon/wamon/monitor/history"
 )
 
 // chartLine is one line of a chart; NaN values are gaps and break the line.

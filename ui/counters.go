@@ -3,69 +3,35 @@ package ui
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
 // The CounterTable: callbacks by type x result, with rates, failure shares and durations.
 
-var mainSorts = []string{"type", "total", "rate", "fail%"}
-
-// mainRows are the counter table's rows after the filter and the sort.
-func (m *Model) mainRows() []callbackRow {
-	n := m.activeNumber()
-	if n == nil {
-		return nil
-	}
-	f := strings.ToLower(m.filter.Value())
-	rows := make([]callbackRow, 0, len(n.fig.rows))
-	for _, r := range n.fig.rows {
-		if f == "" || strings.Contains(strings.ToLower(r.typ), f) {
-			rows = append(rows, r)
-		}
-	}
-	desc := func(a, b float64) bool { return nanLow(a) > nanLow(b) }
-	switch mainSorts[m.mainSort] {
-	case "total":
-		sort.SliceStable(rows, func(i, j int) bool { return desc(rows[i].total, rows[j].total) })
-	case "rate":
-		sort.SliceStable(rows, func(i, j int) bool { return desc(rows[i].rate, rows[j].rate) })
-	case "fail%":
-		sort.SliceStable(rows, func(i, j int) bool { return desc(rows[i].failShare, rows[j].failShare) })
-	}
-	return rows
-}
-
-// nanLow sorts "no value" below every value.
-func nanLow(v float64) float64 {
-	if math.IsNaN(v) {
-		return math.Inf(-1)
-	}
-	return v
-}
-
-func (m *Model) renderCounterTable(n *numberState, w, h int) string {
+func (s *mainScreen) counterTable(fig *monitor.Figures, rows []monitor.CallbackRow, w, h int) string {
+	ctx := s.ctx
+	th := &ctx.Theme
 	iw, ih := w-2, h-2
-	fig := n.fig
-	title := m.theme.Title.Render("callbacks by type × result")
-	if m.theme.ASCII {
-		title = m.theme.Title.Render("callbacks by type x result")
+	title := th.Title.Render("callbacks by type × result")
+	if th.ASCII {
+		title = th.Title.Render("callbacks by type x result")
 	}
-	title += m.theme.Dim.Render(fmt.Sprintf(" · rates over %s · sort %s", windowName(m.windowDur()), mainSorts[m.mainSort]))
-	if fig.cbMetric == "" {
-		msg := m.theme.Dim.Render("this payload has no callback counters (" + callbackCount + "); i lists every metric it has")
-		return m.pane(iw, ih, title+"\n\n"+msg)
+	title += th.Dim.Render(fmt.Sprintf(" · rates over %s · sort %s", windowName(ctx.WindowDur()), mainSorts[s.sort]))
+	if fig.CallbackMetric == "" {
+		msg := th.Dim.Render("this payload has no callback counters (" + source.CallbackCount + "); i lists every metric it has")
+		return ctx.pane(iw, ih, title+"\n\n"+msg)
 	}
-	summary := fmt.Sprintf("all: %s/min · failed %s · mean %s", compact(fig.cbRate),
-		strings.TrimSpace(percent(fig.failShare)+marks[m.level(failureRatioLimit, fig.failShare)]), millis(fig.meanMs))
+	summary := fmt.Sprintf("all: %s/min · failed %s · mean %s", compact(fig.CallbackRate),
+		strings.TrimSpace(percent(fig.FailShare)+mark(ctx.Level(monitor.FailureThreshold, fig.FailShare))), millis(fig.MeanMs))
 
-	rows := m.mainRows()
 	typeW := 4
 	for _, r := range rows {
-		typeW = max(typeW, min(24, lipgloss.Width(r.typ)))
+		typeW = max(typeW, min(24, lipgloss.Width(r.Type)))
 	}
 	// Result columns as wide as their widest cell, success first, as many as fit; the
 	// rest are added up in "other" (or, when only one column fits, in "all").
@@ -74,13 +40,13 @@ func (m *Model) renderCounterTable(n *numberState, w, h int) string {
 	colW := func(res string) int {
 		w := lipgloss.Width(res)
 		for _, r := range rows {
-			w = max(w, lipgloss.Width(m.cellText(r.cells[res])))
+			w = max(w, lipgloss.Width(s.cellText(r.Cells[res])))
 		}
 		return min(w, cellW) + 2
 	}
 	var results []string
 	used := 0
-	for _, res := range fig.results {
+	for _, res := range fig.Results {
 		if w := colW(res); used+w <= budget {
 			results = append(results, res)
 			used += w
@@ -88,13 +54,13 @@ func (m *Model) renderCounterTable(n *numberState, w, h int) string {
 		}
 		break
 	}
-	other := len(results) < len(fig.results)
+	other := len(results) < len(fig.Results)
 	if other && len(results) > 0 && budget-used < 16 {
 		results = results[:len(results)-1] // room for "other"
 	}
 	headers := []string{"TYPE"}
 	for _, r := range results {
-		headers = append(headers, source.Truncate(r, cellW-2))
+		headers = append(headers, ctx.cut(r, cellW-2))
 	}
 	if other {
 		if len(results) == 0 {
@@ -111,59 +77,59 @@ func (m *Model) renderCounterTable(n *numberState, w, h int) string {
 	failCol := len(headers) - 2
 	var cells [][]string
 	for _, r := range rows {
-		line := []string{source.Truncate(r.typ, typeW)}
+		line := []string{ctx.cut(r.Type, typeW)}
 		shown := map[string]bool{}
 		for _, res := range results {
 			shown[res] = true
-			line = append(line, m.cellText(r.cells[res]))
+			line = append(line, s.cellText(r.Cells[res]))
 		}
 		if other {
-			agg := &cell{rate: math.NaN()}
-			for res, c := range r.cells {
+			agg := &monitor.Cell{Rate: math.NaN()}
+			for res, c := range r.Cells {
 				if !shown[res] {
-					agg.total += c.total
-					agg.rate = nanAdd(agg.rate, c.rate)
+					agg.Total += c.Total
+					agg.Rate = monitor.NaNAdd(agg.Rate, c.Rate)
 				}
 			}
-			line = append(line, m.cellText(agg))
+			line = append(line, s.cellText(agg))
 		}
-		fail := percent(r.failShare) + marks[m.level(failureRatioLimit, r.failShare)]
-		line = append(line, fail, millis(r.meanMs))
+		fail := percent(r.FailShare) + mark(ctx.Level(monitor.FailureThreshold, r.FailShare))
+		line = append(line, fail, millis(r.MeanMs))
 		cells = append(cells, line)
 	}
-	m.mainCursor = max(0, min(m.mainCursor, len(rows)-1))
-	cursor := m.mainCursor
+	cursor := s.cur.resolve(rowTypes(rows))
 	if len(cells) == 0 {
 		cells, cursor = [][]string{{"(no type matches the filter)"}}, -1
 	}
-	table := renderTable(&m.theme, tableSpec{
+	table := renderTable(th, tableSpec{
 		headers: headers, rows: cells, cursor: cursor, height: max(1, ih-4), right: right,
 		style: func(row, col int, base lipgloss.Style) lipgloss.Style {
 			if col == failCol && row < len(rows) {
-				return base.Inherit(m.levelStyle(m.level(failureRatioLimit, rows[row].failShare)))
+				return base.Inherit(ctx.levelStyle(ctx.Level(monitor.FailureThreshold, rows[row].FailShare)))
 			}
 			return base
 		},
 	})
-	return m.pane(iw, ih, title+"\n"+m.theme.Dim.Render(summary)+"\n"+table)
+	return ctx.pane(iw, ih, title+"\n"+th.Dim.Render(summary)+"\n"+table)
 }
 
 // cellText is a total with its rate: "545,780 312/m▲".
-func (m *Model) cellText(c *cell) string {
+func (s *mainScreen) cellText(c *monitor.Cell) string {
 	if c == nil {
 		return "-"
 	}
-	s := thousands(c.total)
-	if !math.IsNaN(c.rate) {
-		s += " " + compact(c.rate) + "/m"
+	th := &s.ctx.Theme
+	t := thousands(c.Total)
+	if !math.IsNaN(c.Rate) {
+		t += " " + compact(c.Rate) + "/m"
 	}
-	switch c.move {
+	switch c.Move {
 	case 1:
-		s += m.theme.Up
+		t += th.Up
 	case -1:
-		s += m.theme.Down
+		t += th.Down
 	default:
-		s += " "
+		t += th.NoMove
 	}
-	return s
+	return t
 }

@@ -7,16 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/monitor/history"
 	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/source/faketest"
-	"github.com/wamon/wamon/ui/history"
 )
 
 // faultKey is the API key of the fault test: it must never reach the screen, an error
@@ -92,8 +92,9 @@ func unsafeRune(frame string) (rune, int, bool) {
 type faultConsole struct {
 	t       *testing.T
 	m       *Model
+	eng     *monitor.Engine
 	srv     *faketest.Server
-	clock   *fakeClock
+	clock   *monitor.ManualClock
 	numbers []string
 	scen    []faketest.Scenario // the scenario each number is set to now
 	frames  int
@@ -104,7 +105,7 @@ func newFaultConsole(t *testing.T) *faultConsole {
 	t.Helper()
 	srv := faketest.New(faketest.Healthy)
 	t.Cleanup(srv.Close)
-	c := &faultConsole{t: t, srv: srv, clock: &fakeClock{t: testStart}}
+	c := &faultConsole{t: t, srv: srv, clock: monitor.NewManualClock(testStart)}
 	for i, sc := range faketest.All {
 		n := fmt.Sprintf("+1202555%04d", 100+i)
 		if err := source.ValidateNumber(n); err != nil {
@@ -120,13 +121,12 @@ func newFaultConsole(t *testing.T) *faultConsole {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.m = newModel(Options{
-		Source: clockedSource{src: k, now: c.clock.now}, Numbers: c.numbers,
-		Interval: time.Second, Timeout: 500 * time.Millisecond, Thresholds: testThresholds,
-		Now: c.clock.now, Location: time.UTC, SaveDir: t.TempDir(),
+	c.eng = monitor.New(monitor.Config{
+		Source: clockedSource{src: k, now: c.clock.Now}, Numbers: c.numbers,
+		Interval: time.Second, Timeout: 500 * time.Millisecond, Thresholds: testThresholds, Clock: c.clock,
 	})
-	c.m.manual = true
-	t.Cleanup(c.m.cancel)
+	t.Cleanup(c.eng.Stop)
+	c.m = New(Options{Engine: c.eng, Location: time.UTC, SaveDir: t.TempDir()})
 	c.m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	return c
 }
@@ -136,30 +136,20 @@ func (c *faultConsole) set(i int, sc faketest.Scenario) {
 	c.scen[i] = sc
 }
 
-// round polls every number at once, as the real loop's goroutines would, and delivers
-// the replies to Update in number order.
+// round polls every number at once through the engine's own poll path (the concurrency
+// bound, the real client), waits for every outcome to be filed, and tells the console.
 func (c *faultConsole) round() {
 	t := c.t
 	t.Helper()
-	c.clock.advance(5 * time.Second)
-	cmds := make([]tea.Cmd, len(c.m.numbers))
-	for i := range c.m.numbers {
-		cmds[i] = c.m.startPoll(i)
-	}
-	msgs := make([]tea.Msg, len(cmds))
-	panics := make([]any, len(cmds))
-	var wg sync.WaitGroup
+	c.clock.Advance(5 * time.Second)
 	start := time.Now()
-	for i, cmd := range cmds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { panics[i] = recover() }()
-			msgs[i] = cmd()
-		}()
+	before := make([]int, len(c.numbers))
+	for i := range c.numbers {
+		before[i] = c.eng.Status(i).Polls
 	}
+	c.eng.PollAll()
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { c.eng.WaitIdle(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
@@ -170,16 +160,12 @@ func (c *faultConsole) round() {
 	if took > faultRoundBound {
 		t.Errorf("round %d took %v, bound %v", len(c.rounds), took, faultRoundBound)
 	}
-	for i, msg := range msgs {
-		if panics[i] != nil {
-			t.Fatalf("fetch of %s (%s) panicked: %v", c.numbers[i], c.scen[i], panics[i])
+	for i := range c.numbers {
+		if got := c.eng.Status(i).Polls; got != before[i]+1 {
+			t.Fatalf("round %d: %s (%s) has %d polls filed, want %d", len(c.rounds), c.numbers[i], c.scen[i], got, before[i]+1)
 		}
-		done, ok := msg.(pollDoneMsg)
-		if !ok || done.idx != i {
-			t.Fatalf("fetch of %s returned %T %+v", c.numbers[i], msg, msg)
-		}
-		c.m.Update(done)
 	}
+	c.m.Update(dataMsg{})
 }
 
 // frame renders the view in focus and checks what every frame must satisfy.
@@ -207,13 +193,13 @@ func (c *faultConsole) activate(i int) {
 		c.m.Update(keyMsg(fmt.Sprint(i + 1)))
 	}
 	for range len(c.numbers) {
-		if c.m.active == i {
+		if c.m.ctx.Active == i {
 			break
 		}
 		c.m.Update(keyMsg("tab"))
 	}
-	if c.m.active != i {
-		t.Fatalf("cannot make number %d active (at %d)", i, c.m.active)
+	if c.m.ctx.Active != i {
+		t.Fatalf("cannot make number %d active (at %d)", i, c.m.ctx.Active)
 	}
 }
 
@@ -251,8 +237,8 @@ func (c *faultConsole) views() {
 		where := func(v string) string {
 			return fmt.Sprintf("round %d, %s (%s), %s", len(c.rounds), c.numbers[i], c.scen[i], v)
 		}
-		if c.m.current() != viewMain {
-			c.t.Fatalf("%s: in view %d", where("main"), c.m.current())
+		if c.m.top().name() != "main" {
+			c.t.Fatalf("%s: on %s", where("main"), c.m.top().name())
 		}
 		c.checkFooter(i, c.frame(where("main")), where("main"))
 		c.m.Update(keyMsg("o"))
@@ -272,21 +258,23 @@ func (c *faultConsole) views() {
 func (c *faultConsole) checkStates() {
 	t := c.t
 	t.Helper()
-	now := c.m.now()
-	for i, n := range c.m.numbers {
-		s := n.stateAt(now, c.m.opts.Interval, c.m.opts.Timeout, false)
+	for i := range c.numbers {
+		n := c.eng.Status(i)
+		s := c.m.ctx.State(&n)
 		sc := c.scen[i]
 		if faultHealthy[sc] {
-			if n.lastErr != nil || s != stateOK {
-				t.Errorf("round %d: healthy-ish %s is %s: %v", len(c.rounds), sc, s.word(), n.lastErr)
+			// Healthy-ish numbers may be past a threshold (5,000 series, odd values); they
+			// are never failing.
+			if n.Err != nil || s == monitor.StateError || s == monitor.StateStale || s == monitor.StateWaiting {
+				t.Errorf("round %d: healthy-ish %s is %s: %v", len(c.rounds), sc, s.Word(), n.Err)
 			}
 			continue
 		}
-		if s != stateError || n.lastErr == nil {
-			t.Errorf("round %d: failing %s is %s", len(c.rounds), sc, s.word())
+		if s != monitor.StateError || n.Err == nil {
+			t.Errorf("round %d: failing %s is %s", len(c.rounds), sc, s.Word())
 			continue
 		}
-		e := n.lastErr.Error()
+		e := n.Err.Error()
 		if strings.ContainsAny(e, "\r\n") {
 			t.Errorf("%s: error is more than one line: %q", sc, e)
 		}
@@ -301,16 +289,18 @@ func (c *faultConsole) checkRates() {
 	t := c.t
 	t.Helper()
 	var buf []history.Point
-	for i, n := range c.m.numbers {
-		for _, key := range n.hist.Keys() {
-			buf = n.hist.Rates(key, time.Time{}, buf[:0])
-			for _, p := range buf {
-				if !math.IsNaN(p.V) && p.V < 0 {
-					t.Errorf("%s (%s): negative rate %v of %q at %v", c.numbers[i], c.scen[i], p.V, source.Truncate(key, 80), p.T)
-					break
+	for i := range c.numbers {
+		c.eng.Read(i, func(v *monitor.View) {
+			for _, key := range v.History.Keys() {
+				buf = v.History.Rates(key, time.Time{}, buf[:0])
+				for _, p := range buf {
+					if !math.IsNaN(p.V) && p.V < 0 {
+						t.Errorf("%s (%s): negative rate %v of %q at %v", c.numbers[i], c.scen[i], p.V, source.Truncate(key, 80), p.T)
+						break
+					}
 				}
 			}
-		}
+		})
 	}
 }
 
@@ -318,8 +308,8 @@ func TestFaultsAllTogether(t *testing.T) {
 	c := newFaultConsole(t)
 	// The fleet does not fit the tabs, so the console opens on the overview; enter puts
 	// the main view on top of it, the base the views below return to.
-	if c.m.current() != viewOverview {
-		t.Fatalf("first screen is view %d, want the overview", c.m.current())
+	if c.m.top().name() != "overview" {
+		t.Fatalf("first screen is %s, want the overview", c.m.top().name())
 	}
 	c.m.Update(keyMsg("enter"))
 
@@ -339,22 +329,26 @@ func TestFaultsAllTogether(t *testing.T) {
 
 	// A healthy number starts failing: what it gathered stays.
 	h := index[faketest.Healthy]
-	hn := c.m.numbers[h]
-	before, last := hn.hist.Len(), hn.last
+	held := func() (n int, queue bool) {
+		c.eng.Read(h, func(v *monitor.View) {
+			n = v.History.Len()
+			_, queue = v.History.Latest("callback_queue_size")
+		})
+		return n, queue
+	}
+	before, _ := held()
+	last := c.eng.Status(h).Last
 	if last == nil || before != 2 {
 		t.Fatalf("healthy number: %d polls held, last %v", before, last)
 	}
 	c.set(h, faketest.HTML502)
 	c.round()
 	c.checkStates()
-	if hn.hist.Len() != before+1 {
-		t.Errorf("history held %d polls after a failure, want %d", hn.hist.Len(), before+1)
+	if n, queue := held(); n != before+1 || !queue {
+		t.Errorf("history held %d polls after a failure (want %d), queue kept %v", n, before+1, queue)
 	}
-	if hn.last != last {
+	if c.eng.Status(h).Last != last {
 		t.Error("the last good snapshot was replaced by a failed poll")
-	}
-	if _, ok := hn.hist.Latest("callback_queue_size"); !ok {
-		t.Error("the queue series lost its points")
 	}
 	c.views()
 	c.activate(h)
@@ -368,8 +362,8 @@ func TestFaultsAllTogether(t *testing.T) {
 	c.set(h, faketest.Healthy)
 	c.round()
 	c.checkStates()
-	if hn.lastErr != nil || hn.stateAt(c.m.now(), c.m.opts.Interval, c.m.opts.Timeout, false) != stateOK || hn.failures != 0 {
-		t.Errorf("did not recover: %v, %d failures", hn.lastErr, hn.failures)
+	if hn := c.eng.Status(h); hn.Err != nil || c.m.ctx.State(&hn) == monitor.StateError || hn.Failures != 0 {
+		t.Errorf("did not recover: %v, %d failures", hn.Err, hn.Failures)
 	}
 	c.views()
 
@@ -380,15 +374,17 @@ func TestFaultsAllTogether(t *testing.T) {
 	c.views()
 
 	// Backwards counters are resets, never negative rates.
-	b := c.m.numbers[index[faketest.Backwards]]
-	resets := 0
-	for _, key := range b.hist.Keys() {
-		if strings.HasPrefix(key, "callback_requests_duration_ms_count") {
-			resets += b.hist.Resets(key)
+	resets, polls := 0, 0
+	c.eng.Read(index[faketest.Backwards], func(v *monitor.View) {
+		polls = v.History.Len()
+		for _, key := range v.History.Keys() {
+			if strings.HasPrefix(key, "callback_requests_duration_ms_count") {
+				resets += v.History.Resets(key)
+			}
 		}
-	}
+	})
 	if resets == 0 {
-		t.Errorf("backwards: no resets in %d polls", b.hist.Len())
+		t.Errorf("backwards: no resets in %d polls", polls)
 	}
 	c.checkRates()
 
@@ -427,9 +423,9 @@ func TestFaultsAllTogether(t *testing.T) {
 		t.Error("the saved screen does not show the error")
 	}
 
-	for _, n := range c.m.numbers {
-		if n.lastErr != nil && strings.Contains(n.lastErr.Error(), faultKey) {
-			t.Errorf("%s: key in %q", n.number, n.lastErr.Error())
+	for i := range c.numbers {
+		if n := c.eng.Status(i); n.Err != nil && strings.Contains(n.Err.Error(), faultKey) {
+			t.Errorf("%s: key in %q", n.Number, n.Err.Error())
 		}
 	}
 	t.Logf("%d numbers, %d rounds %v, %d frames", len(c.numbers), len(c.rounds), c.rounds, c.frames)

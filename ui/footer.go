@@ -6,76 +6,63 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
+
 	"github.com/wamon/wamon/source"
 )
 
-// The footer: the active number's last update and last error, and the keys in view.
+// The footer: a status line (the filter being typed, a note, or the active number's last
+// update and error), then the keys of the screen in view.
 
-// shortKeys is the footer's help for the view in focus.
-func (m *Model) shortKeys() []key.Binding {
-	k := m.keys
-	if m.filtering {
-		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+func (m *Model) renderFooter() string {
+	ctx, w := m.ctx, m.width
+	th := &ctx.Theme
+	top := m.top()
+	var parts []string
+	if c, ok := top.(capturer); ok && c.capturing() {
+		parts = append(parts, top.(statusLiner).statusLine())
+	} else if m.flash != "" {
+		parts = append(parts, m.flash)
+	} else if ctx.Engine.Len() > 0 {
+		if ctx.Engine.Paused() {
+			parts = append(parts, th.Paused.Render("PAUSED")+" (p resumes)")
 		}
-	}
-	if m.showHelp {
-		return []key.Binding{key.NewBinding(key.WithKeys("?"), key.WithHelp("?/esc", "close help")), k.Quit}
-	}
-	pause := k.Pause
-	if m.paused {
-		pause = key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "resume"))
-	}
-	k.Pause = pause
-	switch m.current() {
-	case viewOverview:
-		return []key.Binding{k.Enter, k.Move, k.Filter, k.Sort, k.Refresh, k.Pause, k.Back, k.Help, k.Quit}
-	case viewSeries, viewMetric:
-		return []key.Binding{k.Back, k.Move, k.ZoomIn, k.ZoomOut, k.NextNumber, k.Pause, k.Help, k.Quit}
-	case viewNumber:
-		return []key.Binding{k.Enter, k.Move, k.Raw, k.Filter, k.Back, k.Help, k.Quit}
-	case viewRaw:
-		return []key.Binding{k.Move, k.PageDown, k.Back, k.Help, k.Quit}
-	}
-	return []key.Binding{k.NextNumber, k.Enter, k.Info, k.Overview, k.Filter, k.Sort, k.ZoomIn, k.ZoomOut, k.Pause, k.Refresh, k.Help, k.Quit}
-}
-
-func (m *Model) renderFooter(w int) string {
-	var status string
-	n := m.activeNumber()
-	switch {
-	case m.filtering:
-		status = m.filter.View()
-	case m.flash != "":
-		status = m.flash
-	case n != nil:
-		var parts []string
-		if m.paused {
-			parts = append(parts, m.theme.Paused.Render("PAUSED")+" (p resumes)")
+		if s, ok := top.(statusLiner); ok && s.statusLine() != "" {
+			parts = append(parts, s.statusLine())
 		}
-		if f := m.filter.Value(); f != "" {
-			parts = append(parts, "filter /"+f)
-		}
+		st := ctx.Engine.Status(ctx.Active)
 		switch {
-		case n.last == nil && n.lastErr == nil:
-			parts = append(parts, "waiting for the first poll of "+n.number)
-		case !n.lastOK.IsZero():
+		case st.Last == nil && st.Err == nil:
+			parts = append(parts, "waiting for the first poll of "+st.Number)
+		case !st.LastOK.IsZero():
 			// A time, not an age: an age would redraw the footer every second for
 			// nothing (a number that stops answering turns STALE in its tab).
-			parts = append(parts, "updated "+n.lastOK.In(m.loc).Format("15:04:05"))
+			parts = append(parts, "updated "+st.LastOK.In(ctx.Loc).Format("15:04:05"))
 		}
-		if n.lastErr != nil {
-			e := source.Sanitize(n.lastErr.Error())
-			parts = append(parts, m.theme.Error.Render("ERR "+n.lastErrAt.In(m.loc).Format("15:04:05"))+": "+e)
-			if n.failures > 1 {
-				parts[len(parts)-1] += fmt.Sprintf(" (%d in a row)", n.failures)
+		if st.Err != nil {
+			e := th.Error.Render("ERR "+st.ErrAt.In(ctx.Loc).Format("15:04:05")) + ": " + source.Sanitize(st.Err.Error())
+			if st.Failures > 1 {
+				e += fmt.Sprintf(" (%d in a row)", st.Failures)
 			}
+			parts = append(parts, e)
 		}
-		status = strings.Join(parts, m.theme.Dim.Render(" · "))
 	}
-	hm := m.help
+	status := strings.Join(parts, th.Dim.Render(" · "))
+	var bindings []key.Binding
+	if c, ok := top.(capturer); ok && c.capturing() {
+		bindings = typingKeys
+	} else {
+		bindings = top.ShortHelp()
+	}
+	hm := ctx.Help
 	hm.Width = w
-	keys := ansi.Truncate(hm.ShortHelpView(m.shortKeys()), w, m.theme.Ellipsis)
-	return ansi.Truncate(status, w, m.theme.Ellipsis) + "\n" + keys
+	keys := ansi.Truncate(hm.ShortHelpView(bindings), w, th.Ellipsis)
+	return ansi.Truncate(status, w, th.Ellipsis) + "\n" + keys
+}
+
+// pauseKey is p as the footer shows it: pause, or resume while paused.
+func (c *Context) pauseKey() key.Binding {
+	if c.Engine.Paused() {
+		return key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "resume"))
+	}
+	return c.Keys.Pause
 }

@@ -7,105 +7,86 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
-// The header: the source, a tab per number, the interval, the window and the clock.
-
-func (m *Model) stateStyle(s state) lipgloss.Style {
-	switch s {
-	case stateOK:
-		return m.theme.OK
-	case stateStale:
-		return m.theme.Stale
-	case stateError:
-		return m.theme.Error
-	case statePaused:
-		return m.theme.Paused
-	case stateWarn:
-		return m.theme.Warn
-	case stateCrit:
-		return m.theme.Critical
-	}
-	return m.theme.Waiting
-}
+// The header: the source, the interval, the window and the clock, then a tab per number.
 
 // tabText is one number's tab: index, number, state word, queue size.
-func (m *Model) tabText(i int) string {
-	n := m.numbers[i]
-	s := m.stateOf(n, m.now())
+func (m *Model) tabText(i int, st *monitor.Status, s monitor.State) string {
 	q := ""
-	if !math.IsNaN(n.fig.queue) {
-		q = " q" + compact(n.fig.queue)
+	if queue := monitor.SumLatest(st.Last, source.QueueSize); !math.IsNaN(queue) {
 		// Past a threshold the tab says so in a glyph, not only in colour.
-		q += strings.TrimSpace(marks[m.level(queueMetric, n.fig.queue)])
+		q = " q" + compact(queue) + strings.TrimSpace(mark(m.ctx.Level(monitor.QueueThreshold, queue)))
 	}
 	idx := " "
 	if i < 9 {
 		idx = fmt.Sprintf("%d", i+1)
 	}
-	number := n.number
-	if m.width < 120 && len(number) > 6 {
-		// Narrow: the last four digits tell a company's numbers apart.
-		number = m.theme.Ellipsis + number[len(number)-4:]
+	number := st.Number
+	if m.width < 120 {
+		number = m.ctx.Labels[i]
 	}
-	return idx + " " + number + " " + s.word() + q
+	return idx + " " + number + " " + s.Word() + q
 }
 
 // tabsThatFit is how many tabs the header can show at the current width.
 func (m *Model) tabsThatFit() int {
 	used := 0
-	for i := range m.numbers {
-		used += lipgloss.Width(m.tabText(i)) + 3
+	for i := range m.ctx.Engine.Len() {
+		st := m.ctx.Engine.Status(i)
+		used += lipgloss.Width(m.tabText(i, &st, m.ctx.State(&st))) + 3
 		if used > m.width-12 {
 			return i
 		}
 	}
-	return len(m.numbers)
+	return m.ctx.Engine.Len()
 }
 
-func (m *Model) renderHeader(w int) string {
-	now := m.now()
-	left := m.theme.Key.Render("wamon") + " " + m.theme.Dim.Render(source.Truncate(m.opts.Source.Name(), max(10, w/3)))
+func (m *Model) renderHeader() string {
+	ctx, w := m.ctx, m.width
+	th := &ctx.Theme
+	left := th.Key.Render("wamon") + " " + th.Dim.Render(ctx.cut(ctx.Engine.SourceName(), max(10, w/3)))
 	// The clock, the only thing that changes every second, ends a short line: the
 	// terminal gets a few dozen bytes a second, not a line padded to the full width.
 	// Minutes, not seconds: an idle console then writes nothing between polls (the
 	// footer gives the exact time of the last update).
-	right := fmt.Sprintf("every %s · window %s · %s", m.opts.Interval, windowName(m.windowDur()), now.In(m.loc).Format("15:04"))
-	if m.paused {
-		right = m.theme.Paused.Render("PAUSED") + " · " + right
+	right := fmt.Sprintf("every %s · window %s · %s", ctx.Engine.Interval(), windowName(ctx.WindowDur()), ctx.Now().In(ctx.Loc).Format("15:04"))
+	if ctx.Engine.Paused() {
+		right = th.Paused.Render("PAUSED") + " · " + right
 	}
-	line1 := ansi.Truncate(left+m.theme.Dim.Render(" · ")+right, w, m.theme.Ellipsis)
+	line1 := ansi.Truncate(left+th.Dim.Render(" · ")+right, w, th.Ellipsis)
 
 	// Tabs: the active one is always shown; the rest as many as fit, then "+N more".
 	var tabs []string
-	used := 0
-	shown := 0
-	start := 0
-	fit := m.tabsThatFit()
-	if m.active >= fit && fit > 0 {
-		start = m.active - fit + 1
+	used, shown, start := 0, 0, 0
+	if fit := m.tabsThatFit(); ctx.Active >= fit && fit > 0 {
+		start = ctx.Active - fit + 1
 	}
-	for i := start; i < len(m.numbers); i++ {
-		t := m.tabText(i)
+	overview := m.top().name() == "overview"
+	for i := start; i < ctx.Engine.Len(); i++ {
+		st := ctx.Engine.Status(i)
+		s := ctx.State(&st)
+		t := m.tabText(i, &st, s)
 		tw := lipgloss.Width(t) + 3
 		if used+tw > w-12 && shown > 0 {
 			break
 		}
-		s := m.stateOf(m.numbers[i], now)
-		st := m.stateStyle(s)
-		if i == m.active && m.current() != viewOverview {
+		style := ctx.stateStyle(s)
+		if i == ctx.Active && !overview {
 			// Brackets as well as reverse video: the active tab shows without colour too.
-			tabs = append(tabs, st.Reverse(true).Render("["+t+"]"))
+			tabs = append(tabs, style.Reverse(true).Render("["+t+"]"))
 		} else {
-			tabs = append(tabs, st.Render(" "+t+" "))
+			tabs = append(tabs, style.Render(" "+t+" "))
 		}
 		used += tw
 		shown++
 	}
-	line2 := strings.Join(tabs, m.theme.Dim.Render(m.theme.Sep))
-	if hidden := len(m.numbers) - shown; hidden > 0 {
-		line2 += m.theme.Dim.Render(fmt.Sprintf(" +%d more (o)", hidden))
+	line2 := strings.Join(tabs, th.Dim.Render(th.Sep))
+	if hidden := ctx.Engine.Len() - shown; hidden > 0 {
+		line2 += th.Dim.Render(fmt.Sprintf(" +%d more (o)", hidden))
 	}
-	return line1 + "\n" + ansi.Truncate(line2, w, m.theme.Ellipsis)
+	return line1 + "\n" + ansi.Truncate(line2, w, th.Ellipsis)
 }

@@ -2,9 +2,9 @@ package ui
 
 import "github.com/charmbracelet/bubbles/key"
 
-// keyMap is every binding of the console. The footer shows the short list of the screen
-// in view; `?` shows them all.
-type keyMap struct {
+// KeyMap is every binding of the console. Each screen lists its own in the footer; `?`
+// shows them all.
+type KeyMap struct {
 	NextNumber, PrevNumber, Jump key.Binding
 	Overview, Info, Raw          key.Binding
 	Move, Up, Down, PageUp       key.Binding
@@ -17,8 +17,8 @@ type keyMap struct {
 	Save, Help, Quit             key.Binding
 }
 
-func newKeyMap() keyMap {
-	return keyMap{
+func newKeyMap() KeyMap {
+	return KeyMap{
 		NextNumber: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next number")),
 		PrevNumber: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous number")),
 		Jump:       key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "go to number")),
@@ -47,7 +47,7 @@ func newKeyMap() keyMap {
 }
 
 // fullHelp groups every binding for the `?` screen.
-func (k keyMap) fullHelp() [][]key.Binding {
+func (k KeyMap) fullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.NextNumber, k.PrevNumber, k.Jump, k.Overview, k.Info, k.Raw},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter, k.Back},

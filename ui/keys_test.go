@@ -2,17 +2,20 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
@@ -24,6 +27,11 @@ func sized(t *testing.T, w, h int) *testConsole {
 	return c
 }
 
+func (c *testConsole) mainScreen() *mainScreen { return c.stack[0].(*mainScreen) }
+
+// overviewRows are the overview's rows in display order; the overview must be on top.
+func (c *testConsole) overviewRows() []overviewRow { return c.top().(*overviewScreen).rows() }
+
 func TestKeysSwitchNumbers(t *testing.T) {
 	c := sized(t, 160, 48)
 	steps := []struct {
@@ -32,8 +40,8 @@ func TestKeysSwitchNumbers(t *testing.T) {
 	}{{"tab", 1}, {"tab", 2}, {"tab", 0}, {"shift+tab", 2}, {"2", 1}, {"1", 0}, {"9", 0}}
 	for _, s := range steps {
 		c.key(s.key)
-		if c.active != s.want {
-			t.Fatalf("after %q active %d, want %d", s.key, c.active, s.want)
+		if c.ctx.Active != s.want {
+			t.Fatalf("after %q active %d, want %d", s.key, c.ctx.Active, s.want)
 		}
 	}
 	if !strings.Contains(c.View(), "[1 +12025550100") {
@@ -44,79 +52,126 @@ func TestKeysSwitchNumbers(t *testing.T) {
 func TestKeysNavigateAndGoBack(t *testing.T) {
 	c := sized(t, 160, 48)
 	c.key("j")
-	if c.mainCursor != 1 {
-		t.Fatalf("j: cursor %d", c.mainCursor)
+	if c.mainScreen().cur.pos != 1 {
+		t.Fatalf("j: cursor %d", c.mainScreen().cur.pos)
 	}
 	c.key("j") // only two callback types: stays on the last
-	if c.mainCursor != 1 {
-		t.Fatalf("j past the end: cursor %d", c.mainCursor)
+	if c.mainScreen().cur.pos != 1 {
+		t.Fatalf("j past the end: cursor %d", c.mainScreen().cur.pos)
 	}
 	c.key("enter")
-	if c.current() != viewSeries || c.seriesType != "status_change" {
-		t.Fatalf("enter: view %v type %q", c.current(), c.seriesType)
+	if s, ok := c.top().(*seriesScreen); !ok || s.typ != "status_change" {
+		t.Fatalf("enter: screen %s", c.screenName())
 	}
 	if !strings.Contains(c.View(), "callbacks of type status_change") {
 		t.Error("series detail not shown")
 	}
 	c.key("esc")
 	c.key("i")
-	if c.current() != viewNumber || !strings.Contains(c.View(), "metrics (15)") {
-		t.Fatalf("i: view %v", c.current())
+	if c.screenName() != "number" || !strings.Contains(c.View(), "metrics (15)") {
+		t.Fatalf("i: screen %s", c.screenName())
 	}
 	c.key("G", "enter")
-	if c.current() != viewMetric || c.metricName != "in_messages_pending_processing" {
-		t.Fatalf("G enter: view %v metric %q", c.current(), c.metricName)
+	if s, ok := c.top().(*metricScreen); !ok || s.metric != "in_messages_pending_processing" {
+		t.Fatalf("G enter: screen %s", c.screenName())
 	}
 	c.key("esc", "v")
-	if c.current() != viewRaw || !strings.Contains(c.View(), `"code": "WS201"`) {
-		t.Fatalf("v: view %v", c.current())
+	if c.screenName() != "raw" || !strings.Contains(c.View(), `"code": "WS201"`) {
+		t.Fatalf("v: screen %s", c.screenName())
 	}
 	c.key("esc", "esc", "esc", "esc")
-	if c.current() != viewMain || len(c.stack) != 1 {
-		t.Fatalf("esc at the root: stack %v", c.stack)
+	if c.screenName() != "main" || len(c.stack) != 1 {
+		t.Fatalf("esc at the root: %d screens", len(c.stack))
 	}
 	c.key("o")
-	if c.current() != viewOverview {
+	if c.screenName() != "overview" {
 		t.Fatal("o does not open the overview")
 	}
+	want := c.overviewRows()[1].st.Index
 	c.key("j", "enter")
-	if c.current() != viewMain {
+	if c.screenName() != "main" {
 		t.Fatal("enter on the overview does not open the number")
 	}
-	if want := c.overviewOrder()[1]; c.active != want {
-		t.Errorf("opened number %d, want the second row's %d", c.active, want)
+	if c.ctx.Active != want {
+		t.Errorf("opened number %d, want the second row's %d", c.ctx.Active, want)
+	}
+}
+
+// Bubble Tea v1 delivers runes read together as one key message ("jjjjj" from a held
+// key, "ip" bunched up by SSH): each rune is one key press. A paste stays text.
+func TestKeysTypedInABurstAreEachAKey(t *testing.T) {
+	var numbers []string
+	for i := range 12 {
+		numbers = append(numbers, fmt.Sprintf("+1202555%04d", i))
+	}
+	c := newTestConsole(t, numbers...)
+	c.poll(2)
+	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	c.key("o")
+	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjjjj")})
+	if got := c.top().(*overviewScreen).cur.pos; got != 5 {
+		t.Fatalf(`"jjjjj" moved the cursor to %d, want 5`, got)
+	}
+	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("iv")})
+	if c.screenName() != "raw" || len(c.stack) != 3 {
+		t.Fatalf(`"iv" on the overview: %s with %d screens, want the raw payload over the number detail`, c.screenName(), len(c.stack))
+	}
+	c.key("esc", "esc")
+	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/000")})
+	if v := c.top().(*overviewScreen).filter.input.Value(); v != "000" {
+		t.Fatalf(`"/000" typed the filter %q`, v)
+	}
+	c.key("esc")
+	c.key("/")
+	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q5"), Paste: true})
+	if v := c.top().(*overviewScreen).filter.input.Value(); v != "q5" {
+		t.Fatalf("a pasted q5 gave the filter %q", v)
 	}
 }
 
 func TestKeysHelpToggles(t *testing.T) {
 	c := sized(t, 80, 24)
 	c.key("?")
-	if !c.showHelp || !strings.Contains(c.View(), "save screen") {
+	if c.screenName() != "help" || !strings.Contains(c.View(), "save screen") {
 		t.Fatal("? does not show the full help")
 	}
-	c.key("j") // ignored under the help
+	c.key("j", "tab", "o") // ignored under the help
+	if c.screenName() != "help" || c.ctx.Active != 0 {
+		t.Fatal("keys under the help did something")
+	}
 	c.key("?")
-	if c.showHelp {
+	if c.screenName() != "main" {
 		t.Fatal("? does not close the help")
 	}
 	c.key("?", "esc")
-	if c.showHelp {
+	if c.screenName() != "main" {
 		t.Fatal("esc does not close the help")
+	}
+}
+
+// The help screen says which glyphs are drawn and why.
+func TestHelpSaysWhichGlyphs(t *testing.T) {
+	c := newTestConsole(t)
+	c.Model = New(Options{Engine: c.eng, Location: time.UTC, Glyphs: "Unicode (no locale set; --ascii draws ASCII only)"})
+	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	c.key("?")
+	if !strings.Contains(c.View(), "glyphs: Unicode (no locale set") {
+		t.Errorf("help:\n%s", c.View())
 	}
 }
 
 func TestKeysZoomAndSort(t *testing.T) {
 	c := sized(t, 160, 48)
-	if windowName(c.windowDur()) != "5m" {
-		t.Fatalf("default window %s", windowName(c.windowDur()))
+	if windowName(c.ctx.WindowDur()) != "5m" {
+		t.Fatalf("default window %s", windowName(c.ctx.WindowDur()))
 	}
 	c.key("+", "+", "+")
-	if windowName(c.windowDur()) != "1m" || !strings.Contains(c.View(), "window 1m") {
-		t.Errorf("+ stops at 1m: %s", windowName(c.windowDur()))
+	if windowName(c.ctx.WindowDur()) != "1m" || !strings.Contains(c.View(), "window 1m") || !strings.Contains(c.View(), "rates over 1m") {
+		t.Errorf("+ stops at 1m: %s", windowName(c.ctx.WindowDur()))
 	}
 	c.key("-", "-", "-", "-", "-", "-")
-	if windowName(c.windowDur()) != "all" {
-		t.Errorf("- stops at all: %s", windowName(c.windowDur()))
+	if windowName(c.ctx.WindowDur()) != "all" {
+		t.Errorf("- stops at all: %s", windowName(c.ctx.WindowDur()))
 	}
 	for _, want := range []string{"total", "rate", "fail%", "type"} {
 		c.key("s")
@@ -125,108 +180,163 @@ func TestKeysZoomAndSort(t *testing.T) {
 		}
 	}
 	c.key("s") // by total: status_change has more callbacks than inbound_message
-	if rows := c.mainRows(); rows[0].typ != "status_change" {
-		t.Errorf("sorted by total, first row %q", rows[0].typ)
+	m := c.mainScreen()
+	if rows := m.rows(m.figures()); rows[0].Type != "status_change" {
+		t.Errorf("sorted by total, first row %q", rows[0].Type)
 	}
 }
 
 func TestKeysFilter(t *testing.T) {
 	c := sized(t, 160, 48)
+	m := c.mainScreen()
 	c.key("/", "s", "t", "a")
-	if !c.filtering || len(c.mainRows()) != 1 || c.mainRows()[0].typ != "status_change" {
-		t.Fatalf("filter 'sta': %d rows", len(c.mainRows()))
+	if rows := m.rows(m.figures()); !m.capturing() || len(rows) != 1 || rows[0].Type != "status_change" {
+		t.Fatalf("filter 'sta': %d rows", len(rows))
 	}
 	c.key("q") // typed into the filter, not quitting
-	if c.filter.Value() != "staq" {
-		t.Fatalf("q while filtering: %q", c.filter.Value())
+	if m.filter.input.Value() != "staq" {
+		t.Fatalf("q while filtering: %q", m.filter.input.Value())
 	}
 	c.key("enter")
-	if c.filtering || c.filter.Value() != "staq" || !strings.Contains(c.View(), "no type matches") {
+	if m.capturing() || m.filter.input.Value() != "staq" || !strings.Contains(c.View(), "no type matches") {
 		t.Fatal("enter keeps the filter")
 	}
 	c.key("esc")
-	if c.filter.Value() != "" || len(c.mainRows()) != 2 {
+	if m.filter.input.Value() != "" || len(m.rows(m.figures())) != 2 {
 		t.Fatal("esc clears the filter")
 	}
+	c.file(1, source.Snapshot{}, errors.New("boom"))
 	c.key("o", "/", "E", "R", "R")
 	c.key("enter")
-	for _, i := range c.overviewOrder() {
-		if c.numbers[i].lastErr == nil {
-			t.Errorf("filter ERR kept a healthy number %s", c.numbers[i].number)
-		}
+	rows := c.overviewRows()
+	if len(rows) != 1 || rows[0].st.Index != 1 {
+		t.Fatalf("filter ERR kept %d rows, want the failing number alone", len(rows))
 	}
 }
 
-func TestKeyPauseStopsPollingAndResumes(t *testing.T) {
+// p pauses polling: the header and footer say so, and the title still leads with the
+// worst state.
+func TestKeyPause(t *testing.T) {
 	c := sized(t, 160, 48)
-	n := c.numbers[0]
 	c.key("p")
-	if !c.paused || !strings.Contains(c.View(), "PAUSED") || !strings.Contains(c.titleText(), "3 paused") {
-		t.Fatalf("p: paused %v title %q", c.paused, c.titleText())
+	if !c.eng.Paused() || !strings.Contains(c.View(), "PAUSED") {
+		t.Fatal("p does not pause")
 	}
-	if cmd := c.onPollDue(pollDueMsg{idx: 0, seq: n.seq}); cmd != nil || n.inFlight {
-		t.Fatal("a due poll started while paused")
+	// Number 2's queue is past critical by now: pausing must not hide it.
+	if got := c.titleText(); got != "wamon: 1 CRIT, 1 WARN, 1 ok (paused)" {
+		t.Errorf("title while paused %q", got)
+	}
+	// Data cannot be fresh while paused: a minute later nothing is called stale.
+	c.clock.Advance(time.Minute)
+	c.Update(clockMsg{})
+	if strings.Contains(c.View(), "STALE") {
+		t.Error("paused numbers turned STALE")
 	}
 	c.key("p")
-	if c.paused {
+	if c.eng.Paused() || strings.Contains(c.View(), "PAUSED") {
 		t.Fatal("p does not resume")
 	}
-	if cmd := c.onPollDue(pollDueMsg{idx: 0, seq: n.seq}); cmd == nil || !n.inFlight {
-		t.Fatal("polling did not resume")
-	}
+}
+
+// countingSource counts fetches per number.
+type countingSource struct {
+	source.Source
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (s *countingSource) Fetch(ctx context.Context, number string) (source.Snapshot, error) {
+	s.mu.Lock()
+	s.counts[number]++
+	s.mu.Unlock()
+	return s.Source.Fetch(ctx, number)
+}
+
+func (s *countingSource) count(number string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[number]
 }
 
 func TestKeyRefreshPollsNow(t *testing.T) {
-	c := sized(t, 160, 48)
+	src := &countingSource{counts: map[string]int{}}
+	c := newConsoleWith(t, consoleOpts{src: src})
+	src.Source = c.demo
+	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	c.key("r")
-	if !c.numbers[0].inFlight || c.numbers[1].inFlight {
-		t.Fatal("r polls the active number only")
+	c.eng.WaitIdle()
+	numbers := source.DemoNumbers()
+	if src.count(numbers[0]) != 1 || src.count(numbers[1]) != 0 {
+		t.Fatalf("r polled %d and %d times, want the active number once", src.count(numbers[0]), src.count(numbers[1]))
+	}
+	if c.status(0).Polls != 1 {
+		t.Fatalf("the poll was not filed: %d polls", c.status(0).Polls)
 	}
 	c.key("o", "r")
-	for _, n := range c.numbers {
-		if !n.inFlight {
-			t.Fatalf("r on the overview left %s idle", n.number)
+	c.eng.WaitIdle()
+	for _, n := range numbers {
+		if src.count(n) == 0 {
+			t.Fatalf("r on the overview left %s unpolled", n)
 		}
 	}
 }
 
-func TestKeyQuitCancelsInFlightPolls(t *testing.T) {
-	c := sized(t, 80, 24)
-	_, cmd := c.Update(keyMsg("q"))
-	if cmd == nil {
-		t.Fatal("q returns no command")
-	}
-	if !quits(cmd) {
-		t.Fatal("q does not quit")
-	}
-	if c.ctx.Err() == nil {
-		t.Fatal("quit leaves requests running")
-	}
-	d := sized(t, 80, 24)
-	_, cmd = d.Update(keyMsg("ctrl+c"))
-	if !quits(cmd) {
-		t.Fatal("ctrl+c does not quit")
-	}
-}
-
-// quits runs cmd, and the commands of a sequence it returns, looking for tea.Quit.
-func quits(cmd tea.Cmd) bool {
-	if cmd == nil {
-		return false
-	}
-	msg := cmd()
-	if _, ok := msg.(tea.QuitMsg); ok {
-		return true
-	}
-	// tea.Sequence's message is an unexported []tea.Cmd.
-	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice {
-		for i := range v.Len() {
-			if c, ok := v.Index(i).Interface().(tea.Cmd); ok && quits(c) {
-				return true
+// q and ctrl+c quit; with a terminal of its own the console clears its title first.
+func TestKeyQuitClearsTheTitle(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		c := newTestConsole(t)
+		c.Model = New(Options{Engine: c.eng, Location: time.UTC, Output: &bytes.Buffer{}})
+		c.Init()
+		c.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+		_, cmd := c.Update(keyMsg(k))
+		msgs := flatten(cmd)
+		quit, cleared := -1, -1
+		for i, m := range msgs {
+			if _, ok := m.(tea.QuitMsg); ok {
+				quit = i
+			}
+			if fmt.Sprintf("%T", m) == "tea.setWindowTitleMsg" && reflect.ValueOf(m).String() == "" {
+				cleared = i
 			}
 		}
+		if quit < 0 || cleared < 0 || cleared > quit {
+			t.Errorf("%s: messages %#v: want the title cleared, then quit", k, msgs)
+		}
+		select {
+		case <-c.sub.Done():
+		default:
+			t.Errorf("%s: the console still follows the engine", k)
+		}
 	}
-	return false
+}
+
+// flatten runs cmd, and the commands of any batch or sequence it returns, and lists the
+// messages in order. Commands that would block (timers) are given 100 ms.
+func flatten(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(100 * time.Millisecond):
+		return nil
+	}
+	if msg == nil {
+		return nil
+	}
+	// tea.Sequence's message is an unexported []tea.Cmd; BatchMsg is exported.
+	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+		var out []tea.Msg
+		for i := range v.Len() {
+			c, _ := v.Index(i).Interface().(tea.Cmd)
+			out = append(out, flatten(c)...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
 }
 
 func TestKeySaveScreenWritesPlainText(t *testing.T) {
@@ -250,74 +360,55 @@ func TestKeySaveScreenWritesPlainText(t *testing.T) {
 	}
 }
 
-// The poll loop: one poll of a number at a time, stale ticks dropped, backoff on failure.
-func TestPollsNeverOverlapAndStaleTicksAreDropped(t *testing.T) {
-	c := newTestConsole(t)
-	n := c.numbers[0]
-	c.armPoll(0, time.Second)
-	seq := n.seq
-	if cmd := c.onPollDue(pollDueMsg{idx: 0, seq: seq}); cmd == nil || !n.inFlight {
-		t.Fatal("a due poll did not start")
-	}
-	if cmd := c.onPollDue(pollDueMsg{idx: 0, seq: n.seq}); cmd != nil {
-		t.Fatal("a second poll started while one is in flight")
-	}
-	if cmd := c.onPollDue(pollDueMsg{idx: 0, seq: seq - 1}); cmd != nil {
-		t.Fatal("a stale tick started a poll")
-	}
-}
-
-func TestBackoffGrowsAndIsCapped(t *testing.T) {
-	prev := time.Duration(0)
-	for f := range 12 {
-		d := backoff(5*time.Second, f, 0.5)
-		if d < prev {
-			t.Fatalf("backoff shrank at %d failures: %v < %v", f, d, prev)
-		}
-		prev = d
-	}
-	if prev != maxBackoff {
-		t.Errorf("backoff after many failures %v, want the cap %v", prev, maxBackoff)
-	}
-	if lo, hi := backoff(5*time.Second, 1, 0), backoff(5*time.Second, 1, 1); lo != 8*time.Second || hi != 12*time.Second {
-		t.Errorf("jitter range %v..%v, want 8s..12s", lo, hi)
-	}
-}
-
 // A failing number keeps its history, shows the error in one line, and recovers.
 func TestFailureKeepsHistoryAndShowsOneLine(t *testing.T) {
 	c := sized(t, 160, 48)
-	n := c.numbers[0]
-	before := n.hist.Len()
-	queue := n.fig.queue
-	err := &source.APIError{Code: "WS500", Message: "somthing went wrong !!!", HTTPStatus: 500, Number: n.number}
-	c.clock.advance(5 * time.Second)
-	c.Update(pollDoneMsg{idx: 0, seq: n.seq, snap: source.Snapshot{Number: n.number, FetchedAt: c.clock.now()}, err: err})
-	if n.hist.Len() != before+1 || n.last == nil || n.fig.queue != queue {
+	before := c.status(0)
+	var held int
+	c.eng.Read(0, func(v *monitor.View) { held = v.History.Len() })
+	err := &source.APIError{Code: "WS500", Message: "somthing went wrong !!!", HTTPStatus: 500, Number: before.Number}
+	c.clock.Advance(5 * time.Second)
+	c.file(0, source.Snapshot{Number: before.Number}, err)
+	after := c.status(0)
+	var heldAfter int
+	c.eng.Read(0, func(v *monitor.View) { heldAfter = v.History.Len() })
+	if heldAfter != held+1 || after.Last != before.Last {
 		t.Fatal("a failed poll lost what was gathered")
 	}
 	frame := c.View()
-	if !strings.Contains(frame, "ERR "+c.clock.now().Format("15:04:05")+": WS500: somthing went wrong !!!") {
+	if !strings.Contains(frame, "ERR "+c.clock.Now().Format("15:04:05")+": WS500: somthing went wrong !!!") {
 		t.Errorf("footer:\n%s", frame[strings.LastIndex(frame, "╯"):])
 	}
 	if !strings.Contains(c.titleText(), "1 ERROR") {
 		t.Errorf("title %q", c.titleText())
 	}
-	c.clock.advance(20 * time.Second)
-	if s := n.stateAt(c.now(), c.opts.Interval, c.opts.Timeout, false); s != stateError {
-		t.Errorf("state %v", s)
-	}
 	c.poll(1)
-	if n.lastErr != nil || n.failures != 0 || strings.Contains(c.View(), "WS500") {
+	if st := c.status(0); st.Err != nil || st.Failures != 0 || strings.Contains(c.View(), "WS500") {
 		t.Error("did not recover on the next good poll")
+	}
+}
+
+// A number whose every poll failed says it answered with errors only, not that it has
+// not answered.
+func TestNumberThatOnlyFailed(t *testing.T) {
+	c := newTestConsole(t)
+	c.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	for range 3 {
+		c.clock.Advance(5 * time.Second)
+		c.file(0, source.Snapshot{}, &source.HTTPError{Status: 503, Found: "HTML page"})
+	}
+	frame := c.View()
+	if !strings.Contains(frame, "answered with errors only (3 polls") || strings.Contains(frame, "not answered") {
+		t.Errorf("main view of a number that only failed:\n%s", frame)
 	}
 }
 
 func TestStaleWhenPollsStopAnswering(t *testing.T) {
 	c := sized(t, 160, 48)
-	c.clock.advance(time.Minute)
-	c.Update(clockMsg(c.clock.now()))
-	if s := c.numbers[0].stateAt(c.now(), c.opts.Interval, c.opts.Timeout, false); s != stateStale {
+	c.clock.Advance(time.Minute)
+	c.Update(clockMsg{})
+	st := c.status(0)
+	if s := c.ctx.State(&st); s != monitor.StateStale {
 		t.Fatalf("state %v after a silent minute", s)
 	}
 	if !strings.Contains(c.View(), "STALE") {
@@ -330,17 +421,11 @@ func TestStaleWhenPollsStopAnswering(t *testing.T) {
 func TestBellRingsOncePerCrossing(t *testing.T) {
 	c := newTestConsole(t, "+12025550100")
 	var bell bytes.Buffer
-	c.bell = &bell
-	n := c.numbers[0]
+	c.Model = New(Options{Engine: c.eng, Location: time.UTC, Output: &bell})
+	c.Init()
 	feed := func(queue string) {
-		c.clock.advance(5 * time.Second)
-		snap, err := source.Decode([]byte(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":` + queue + `}]}}}}}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap.FetchedAt = c.clock.now()
-		_, cmd := c.Update(pollDoneMsg{idx: 0, seq: n.seq, snap: snap})
-		runCmd(cmd)
+		c.clock.Advance(5 * time.Second)
+		flatten(c.file(0, c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":`+queue+`}]}}}}}`), nil))
 	}
 	for _, q := range []string{"10", "1200", "1500", "1300"} {
 		feed(q)
@@ -355,28 +440,10 @@ func TestBellRingsOncePerCrossing(t *testing.T) {
 	}
 }
 
-// runCmd runs a command and the commands of a batch it returns, but never a timer.
-func runCmd(cmd tea.Cmd) {
-	if cmd == nil {
-		return
-	}
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	select {
-	case msg := <-done:
-		if batch, ok := msg.(tea.BatchMsg); ok {
-			for _, c := range batch {
-				runCmd(c)
-			}
-		}
-	case <-time.After(100 * time.Millisecond):
-	}
-}
-
 func TestTitleNamesTheWorstState(t *testing.T) {
 	c := sized(t, 160, 48)
-	c.Update(pollDoneMsg{idx: 2, seq: c.numbers[2].seq, err: errors.New("boom")})
-	// Number 2's queue is past critical by now: a badge, and the title, say CRIT.
+	c.file(2, source.Snapshot{}, errors.New("boom"))
+	// Number 1's queue is past critical by now: a badge, and the title, say CRIT.
 	if got := c.titleText(); got != "wamon: 1 ERROR, 1 CRIT, 1 ok" {
 		t.Errorf("title %q", got)
 	}
@@ -390,7 +457,6 @@ func TestEveryViewFitsEverySize(t *testing.T) {
 			c.key(keys...)
 			assertFits(t, c.View(), size[0], size[1])
 			c.key("esc", "esc", "esc")
-			c.showHelp = false
 		}
 	}
 }
@@ -403,29 +469,21 @@ func TestHostileTextNeverReachesTheScreen(t *testing.T) {
 "callback_requests_duration_ms_count":{"help":"\u001b]0;x\u0007c","type":"counter","data":[
 {"labels":{"result":"success","type":"in\u001b[31mbound\u202e"},"value":10}]}}}}}`
 	for range 3 {
-		c.clock.advance(5 * time.Second)
-		snap, err := source.Decode([]byte(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap.FetchedAt = c.clock.now()
-		c.Update(pollDoneMsg{idx: 0, seq: c.numbers[0].seq, snap: snap})
+		c.clock.Advance(5 * time.Second)
+		c.file(0, c.body(body), nil)
 	}
 	for _, keys := range [][]string{nil, {"enter"}, {"esc", "i"}, {"enter"}, {"esc", "v"}} {
 		c.key(keys...)
-		frame := c.View()
-		if strings.ContainsAny(frame, "\x1b\a\u202e") {
+		if strings.ContainsAny(c.View(), "\x1b\a\u202e") {
 			t.Errorf("escape in frame after %v", keys)
 		}
 	}
 }
 
-// --ascii: no byte of any screen is outside ASCII, so a terminal without UTF-8 shows it.
+// --ascii: no byte of any screen is outside ASCII, so a terminal without UTF-8 shows it;
+// a cut is "..", never "+", and a rate's marker stands apart from its figure.
 func TestASCIIModeDrawsOnlyASCII(t *testing.T) {
-	c := newTestConsole(t)
-	c.Model = newModel(Options{Source: c.demo, Numbers: source.DemoNumbers(), Interval: 5 * time.Second,
-		Thresholds: testThresholds, Now: c.clock.now, Location: time.UTC, ASCII: true})
-	c.manual = true
+	c := newConsoleWith(t, consoleOpts{ascii: true})
 	c.poll(20)
 	c.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	for _, keys := range [][]string{nil, {"o"}, {"esc", "?"}, {"?", "enter"}, {"esc", "i"}, {"enter"}, {"esc", "v"}} {
@@ -436,21 +494,118 @@ func TestASCIIModeDrawsOnlyASCII(t *testing.T) {
 			}
 		}
 	}
+	c.key("esc", "esc", "esc")
+	frame := c.View()
+	if !strings.Contains(frame, "1 ..0100 OK") {
+		t.Errorf("tabs do not cut numbers with '..':\n%s", frame)
+	}
+	for _, glued := range []string{"/mv", "/m^"} {
+		if strings.Contains(frame, glued) {
+			t.Errorf("a marker is glued to its figure (%q):\n%s", glued, frame)
+		}
+	}
+	if !strings.Contains(frame, "/m v") && !strings.Contains(frame, "/m ^") {
+		t.Errorf("no rate marker at all: the test proves nothing:\n%s", frame)
+	}
+}
+
+// Tabs cut numbers to as many last digits as tell them apart.
+func TestShortLabelsAreUnique(t *testing.T) {
+	for _, tc := range []struct {
+		numbers, want []string
+	}{
+		{[]string{"+12025550100", "+12025550101"}, []string{"…0100", "…0101"}},
+		{[]string{"+12025550101", "+442071230101"}, []string{"…50101", "…30101"}},
+		{[]string{"+12025550101", "+13025550101"}, []string{"…2025550101", "…3025550101"}},
+		{[]string{"+123456789", "+123456789"}, []string{"+123456789", "+123456789"}},
+	} {
+		if got := shortLabels(tc.numbers, "…"); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("shortLabels(%q) = %q, want %q", tc.numbers, got, tc.want)
+		}
+	}
+	c := newTestConsole(t, "+12025550101", "+442071230101")
+	c.poll(1)
+	c.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if f := c.View(); !strings.Contains(f, "1 …50101 ") || !strings.Contains(f, "2 …30101 ") {
+		t.Errorf("tabs:\n%s", strings.Join(strings.Split(f, "\n")[:2], "\n"))
+	}
 }
 
 // On the overview, i and v open the number under the cursor.
 func TestOverviewInfoAndRawOpenTheSelectedNumber(t *testing.T) {
 	c := sized(t, 160, 48)
 	c.key("o", "j", "j")
-	want := c.overviewOrder()[2]
+	want := c.overviewRows()[2].st.Index
 	c.key("i")
-	if c.current() != viewNumber || c.active != want {
-		t.Fatalf("i on row 3: view %v, number %d, want %d", c.current(), c.active, want)
+	if c.screenName() != "number" || c.ctx.Active != want {
+		t.Fatalf("i on row 3: screen %s, number %d, want %d", c.screenName(), c.ctx.Active, want)
 	}
 	c.key("esc")
+	want = c.overviewRows()[1].st.Index
 	c.key("k", "v")
-	if want := c.overviewOrder()[1]; c.current() != viewRaw || c.active != want {
-		t.Fatalf("v on row 2: view %v, number %d, want %d", c.current(), c.active, want)
+	if c.screenName() != "raw" || c.ctx.Active != want {
+		t.Fatalf("v on row 2: screen %s, number %d, want %d", c.screenName(), c.ctx.Active, want)
+	}
+}
+
+// The overview puts the worst first: failing, then critical, then warning, then fine.
+func TestOverviewSortsWorstFirst(t *testing.T) {
+	numbers := []string{"+12025550100", "+12025550101", "+12025550102", "+12025550103"}
+	c := newTestConsole(t, numbers...)
+	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	queue := func(v string) source.Snapshot {
+		return c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":` + v + `}]}}}}}`)
+	}
+	c.clock.Advance(5 * time.Second)
+	c.file(0, queue("5"), nil)    // OK
+	c.file(1, queue("150"), nil)  // WARN
+	c.file(2, queue("5000"), nil) // CRIT
+	c.file(3, queue("5"), nil)    // then ERR
+	c.file(3, source.Snapshot{}, errors.New("boom"))
+	c.key("o")
+	var got []string
+	for _, r := range c.overviewRows() {
+		got = append(got, r.state.Word())
+	}
+	if want := []string{"ERR", "CRIT", "WARN", "OK"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("overview order %v, want %v", got, want)
+	}
+}
+
+// A cursor follows what it points at: when polls re-sort the rows, enter opens the same
+// number (overview) or callback type (main view).
+func TestCursorFollowsItsRowWhenResorted(t *testing.T) {
+	numbers := []string{"+12025550100", "+12025550101", "+12025550102"}
+	c := newTestConsole(t, numbers...)
+	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	queue := func(i int, v string) {
+		c.file(i, c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":`+v+`}]}}}}}`), nil)
+	}
+	c.clock.Advance(5 * time.Second)
+	queue(0, "10")
+	queue(1, "20")
+	queue(2, "30")
+	c.key("o", "s", "s") // sort by queue: +..102, +..101, +..100
+	c.key("j")           // on +..101
+	if r := c.overviewRows()[c.top().(*overviewScreen).cur.pos]; r.st.Number != numbers[1] {
+		t.Fatalf("cursor on %s, want %s", r.st.Number, numbers[1])
+	}
+	queue(0, "500") // +..100 goes first: +..101 moves to the third row
+	c.key("enter")
+	if c.ctx.Active != 1 {
+		t.Errorf("enter opened number %d, want 1 (the one under the cursor)", c.ctx.Active)
+	}
+
+	// The counter table, sorted by rate: the cursor stays on its callback type.
+	d := sized(t, 160, 48)
+	m := d.mainScreen()
+	d.key("s", "s") // by rate
+	rows := m.rows(m.figures())
+	d.key("j")
+	want := rows[1].Type
+	d.poll(30)
+	if got := m.rows(m.figures())[m.cur.pos].Type; got != want || m.cur.key != want {
+		t.Errorf("after more polls the cursor is on %q, want %q", got, want)
 	}
 }
 
@@ -464,7 +619,8 @@ func TestOverviewPagesThroughAFleet(t *testing.T) {
 	c.poll(2)
 	c.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	visible := func() bool {
-		n := c.numbers[c.overviewOrder()[c.overCursor]].number
+		s := c.top().(*overviewScreen)
+		n := c.overviewRows()[s.cur.pos].st.Number
 		for _, l := range strings.Split(c.View(), "\n") {
 			if strings.Contains(l, "▸") && strings.Contains(l, n) {
 				return true
@@ -476,26 +632,19 @@ func TestOverviewPagesThroughAFleet(t *testing.T) {
 		key  string
 		want int
 	}{{"G", 119}, {"g", 0}, {"pgdown", 22}, {"pgdown", 44}, {"pgup", 22}, {"j", 23}, {"k", 22}} {
-		if step.key == "pgdown" || step.key == "pgup" {
-			c.Update(tea.KeyMsg{Type: map[string]tea.KeyType{"pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp}[step.key]})
-		} else {
-			c.key(step.key)
-		}
-		if c.overCursor != step.want || !visible() {
-			t.Fatalf("%s: cursor %d (want %d), visible %v", step.key, c.overCursor, step.want, visible())
+		c.key(step.key)
+		if got := c.top().(*overviewScreen).cur.pos; got != step.want || !visible() {
+			t.Fatalf("%s: cursor %d (want %d), visible %v", step.key, got, step.want, visible())
 		}
 	}
 }
 
 // - and + step only through windows the history can fill (History polls at the interval).
 func TestZoomSkipsWindowsTheHistoryCannotFill(t *testing.T) {
-	c := newTestConsole(t)
-	c.Model = newModel(Options{Source: c.demo, Numbers: source.DemoNumbers(), Interval: 5 * time.Second,
-		History: 60, Now: c.clock.now, Location: time.UTC}) // 5 minutes
-	c.manual = true
+	c := newConsoleWith(t, consoleOpts{history: 60}) // 5 minutes
 	for _, step := range []struct{ key, want string }{{"-", "all"}, {"-", "all"}, {"+", "5m"}, {"+", "1m"}, {"+", "1m"}} {
 		c.key(step.key)
-		if got := windowName(c.windowDur()); got != step.want {
+		if got := windowName(c.ctx.WindowDur()); got != step.want {
 			t.Fatalf("%s: window %s, want %s", step.key, got, step.want)
 		}
 	}
@@ -504,9 +653,8 @@ func TestZoomSkipsWindowsTheHistoryCannotFill(t *testing.T) {
 // The number's detail explains its failures after it has recovered from them.
 func TestNumberDetailKeepsTheLastErrorAfterRecovery(t *testing.T) {
 	c := sized(t, 160, 48)
-	n := c.numbers[0]
-	c.clock.advance(5 * time.Second)
-	c.Update(pollDoneMsg{idx: 0, seq: n.seq, err: &source.HTTPError{Status: 502, Found: "HTML page"}})
+	c.clock.Advance(5 * time.Second)
+	c.file(0, source.Snapshot{}, &source.HTTPError{Status: 502, Found: "HTML page"})
 	c.poll(1)
 	c.key("i")
 	frame := c.View()
@@ -515,7 +663,44 @@ func TestNumberDetailKeepsTheLastErrorAfterRecovery(t *testing.T) {
 	}
 }
 
-// Any size at all: a frame, never a panic; below the minimum, a one-line note.
+// A gauge's detail shows its value and its range over the window; a counter's, rates
+// and resets.
+func TestMetricDetailByType(t *testing.T) {
+	c := sized(t, 160, 48)
+	open := func(metric string) string {
+		c.key("i", "/")
+		for _, r := range metric {
+			c.key(string(r))
+		}
+		c.key("enter", "enter")
+		if s, ok := c.top().(*metricScreen); !ok || s.metric != metric {
+			t.Fatalf("did not open %s: on %s", metric, c.screenName())
+		}
+		frame := c.View()
+		c.key("esc", "esc", "esc")
+		return frame
+	}
+	gauge := open("callback_queue_size")
+	for _, want := range []string{"MIN", "MAX", "AVG", "value of the selected series"} {
+		if !strings.Contains(gauge, want) {
+			t.Errorf("gauge detail lacks %q:\n%s", want, gauge)
+		}
+	}
+	for _, unwanted := range []string{"PER MIN", "RESETS", "rate per minute"} {
+		if strings.Contains(gauge, unwanted) {
+			t.Errorf("gauge detail shows %q:\n%s", unwanted, gauge)
+		}
+	}
+	counter := open("in_message_persisted")
+	for _, want := range []string{"PER MIN", "RESETS", "rate per minute of the selected series"} {
+		if !strings.Contains(counter, want) {
+			t.Errorf("counter detail lacks %q:\n%s", want, counter)
+		}
+	}
+}
+
+// Any size at all: a frame, never a panic; below the minimum, a note that fits and
+// names the minimum wherever it can.
 func TestTinyTerminalsNeverPanic(t *testing.T) {
 	c := newTestConsole(t)
 	c.poll(3)
@@ -527,8 +712,33 @@ func TestTinyTerminalsNeverPanic(t *testing.T) {
 				_ = c.View()
 			}
 			c.key("?", "esc", "esc", "esc", "esc")
-			c.showHelp = false
 		}
+	}
+}
+
+func TestTooSmallNoteFitsAndNamesTheMinimum(t *testing.T) {
+	c := newTestConsole(t)
+	for w := 1; w < minWidth; w++ {
+		for h := 1; h < minHeight+5; h++ {
+			c.Update(tea.WindowSizeMsg{Width: w, Height: h})
+			frame := c.View()
+			lines := strings.Split(frame, "\n")
+			if len(lines) > h {
+				t.Fatalf("%dx%d: %d lines", w, h, len(lines))
+			}
+			for _, l := range lines {
+				if len([]rune(l)) > w {
+					t.Fatalf("%dx%d: line %q too wide", w, h, l)
+				}
+			}
+			if w*h >= 5 && !strings.Contains(strings.ReplaceAll(frame, "\n", ""), "40x12") {
+				t.Fatalf("%dx%d: the note does not name the minimum: %q", w, h, frame)
+			}
+		}
+	}
+	c.Update(tea.WindowSizeMsg{Width: 20, Height: 6})
+	if f := c.View(); !strings.Contains(f, "too small") || !strings.Contains(f, "20x6") {
+		t.Errorf("20x6: %q", f)
 	}
 }
 
@@ -545,21 +755,16 @@ func TestOddValuesNeverPanicOrGoNegative(t *testing.T) {
 		`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":-7}]}}}}}`,
 	}
 	for round, body := range bodies {
-		c.clock.advance(5 * time.Second)
-		for i := range c.numbers {
-			snap, err := source.Decode([]byte(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			snap.FetchedAt = c.clock.now()
-			c.Update(pollDoneMsg{idx: i, seq: c.numbers[i].seq, snap: snap})
+		c.clock.Advance(5 * time.Second)
+		for i := range c.eng.Len() {
+			c.file(i, c.body(body), nil)
 		}
 		for _, keys := range [][]string{nil, {"o"}, {"esc", "enter"}, {"esc", "i"}, {"enter"}, {"esc", "esc"}} {
 			c.key(keys...)
 			assertFits(t, c.View(), 120, 40)
 		}
-		for _, n := range c.numbers {
-			if r := n.fig.cbRate; r < 0 {
+		for i := range c.eng.Len() {
+			if r := c.eng.Figures(i, c.ctx.WindowDur()).CallbackRate; r < 0 {
 				t.Errorf("round %d: negative callback rate %v", round, r)
 			}
 		}
@@ -569,26 +774,19 @@ func TestOddValuesNeverPanicOrGoNegative(t *testing.T) {
 // A threshold on any metric name counts: its sum sets the badge, rings the bell and marks
 // the value where the console shows it.
 func TestThresholdOnAnyMetric(t *testing.T) {
-	c := newTestConsole(t, "+12025550100")
-	c.Model = newModel(Options{Source: c.demo, Numbers: []string{"+12025550100"}, Interval: 5 * time.Second,
-		Thresholds: map[string]Threshold{"db_pending_callbacks": {Warn: 50, Critical: 500}}, Now: c.clock.now, Location: time.UTC})
-	c.manual = true
+	c := newConsoleWith(t, consoleOpts{numbers: []string{"+12025550100"},
+		thresholds: monitor.Thresholds{"db_pending_callbacks": {Warn: 50, Critical: 500}}})
 	var bell bytes.Buffer
-	c.bell = &bell
+	c.Model = New(Options{Engine: c.eng, Location: time.UTC, Output: &bell})
+	c.Init()
 	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	for _, pending := range []string{"10", "80", "600"} {
-		body := `{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":1}]}},` +
-			`"db":{"db_pending_callbacks":{"type":"gauge","data":[{"value":` + pending + `}]}}}}}`
-		c.clock.advance(5 * time.Second)
-		snap, err := source.Decode([]byte(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap.FetchedAt = c.clock.now()
-		_, cmd := c.Update(pollDoneMsg{idx: 0, seq: c.numbers[0].seq, snap: snap})
-		runCmd(cmd)
+		c.clock.Advance(5 * time.Second)
+		flatten(c.file(0, c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":1}]}},`+
+			`"db":{"db_pending_callbacks":{"type":"gauge","data":[{"value":`+pending+`}]}}}}}`), nil))
 	}
-	if s := c.stateOf(c.numbers[0], c.now()); s != stateCrit {
+	st := c.status(0)
+	if s := c.ctx.State(&st); s != monitor.StateCrit {
 		t.Fatalf("state %v with 600 pending callbacks, want CRIT", s)
 	}
 	if !strings.Contains(c.View(), "db callbacks 600!") {
@@ -596,5 +794,18 @@ func TestThresholdOnAnyMetric(t *testing.T) {
 	}
 	if strings.Count(bell.String(), "\a") != 1 {
 		t.Errorf("bell rang %d times", strings.Count(bell.String(), "\a"))
+	}
+}
+
+// A warning from the config (a key others can read) shows in the footer at start, not
+// only on stderr after quitting.
+func TestStartWarningInFooter(t *testing.T) {
+	c := newTestConsole(t)
+	c.Model = New(Options{Engine: c.eng, Location: time.UTC,
+		Warnings: []string{"/home/op/.config/wamon/config.toml holds api_key and is readable by group or others (mode 0644); run: chmod 600 /home/op/.config/wamon/config.toml"}})
+	c.Update(tea.WindowSizeMsg{Width: 200, Height: 48})
+	lines := strings.Split(c.View(), "\n")
+	if footer := lines[len(lines)-2]; !strings.Contains(footer, "warning: /home/op/.config/wamon/config.toml holds api_key") {
+		t.Errorf("footer %q", footer)
 	}
 }

@@ -5,141 +5,243 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/source"
 )
 
-// The FleetOverview: one row per number, worst first. It must stay usable with hundreds
-// of numbers, so only the rows in view are drawn (sparklines included).
+// overviewScreen is the FleetOverview: one row per number, worst first. It must stay
+// usable with hundreds of numbers, so only the rows in view are drawn (sparklines
+// included). Its cursor follows a number, not a row: when a poll re-sorts the fleet,
+// enter still opens the number that was under it.
+type overviewScreen struct {
+	screenBase
+	filter
+	cur  cursor // on a number
+	sort int
+}
 
 var overSorts = []string{"worst", "number", "queue", "fail%", "rate"}
 
-// overviewOrder is the indexes of the numbers in display order, after the filter.
-func (m *Model) overviewOrder() []int {
-	now := m.now()
-	f := strings.ToLower(m.filter.Value())
-	order := make([]int, 0, len(m.numbers))
-	states := make([]state, len(m.numbers))
-	for i, n := range m.numbers {
-		states[i] = m.stateOf(n, now)
-		if f == "" || strings.Contains(n.number, f) || strings.Contains(strings.ToLower(states[i].word()), f) {
-			order = append(order, i)
+func newOverview(ctx *Context) *overviewScreen {
+	return &overviewScreen{screenBase: screenBase{ctx: ctx}, filter: newFilter()}
+}
+
+func (s *overviewScreen) name() string { return "overview" }
+
+func (s *overviewScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.draw()
+}
+
+func (s *overviewScreen) ShortHelp() []key.Binding {
+	k := s.ctx.Keys
+	return []key.Binding{k.Enter, k.Move, k.Filter, k.Sort, k.Refresh, s.ctx.pauseKey(), k.Back, k.Help, k.Quit}
+}
+
+func (s *overviewScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg, clockMsg, contextMsg: // any number, and the ages
+		s.draw()
+	case tea.KeyMsg:
+		cmd := s.onKey(msg)
+		s.draw()
+		return cmd
+	}
+	return nil
+}
+
+func (s *overviewScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+	ctx, k := s.ctx, s.ctx.Keys
+	if s.filter.typing {
+		cmd, _ := s.filter.update(msg)
+		return cmd
+	}
+	rows := s.rows()
+	open := func(next func(*Context) screen) {
+		if i := s.cur.resolve(rowNumbers(rows)); i >= 0 {
+			ctx.nav.setActive(rows[i].st.Index)
+			ctx.nav.push(next(ctx))
 		}
 	}
-	worse := func(a, b int) bool {
-		na, nb := m.numbers[a], m.numbers[b]
-		if sa, sb := states[a].severity(), states[b].severity(); sa != sb {
-			return sa > sb
+	switch {
+	case key.Matches(msg, k.Enter):
+		open(func(c *Context) screen { return newMainScreen(c) })
+	case key.Matches(msg, k.Info):
+		open(func(c *Context) screen { return newNumberScreen(c) })
+	case key.Matches(msg, k.Raw):
+		open(func(c *Context) screen { return newRawScreen(c) })
+	case key.Matches(msg, k.Filter):
+		s.filter.start()
+	case key.Matches(msg, k.Sort):
+		s.sort = (s.sort + 1) % len(overSorts)
+	case key.Matches(msg, k.Refresh):
+		ctx.Engine.PollAll()
+	case key.Matches(msg, k.Back):
+		if !s.filter.clear() {
+			ctx.nav.pop()
 		}
-		if na.level != nb.level {
-			return na.level > nb.level
-		}
-		if fa, fb := nanLow(na.fig.failShare), nanLow(nb.fig.failShare); fa != fb {
-			return fa > fb
-		}
-		return nanLow(na.fig.queue) > nanLow(nb.fig.queue)
+	default:
+		s.cur.move(k, msg, rowNumbers(rows), s.tableHeight())
 	}
-	by := func(v func(*numberState) float64) func(a, b int) bool {
-		return func(a, b int) bool { return nanLow(v(m.numbers[a])) > nanLow(v(m.numbers[b])) }
+	return nil
+}
+
+// overviewRow is one number as the overview sorts and shows it.
+type overviewRow struct {
+	st    monitor.Status
+	state monitor.State
+	fig   *monitor.Figures
+}
+
+func rowNumbers(rows []overviewRow) []string {
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = r.st.Number
 	}
-	var less func(a, b int) bool
-	switch overSorts[m.overSort] {
+	return keys
+}
+
+// rows are the numbers in display order, after the filter.
+func (s *overviewScreen) rows() []overviewRow {
+	ctx := s.ctx
+	window := ctx.WindowDur()
+	rows := make([]overviewRow, 0, ctx.Engine.Len())
+	for i := range ctx.Engine.Len() {
+		var r overviewRow
+		ctx.Engine.Read(i, func(v *monitor.View) {
+			r.st = v.Status
+			r.fig = v.Figures(window)
+		})
+		r.state = ctx.State(&r.st)
+		if s.filter.matches(r.st.Number, r.state.Word()) {
+			rows = append(rows, r)
+		}
+	}
+	var less func(a, b *overviewRow) bool
+	by := func(v func(r *overviewRow) float64) func(a, b *overviewRow) bool {
+		return func(a, b *overviewRow) bool { return nanLow(v(a)) > nanLow(v(b)) }
+	}
+	switch overSorts[s.sort] {
 	case "worst":
 		less = worse
 	case "number":
-		less = func(a, b int) bool { return m.numbers[a].number < m.numbers[b].number }
+		less = func(a, b *overviewRow) bool { return a.st.Number < b.st.Number }
 	case "queue":
-		less = by(func(n *numberState) float64 { return n.fig.queue })
+		less = by(func(r *overviewRow) float64 { return r.fig.Queue })
 	case "fail%":
-		less = by(func(n *numberState) float64 { return n.fig.failShare })
+		less = by(func(r *overviewRow) float64 { return r.fig.FailShare })
 	case "rate":
-		less = by(func(n *numberState) float64 { return n.fig.cbRate })
+		less = by(func(r *overviewRow) float64 { return r.fig.CallbackRate })
 	}
-	sort.SliceStable(order, func(i, j int) bool { return less(order[i], order[j]) })
-	return order
+	sort.SliceStable(rows, func(i, j int) bool { return less(&rows[i], &rows[j]) })
+	return rows
 }
 
-func (m *Model) renderOverview(w, h int) string {
-	iw, ih := w-2, h-2
-	now := m.now()
-	order := m.overviewOrder()
-	c := m.counts()
+// worse orders the fleet worst first: by state, then level, failure share and queue.
+func worse(a, b *overviewRow) bool {
+	if sa, sb := a.state.Severity(), b.state.Severity(); sa != sb {
+		return sa > sb
+	}
+	if a.st.Level != b.st.Level {
+		return a.st.Level > b.st.Level
+	}
+	if fa, fb := nanLow(a.fig.FailShare), nanLow(b.fig.FailShare); fa != fb {
+		return fa > fb
+	}
+	return nanLow(a.fig.Queue) > nanLow(b.fig.Queue)
+}
+
+// tableHeight is how far pgup and pgdn move: about the rows in view.
+func (s *overviewScreen) tableHeight() int { return max(1, s.h-4) }
+
+func (s *overviewScreen) draw() {
+	ctx := s.ctx
+	th := &ctx.Theme
+	iw, ih := s.w-2, s.h-2
+	now := ctx.Now()
+	rows := s.rows()
+	counts := map[monitor.State]int{}
+	for i := range ctx.Engine.Len() {
+		st := ctx.Engine.Status(i)
+		counts[ctx.State(&st)]++
+	}
 	var tally []string
-	for _, s := range []state{stateError, stateCrit, stateStale, stateWarn, stateOK, stateWaiting, statePaused} {
-		if c[s] > 0 {
-			tally = append(tally, m.stateStyle(s).Render(strings.ToLower(s.word()))+" "+itoa(c[s]))
+	for _, st := range monitor.ByWorst {
+		if counts[st] > 0 {
+			tally = append(tally, ctx.stateStyle(st).Render(strings.ToLower(st.Word()))+" "+itoa(counts[st]))
 		}
 	}
-	title := m.theme.Title.Render("fleet") + m.theme.Dim.Render(" · "+itoa(len(m.numbers))+" numbers · sort "+overSorts[m.overSort]+" · ") + strings.Join(tally, " ")
+	title := th.Title.Render("fleet") + th.Dim.Render(" · "+itoa(ctx.Engine.Len())+" numbers · sort "+overSorts[s.sort]+" · ") + strings.Join(tally, " ")
 
 	sparkW := 20
 	if iw < 100 {
 		sparkW = 10
 	}
-	headers := []string{"#", "NUMBER", "STATE", "QUEUE", "TREND " + windowName(m.windowDur()), "CB/MIN", "FAIL", "MEAN", "AGE"}
+	headers := []string{"#", "NUMBER", "STATE", "QUEUE", "TREND " + windowName(ctx.WindowDur()), "CB/MIN", "FAIL", "MEAN", "AGE"}
 	if iw < 76 {
 		headers = []string{"#", "NUMBER", "STATE", "QUEUE", "TREND", "CB/MIN", "FAIL", "AGE"}
 		sparkW = 8
 	}
 	compactCols := len(headers) == 8
 	height := max(1, ih-3)
-	m.overCursor = max(0, min(m.overCursor, len(order)-1))
-	from, to := visibleRange(len(order), m.overCursor, height)
-	rows := make([][]string, 0, len(order))
+	cursor := s.cur.resolve(rowNumbers(rows))
+	from, to := visibleRange(len(rows), max(cursor, 0), height)
+	cells := make([][]string, 0, len(rows))
 	var vals []float64
-	for pos, i := range order {
-		n := m.numbers[i]
+	for pos := range rows {
+		r := &rows[pos]
 		if pos < from || pos >= to {
 			// Off-screen rows are never drawn: a placeholder keeps positions.
-			rows = append(rows, nil)
+			cells = append(cells, nil)
 			continue
 		}
-		st := m.stateOf(n, now)
-		word := st.word()
-		if (st == stateError || st == stateStale) && !n.lastOK.IsZero() {
-			word += " " + age(now.Sub(n.lastOK))
+		word := r.state.Word()
+		if (r.state == monitor.StateError || r.state == monitor.StateStale) && !r.st.LastOK.IsZero() {
+			word += " " + age(now.Sub(r.st.LastOK))
 		}
-		f0, t0 := m.span(n)
-		vals = bucketMax(seriesPoints(n.hist, metricKeys(n.last, queueMetric), f0, false), f0, t0, sparkW, vals[:0])
+		ctx.Engine.Read(r.st.Index, func(v *monitor.View) {
+			f0, t0 := ctx.span(v.History)
+			vals = bucketMax(seriesPoints(v.History, metricKeys(v.Last, source.QueueSize), f0, false), f0, t0, sparkW, vals[:0])
+		})
 		pollAge := "-"
-		if !n.lastPoll.IsZero() {
-			pollAge = age(now.Sub(n.lastPoll))
+		if !r.st.LastPoll.IsZero() {
+			pollAge = age(now.Sub(r.st.LastPoll))
 		}
-		row := []string{itoa(i + 1), n.number, padRight(word, 9),
-			compact(n.fig.queue) + marks[m.level(queueMetric, n.fig.queue)], sparkline(vals, sparkW, m.theme.Spark),
-			compact(n.fig.cbRate), percent(n.fig.failShare) + marks[m.level(failureRatioLimit, n.fig.failShare)]}
+		row := []string{itoa(r.st.Index + 1), r.st.Number, padRight(word, 9),
+			compact(r.fig.Queue) + mark(ctx.Level(monitor.QueueThreshold, r.fig.Queue)), sparkline(vals, sparkW, th.Spark),
+			compact(r.fig.CallbackRate), percent(r.fig.FailShare) + mark(ctx.Level(monitor.FailureThreshold, r.fig.FailShare))}
 		if !compactCols {
-			row = append(row, millis(n.fig.meanMs))
+			row = append(row, millis(r.fig.MeanMs))
 		}
-		rows = append(rows, append(row, pollAge))
+		cells = append(cells, append(row, pollAge))
 	}
-	cursor := m.overCursor
-	if len(order) == 0 {
-		rows, cursor = [][]string{{"", "(no number matches the filter)"}}, -1
+	if len(rows) == 0 {
+		cells, cursor = [][]string{{"", "(no number matches the filter)"}}, -1
 	}
-	table := renderTable(&m.theme, tableSpec{
-		headers: headers, rows: rows, cursor: cursor, height: height,
+	table := renderTable(th, tableSpec{
+		headers: headers, rows: cells, cursor: cursor, height: height,
 		right: map[int]bool{0: true, 3: true, 5: true, 6: true, 7: !compactCols},
 		style: func(row, col int, base lipgloss.Style) lipgloss.Style {
-			if row >= len(order) {
+			if row >= len(rows) {
 				return base
 			}
-			n := m.numbers[order[row]]
+			r := &rows[row]
 			switch col {
 			case 2:
-				return base.Inherit(m.stateStyle(m.stateOf(n, now)))
+				return base.Inherit(ctx.stateStyle(r.state))
 			case 3:
-				return base.Inherit(m.levelStyle(m.level(queueMetric, n.fig.queue)))
+				return base.Inherit(ctx.levelStyle(ctx.Level(monitor.QueueThreshold, r.fig.Queue)))
 			case 6:
-				return base.Inherit(m.levelStyle(m.level(failureRatioLimit, n.fig.failShare)))
+				return base.Inherit(ctx.levelStyle(ctx.Level(monitor.FailureThreshold, r.fig.FailShare)))
 			}
 			return base
 		},
 	})
-	return m.pane(iw, ih, title+"\n"+table)
+	s.body = ctx.pane(iw, ih, title+"\n"+table)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// marks follow a value past its warn (~) or critical (!) threshold: a glyph as well as a
-// colour, so that --color none still shows it.
-var marks = [...]string{" ", "~", "!"}

@@ -10,7 +10,7 @@ import (
 
 // pane draws content in a bordered box of inner size w x h. Every line is cut to the
 // width and the content to the height first: a pane never wraps or grows.
-func (m *Model) pane(w, h int, content string) string {
+func (c *Context) pane(w, h int, content string) string {
 	w, h = max(w, 0), max(h, 0)
 	lines := strings.Split(content, "\n")
 	if len(lines) > h {
@@ -21,15 +21,15 @@ func (m *Model) pane(w, h int, content string) string {
 	}
 	// The box is drawn here rather than by a lipgloss border: a border re-measures and
 	// re-wraps every line, a third of a frame's cost, for lines already cut to fit.
-	b := m.theme.Border
-	edge := func(s string) string { return m.theme.Dim.Render(s) }
+	b := c.Theme.Border
+	edge := func(s string) string { return c.Theme.Dim.Render(s) }
 	var out strings.Builder
 	out.WriteString(edge(b.TopLeft + strings.Repeat(b.Top, w) + b.TopRight))
 	left, right := edge(b.Left), edge(b.Right)
 	for _, l := range lines {
 		lw := ansi.StringWidth(l)
 		if lw > w {
-			l, lw = ansi.Truncate(l, w, m.theme.Ellipsis), w
+			l, lw = ansi.Truncate(l, w, c.Theme.Ellipsis), w
 		}
 		out.WriteByte('\n')
 		out.WriteString(left)

@@ -15,6 +15,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/source/faketest"
 )
@@ -40,7 +41,7 @@ func (k *keyTimer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return k, cmd
 }
 
-// BenchmarkPoll500Numbers runs the real console (poll loop, HTTP client, renderer to a
+// BenchmarkPoll500Numbers runs the real console (engine, HTTP client, renderer to a
 // discarded output) for 500 numbers against a local server that answers in 50 ms, at
 // the default 5 s interval and concurrency 16, for 16 s. It reports the longest gap
 // between two polls of one number (a missed tick shows as a gap near 10 s), the most
@@ -83,8 +84,9 @@ func BenchmarkPoll500Numbers(b *testing.B) {
 		for i := range numbers {
 			list = append(list, fmt.Sprintf("+1202555%04d", i))
 		}
-		m := newModel(Options{Source: client, Numbers: list, Interval: interval, Timeout: 2 * time.Second, Concurrency: 16})
-		kt := &keyTimer{Model: m}
+		eng := monitor.New(monitor.Config{Source: client, Numbers: list, Interval: interval, Timeout: 2 * time.Second, Concurrency: 16})
+		eng.Start()
+		kt := &keyTimer{Model: New(Options{Engine: eng})}
 		p := tea.NewProgram(kt, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithFPS(frameRate))
 		done := make(chan struct{})
 		go func() {
@@ -104,6 +106,7 @@ func BenchmarkPoll500Numbers(b *testing.B) {
 		cpuShare := (cpuTime() - cpu0).Seconds() / time.Since(wall0).Seconds()
 		p.Quit()
 		<-done
+		eng.Stop()
 		srv.Close()
 
 		var maxGap time.Duration

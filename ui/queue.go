@@ -6,8 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/monitor/history"
 	"github.com/wamon/wamon/source"
-	"github.com/wamon/wamon/ui/history"
 )
 
 // The QueuePane: callback_queue_size over the window, thresholds, and pending counts.
@@ -34,7 +35,7 @@ func seriesPoints(h *history.Number, keys []string, since time.Time, rates bool)
 			continue
 		}
 		for j := range min(len(out), len(buf)) {
-			out[j].V = nanAdd(out[j].V, buf[j].V)
+			out[j].V = monitor.NaNAdd(out[j].V, buf[j].V)
 		}
 	}
 	return out
@@ -52,36 +53,11 @@ func metricKeys(snap *source.Snapshot, name string) []string {
 	return keys
 }
 
-// span is the time range of the window, ending at the newest poll (not at the clock, so
-// that a chart changes only when data arrives).
-func (m *Model) span(n *numberState) (from, to time.Time) {
-	oldest, newest := n.hist.Times()
-	to = newest
-	if to.IsZero() {
-		to = m.now()
-	}
-	if oldest.IsZero() || !oldest.Before(to) {
-		oldest = to.Add(-m.opts.Interval)
-	}
-	d := m.windowDur()
-	if d <= 0 {
-		return oldest, to
-	}
-	// The window ends at the newest poll, rounded up to a quarter of the window: it moves
-	// in steps, not with every poll, so between steps a poll only adds to the right end
-	// of the line and the terminal redraws a few lines instead of the whole chart.
-	step := d / 4
-	end := to.Truncate(step)
-	if end.Before(to) {
-		end = end.Add(step)
-	}
-	return end.Add(-d), end
-}
-
-func (m *Model) renderQueuePane(n *numberState, w, h int) string {
+func queuePane(ctx *Context, v *monitor.View, f *monitor.Figures, cache *chartCache, w, h int) string {
+	th := &ctx.Theme
 	iw, ih := w-2, h-2
-	from, to := m.span(n)
-	pts := seriesPoints(n.hist, metricKeys(n.last, queueMetric), from, false)
+	from, to := ctx.span(v.History)
+	pts := seriesPoints(v.History, metricKeys(v.Last, source.QueueSize), from, false)
 
 	lo, hi, sum, cnt := math.Inf(1), math.Inf(-1), 0.0, 0
 	for _, p := range pts {
@@ -90,29 +66,29 @@ func (m *Model) renderQueuePane(n *numberState, w, h int) string {
 			cnt++
 		}
 	}
-	t, hasT := m.threshold(queueMetric)
+	t, hasT := ctx.Engine.Thresholds()[monitor.QueueThreshold]
 	var side []string
-	lvl := m.levelStyle(m.level(queueMetric, n.fig.queue))
-	if math.IsNaN(n.fig.queue) {
-		side = append(side, m.theme.Dim.Render("no "+queueMetric))
+	level := ctx.Level(monitor.QueueThreshold, f.Queue)
+	if math.IsNaN(f.Queue) {
+		side = append(side, th.Dim.Render("no "+source.QueueSize))
 	} else {
 		trend := ""
 		if len(pts) >= 2 && !pts[len(pts)-1].Gap() && !pts[len(pts)-2].Gap() {
 			switch d := pts[len(pts)-1].V - pts[len(pts)-2].V; {
 			case d > 0:
-				trend = " " + m.theme.Up
+				trend = " " + th.Up
 			case d < 0:
-				trend = " " + m.theme.Down
+				trend = " " + th.Down
 			}
 		}
 		word := ""
-		switch m.level(queueMetric, n.fig.queue) {
-		case 2:
+		switch level {
+		case monitor.LevelCrit:
 			word = " CRIT"
-		case 1:
+		case monitor.LevelWarn:
 			word = " WARN"
 		}
-		side = append(side, "now "+lvl.Render(thousands(n.fig.queue)+trend+word))
+		side = append(side, "now "+ctx.levelStyle(level).Render(thousands(f.Queue)+trend+word))
 	}
 	if cnt > 0 {
 		side = append(side,
@@ -127,25 +103,25 @@ func (m *Model) renderQueuePane(n *numberState, w, h int) string {
 		if !math.IsInf(t.Critical, 1) {
 			thresholds = append(thresholds, t.Critical)
 		}
-		side = append(side, m.theme.Dim.Render(fmt.Sprintf("warn %s  crit %s", compact(t.Warn), compact(t.Critical))))
+		side = append(side, th.Dim.Render(fmt.Sprintf("warn %s  crit %s", compact(t.Warn), compact(t.Critical))))
 	}
-	if len(n.fig.pending) > 0 {
-		side = append(side, "", m.theme.Title.Render("pending"))
-		for _, p := range n.fig.pending {
-			l := m.level(p.name, p.value)
-			side = append(side, fmt.Sprintf("%-13s%s", pendingLabels[p.name], m.levelStyle(l).Render(thousands(p.value)+strings.TrimSpace(marks[l]))))
+	if len(f.Pending) > 0 {
+		side = append(side, "", th.Title.Render("pending"))
+		for _, p := range f.Pending {
+			l := ctx.Level(p.Name, p.Value)
+			side = append(side, fmt.Sprintf("%-13s%s", pendingLabels[p.Name], ctx.levelStyle(l).Render(thousands(p.Value)+strings.TrimSpace(mark(l)))))
 		}
 	}
 	sideW := 24
 	if iw < 70 {
 		sideW = 20
 	}
-	title := m.theme.Title.Render("callback queue") + m.theme.Dim.Render(" · "+windowName(m.windowDur()))
+	title := th.Title.Render("callback queue") + th.Dim.Render(" · "+windowName(ctx.WindowDur()))
 	chart := renderChart(chartSpec{
 		width: iw - sideW - 1, height: ih - 1, from: from, to: to,
-		lines:      []chartLine{{points: pts, style: m.theme.Line}},
-		thresholds: thresholds, loc: m.loc, theme: &m.theme, cache: &m.queueChart,
+		lines:      []chartLine{{points: pts, style: th.Line}},
+		thresholds: thresholds, loc: ctx.Loc, theme: th, cache: cache,
 	})
 	body := besides(chart, iw-sideW, side, sideW-1)
-	return m.pane(iw, ih, title+"\n"+body)
+	return ctx.pane(iw, ih, title+"\n"+body)
 }

@@ -1,55 +1,36 @@
-// Package ui is the Bubble Tea console: the root model owns the poll loop and the
-// numbers' state, and composes one pane per concern (header, queue chart, counter table,
-// fleet overview, drill-down screens, footer). It never parses JSON: data comes from a
-// source.Source as Snapshots and is kept in ui/history.
+// Package ui is the Bubble Tea console over the engine (package monitor). A root model
+// routes messages and composes a header, the screen on top of a stack, and a footer; each
+// screen (main view, fleet overview, the drill-downs, help) is a component with its own
+// Update, View, SetSize and key map, sharing one Context. The console reads the engine
+// and never parses JSON or polls by itself.
 package ui
 
 import (
 	"io"
-	"log/slog"
 	"os"
 	"runtime"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
-	"github.com/wamon/wamon/source"
+	"github.com/wamon/wamon/monitor"
 )
 
-// Threshold colours a value (Warn) and rings the bell once when it crosses Critical.
-type Threshold struct {
-	Warn, Critical float64
-}
-
-// ColorMode is the --color setting.
-type ColorMode string
-
-const (
-	ColorAuto      ColorMode = "auto"
-	ColorTrueColor ColorMode = "truecolor"
-	Color256       ColorMode = "256"
-	Color16        ColorMode = "16"
-	ColorNone      ColorMode = "none"
-)
-
-// Options is everything main hands to the console.
+// Options is everything a console is built from.
 type Options struct {
-	Source      source.Source
-	Numbers     []string
-	Interval    time.Duration
-	Timeout     time.Duration
-	History     int                  // points kept per series
-	Concurrency int                  // polls in flight at most (default 16)
-	Thresholds  map[string]Threshold // "callback_queue_size", "failure_ratio", or any metric name
-	Color       ColorMode
-	ASCII       bool
-	Logger      *slog.Logger // never nil; discards when --log is not given
-	Version     string
+	Engine *monitor.Engine // read, never started or stopped by the console
+	ASCII  bool            // draw only ASCII glyphs
+	Glyphs string          // which glyphs and why, for the help screen
+	// Warnings are shown in the footer at start (e.g. a config file others can read).
+	Warnings []string
+	// Output is the terminal the console draws on: the bell rings there and the title is
+	// set. Nil (tests, embedding) means neither.
+	Output io.Writer
 
-	// For tests: the clock, the zone times are shown in, and where ctrl+s saves
-	// (default: the working directory, else the temp directory).
-	Now      func() time.Time
+	// Location is the zone times are shown in (default: local); SaveDir is where ctrl+s
+	// saves (default: the working directory, else the temp directory).
 	Location *time.Location
 	SaveDir  string
 }
@@ -57,8 +38,8 @@ type Options struct {
 // frameRate caps redraws: enough for typing to feel instant, far below Bubble Tea's 60.
 const frameRate = 15
 
-// Run starts the console and blocks until the user quits.
-func Run(opts Options) error {
+// Run shows the console on this process's terminal until the user quits.
+func Run(opts Options, profile termenv.Profile) error {
 	// The console waits on the network and the terminal; one processor does all its work
 	// (500 numbers: keys answered in 0.13 ms at p99) and saves the scheduler spinning a
 	// second thread awake on every timer: idle CPU 0.55% -> 0.35% of a core. GOMAXPROCS
@@ -66,13 +47,9 @@ func Run(opts Options) error {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 	}
-	lipgloss.SetColorProfile(ColorProfile(opts.Color))
-	m := newModel(opts)
-	m.bell = os.Stdout
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithFPS(frameRate))
+	lipgloss.SetColorProfile(profile)
+	opts.Output = os.Stdout
+	p := tea.NewProgram(New(opts), tea.WithAltScreen(), tea.WithFPS(frameRate))
 	_, err := p.Run()
-	m.cancel()
 	return err
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

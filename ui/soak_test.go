@@ -14,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
@@ -57,8 +58,8 @@ func TestSoak(t *testing.T) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		f := soakFigures{round: round, heapInuse: ms.HeapInuse, heapObjs: ms.HeapObjects, goroutines: runtime.NumGoroutine()}
-		for _, n := range c.numbers {
-			f.series += len(n.hist.Keys())
+		for i := range c.eng.Len() {
+			c.eng.Read(i, func(v *monitor.View) { f.series += len(v.History.Keys()) })
 		}
 		t.Logf("round %4d: heap in use %6.1f MiB, %7d objects, %d goroutines, %d series held",
 			round, float64(f.heapInuse)/(1<<20), f.heapObjs, f.goroutines, f.series)
@@ -67,32 +68,33 @@ func TestSoak(t *testing.T) {
 
 	start := time.Now()
 	var third soakFigures
-	views := []view{viewMain, viewOverview, viewNumber, viewSeries}
+	views := []func() screen{
+		func() screen { return newMainScreen(c.ctx) },
+		func() screen { return newOverview(c.ctx) },
+		func() screen { return newNumberScreen(c.ctx) },
+		func() screen { return newSeriesScreen(c.ctx, "inbound_message") },
+	}
+	sub := c.eng.Subscribe() // a reader that never reads must not hold anything up
+	defer sub.Close()
+	defer c.eng.Stop()
 	for round := 1; round <= rounds; round++ {
-		c.clock.advance(time.Second)
-		for k, n := range c.numbers {
-			g := c.gens[k]
+		for k, g := range c.gens {
 			switch {
 			case (round+k*13)%700 == 0:
 				g.resetCounters() // a client restart
 			case (round+k*17)%450 == 0:
 				g.rename() // new callback types: new series; the old ones age out
 			}
-			// The real path: a due tick starts the fetch, whose reply is filed.
-			_, cmd := c.Update(pollDueMsg{idx: k, seq: n.seq})
-			if cmd == nil {
-				t.Fatalf("round %d: the poll of %s did not start", round, n.number)
-			}
-			c.Update(cmd())
 		}
+		// The engine's own poll path (goroutines, the concurrency bound, filing), one poll
+		// of every number a round; the scheduler's timing, backoff included, is left out
+		// so that every number is polled every round.
+		c.clock.Advance(time.Second)
+		c.eng.PollAll()
+		c.eng.WaitIdle()
 		if round%frameEvery == 0 {
-			c.active = round / frameEvery % numbers
-			v := views[round/frameEvery%len(views)]
-			c.stack = []view{viewMain}
-			if v != viewMain {
-				c.stack = append(c.stack, v)
-			}
-			c.seriesType = "inbound_message"
+			c.ctx.Active = round / frameEvery % numbers
+			c.show(views[round/frameEvery%len(views)](), 160, 48)
 			frame := c.View()
 			if len(frame) < 100 {
 				t.Fatalf("round %d: frame %q", round, frame)
@@ -115,9 +117,9 @@ func TestSoak(t *testing.T) {
 	if end.series > third.series+third.series/10 {
 		t.Errorf("series held grew from %d to %d", third.series, end.series)
 	}
-	for _, n := range c.numbers {
-		if n.polls != rounds {
-			t.Fatalf("%s: %d polls filed, want %d", n.number, n.polls, rounds)
+	for i := range c.eng.Len() {
+		if st := c.eng.Status(i); st.Polls != rounds {
+			t.Fatalf("%s: %d polls filed, want %d", st.Number, st.Polls, rounds)
 		}
 	}
 }

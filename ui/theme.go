@@ -30,8 +30,10 @@ type Theme struct {
 	Threshold lipgloss.Style   // the chart's threshold line
 	Series    []lipgloss.Style // lines of a multi-series chart, in order
 
-	Up, Down, Ellipsis, Sep string
-	Spark                   []rune // sparkline levels, lowest first
+	Up, Down, NoMove string // after a rate that rose, fell, or neither (as wide)
+	Ellipsis, Sep    string // marks a cut; separates tabs
+	Legend           string // a chart line's colour in its legend
+	Spark            []rune // sparkline levels, lowest first
 }
 
 func color(truecolor, c256, c16 string) lipgloss.CompleteColor {
@@ -71,35 +73,37 @@ func NewTheme(ascii bool) Theme {
 			lipgloss.NewStyle().Foreground(yellow), lipgloss.NewStyle().Foreground(purple),
 			lipgloss.NewStyle().Foreground(blue), lipgloss.NewStyle().Foreground(cyan),
 		},
-		Up: "▲", Down: "▼", Ellipsis: "…", Sep: "│",
+		Up: "▲", Down: "▼", NoMove: " ", Ellipsis: "…", Sep: "│", Legend: "■",
 		Spark: []rune("▁▂▃▄▅▆▇█"),
 	}
 	if ascii {
 		t.Border = lipgloss.ASCIIBorder()
-		// "+" marks a cut: "~" already means "past warn".
-		t.Up, t.Down, t.Ellipsis, t.Sep = "^", "v", "+", "|"
+		// A marker apart from its figure: "95/mv" reads as a unit. ".." marks a cut, as git
+		// does: "+" reads as part of a phone number and as the + key, "~" means warn.
+		t.Up, t.Down, t.NoMove, t.Ellipsis, t.Sep, t.Legend = " ^", " v", "  ", "..", "|", "#"
 		t.Spark = []rune("_.-=+*#@")
 	}
 	t.Pane = lipgloss.NewStyle().Border(t.Border).BorderForeground(grey)
 	return t
 }
 
-// ColorProfile turns the --color setting into a termenv profile. "auto" asks termenv,
-// but fixes its blind spot: inside tmux or screen without a "-256color" TERM (and with
-// COLORTERM lost over SSH) it detects no colour at all, though every such terminal shows
-// 16 colours. NO_COLOR is applied by the config before this point.
-func ColorProfile(mode ColorMode) termenv.Profile {
+// ColorProfile turns the --color setting ("auto", "truecolor", "256", "16", "none")
+// into a termenv profile. "auto" asks termenv about the terminal on out, but fixes its
+// blind spot: inside tmux or screen without a "-256color" TERM (and with COLORTERM lost
+// over SSH) it detects no colour at all, though every such terminal shows 16 colours.
+// NO_COLOR is applied by the config before this point.
+func ColorProfile(mode string, out *os.File) termenv.Profile {
 	switch mode {
-	case ColorTrueColor:
+	case "truecolor":
 		return termenv.TrueColor
-	case Color256:
+	case "256":
 		return termenv.ANSI256
-	case Color16:
+	case "16":
 		return termenv.ANSI
-	case ColorNone:
+	case "none":
 		return termenv.Ascii
 	}
-	p := termenv.NewOutput(os.Stdout).EnvColorProfile()
+	p := termenv.NewOutput(out).EnvColorProfile()
 	term := os.Getenv("TERM")
 	if p == termenv.Ascii && os.Getenv("NO_COLOR") == "" &&
 		(strings.HasPrefix(term, "screen") || strings.HasPrefix(term, "tmux") || os.Getenv("TMUX") != "") {

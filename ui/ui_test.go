@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
@@ -24,50 +25,88 @@ func TestMain(m *testing.M) {
 
 var testStart = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
-// fakeClock is the console's and the demo's clock in tests.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-var testThresholds = map[string]Threshold{
-	queueMetric:       {Warn: 100, Critical: 1000},
-	failureRatioLimit: {Warn: 0.01, Critical: 0.05},
+var testThresholds = monitor.Thresholds{
+	monitor.QueueThreshold:   {Warn: 100, Critical: 1000},
+	monitor.FailureThreshold: {Warn: 0.01, Critical: 0.05},
 }
 
-// testConsole is a console on the demo with polling driven by the test.
+// testConsole is a console over an engine that is never started: the test files each
+// poll's outcome itself, on a manual clock, and tells the console as the engine's
+// subscription would.
 type testConsole struct {
 	*Model
-	clock *fakeClock
+	t     testing.TB
+	clock *monitor.ManualClock
 	demo  *source.Demo
+	eng   *monitor.Engine
+}
+
+type consoleOpts struct {
+	numbers    []string
+	history    int
+	thresholds monitor.Thresholds
+	ascii      bool
+	src        source.Source // default: the demo
 }
 
 func newTestConsole(t testing.TB, numbers ...string) *testConsole {
-	t.Helper()
-	if len(numbers) == 0 {
-		numbers = source.DemoNumbers()
-	}
-	clock := &fakeClock{t: testStart}
-	demo := source.NewDemo(source.DemoOptions{Seed: 1, Numbers: numbers, Now: clock.now})
-	m := newModel(Options{
-		Source: demo, Numbers: numbers, Interval: 5 * time.Second, Timeout: 2 * time.Second,
-		History: 720, Thresholds: testThresholds, Now: clock.now, Location: time.UTC,
-		SaveDir: t.TempDir(),
-	})
-	m.manual = true
-	return &testConsole{Model: m, clock: clock, demo: demo}
+	return newConsoleWith(t, consoleOpts{numbers: numbers})
 }
 
-// poll runs n rounds of polls of every number, 5 s apart, through Update as the real
-// loop would deliver them.
+func newConsoleWith(t testing.TB, o consoleOpts) *testConsole {
+	t.Helper()
+	if len(o.numbers) == 0 {
+		o.numbers = source.DemoNumbers()
+	}
+	if o.thresholds == nil {
+		o.thresholds = testThresholds
+	}
+	clock := monitor.NewManualClock(testStart)
+	demo := source.NewDemo(source.DemoOptions{Seed: 1, Numbers: o.numbers, Now: clock.Now})
+	src := o.src
+	if src == nil {
+		src = demo
+	}
+	eng := monitor.New(monitor.Config{
+		Source: src, Numbers: o.numbers, Interval: 5 * time.Second, Timeout: 2 * time.Second,
+		History: o.history, Thresholds: o.thresholds, Clock: clock,
+	})
+	t.Cleanup(eng.Stop)
+	m := New(Options{Engine: eng, Location: time.UTC, SaveDir: t.TempDir(), ASCII: o.ascii})
+	return &testConsole{Model: m, t: t, clock: clock, demo: demo, eng: eng}
+}
+
+// poll runs rounds of polls of every number, 5 s apart, from the demo.
 func (c *testConsole) poll(rounds int) {
 	for range rounds {
-		c.clock.advance(5 * time.Second)
-		for i, n := range c.numbers {
-			snap, err := c.demo.Fetch(context.Background(), n.number)
-			c.Update(pollDoneMsg{idx: i, seq: n.seq, snap: snap, err: err})
+		c.clock.Advance(5 * time.Second)
+		for i := range c.eng.Len() {
+			snap, err := c.demo.Fetch(context.Background(), c.eng.Number(i))
+			c.eng.Record(i, snap, err)
 		}
 	}
+	c.Update(dataMsg{})
+}
+
+// file records one outcome for number i at the clock's time and tells the console; it
+// returns the console's command.
+func (c *testConsole) file(i int, snap source.Snapshot, err error) tea.Cmd {
+	if snap.FetchedAt.IsZero() {
+		snap.FetchedAt = c.clock.Now()
+	}
+	c.eng.Record(i, snap, err)
+	_, cmd := c.Update(dataMsg{})
+	return cmd
+}
+
+// body decodes a payload for file.
+func (c *testConsole) body(text string) source.Snapshot {
+	c.t.Helper()
+	snap, err := source.Decode([]byte(text))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return snap
 }
 
 func (c *testConsole) key(keys ...string) {
@@ -75,6 +114,11 @@ func (c *testConsole) key(keys ...string) {
 		c.Update(keyMsg(k))
 	}
 }
+
+func (c *testConsole) status(i int) monitor.Status { return c.eng.Status(i) }
+
+// screenName is the screen on top.
+func (c *testConsole) screenName() string { return c.top().name() }
 
 func keyMsg(k string) tea.KeyMsg {
 	switch k {
@@ -94,6 +138,10 @@ func keyMsg(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyDown}
 	case "up":
 		return tea.KeyMsg{Type: tea.KeyUp}
+	case "pgdown":
+		return tea.KeyMsg{Type: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyMsg{Type: tea.KeyPgUp}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
@@ -118,7 +166,7 @@ func TestGoldenScreens(t *testing.T) {
 		for _, v := range views {
 			t.Run(fmt.Sprintf("%s-%dx%d", v.name, size[0], size[1]), func(t *testing.T) {
 				c := newTestConsole(t)
-				c.autoOverviewed = true // the golden of each view, not the first-screen rule
+				c.sized = true // the golden of each view, not the first-screen rule
 				c.poll(40)
 				tm := teatest.NewTestModel(t, c.Model, teatest.WithInitialTermSize(size[0], size[1]))
 				for _, k := range v.keys {
@@ -135,7 +183,7 @@ func TestGoldenScreens(t *testing.T) {
 }
 
 // assertFits: the frame has exactly the terminal's height and no line is wider.
-func assertFits(t *testing.T, frame string, w, h int) {
+func assertFits(t testing.TB, frame string, w, h int) {
 	t.Helper()
 	lines := strings.Split(frame, "\n")
 	if len(lines) != h {
@@ -157,8 +205,8 @@ func TestOverviewIsTheFirstScreenForAFleet(t *testing.T) {
 	c := newTestConsole(t, numbers...)
 	c.poll(3)
 	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	if c.current() != viewOverview {
-		t.Fatalf("first screen %v, want the overview", c.current())
+	if c.screenName() != "overview" {
+		t.Fatalf("first screen %v, want the overview", c.screenName())
 	}
 	frame := c.View()
 	assertFits(t, frame, 160, 48)
@@ -166,17 +214,43 @@ func TestOverviewIsTheFirstScreenForAFleet(t *testing.T) {
 		t.Errorf("overview frame:\n%s", frame)
 	}
 	c.key("enter")
-	if c.current() != viewMain {
-		t.Errorf("enter on the overview opens %v", c.current())
+	if c.screenName() != "main" {
+		t.Errorf("enter on the overview opens %v", c.screenName())
 	}
 	c.key("esc")
-	if c.current() != viewOverview {
-		t.Errorf("esc from a number goes to %v, want the overview", c.current())
+	if c.screenName() != "overview" {
+		t.Errorf("esc from a number goes to %v, want the overview", c.screenName())
 	}
 	// Small: three numbers fit as tabs at 80 columns, so the demo opens on its main view.
 	d := newTestConsole(t)
 	d.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	if d.current() != viewMain {
-		t.Errorf("demo at 80x24 opens on %v", d.current())
+	if d.screenName() != "main" {
+		t.Errorf("demo at 80x24 opens on %v", d.screenName())
+	}
+}
+
+// A terminal too small for the tabs for a while, then grown back, is on the screen the
+// user was on: only the first size chooses the first screen.
+func TestGrowingBackKeepsTheScreen(t *testing.T) {
+	c := newTestConsole(t)
+	c.poll(3)
+	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	c.key("i")
+	for _, size := range [][2]int{{44, 20}, {20, 5}, {60, 24}, {160, 48}} {
+		c.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		if c.screenName() != "number" || len(c.stack) != 2 {
+			t.Fatalf("at %dx%d on %s (stack %d), want the number detail it was on", size[0], size[1], c.screenName(), len(c.stack))
+		}
+	}
+	c.key("esc")
+	if c.screenName() != "main" {
+		t.Fatalf("esc goes to %s", c.screenName())
+	}
+	// A first size below the minimum does not choose; the first usable one does.
+	d := newTestConsole(t)
+	d.Update(tea.WindowSizeMsg{Width: 10, Height: 5})
+	d.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	if d.screenName() != "main" {
+		t.Errorf("grown from 10x5 to 160x48: on %s, want main", d.screenName())
 	}
 }

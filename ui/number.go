@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/source"
+)
+
+// numberScreen is the number in view itself: state, polls, latency, the last error,
+// decoder warnings, meta, and every metric of the newest payload, with a cursor on a
+// metric and a filter.
+type numberScreen struct {
+	screenBase
+	filter
+	cur cursor // on a metric name
+}
+
+func newNumberScreen(ctx *Context) *numberScreen {
+	return &numberScreen{screenBase: screenBase{ctx: ctx}, filter: newFilter()}
+}
+
+func (s *numberScreen) name() string { return "number" }
+
+func (s *numberScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.draw()
+}
+
+func (s *numberScreen) ShortHelp() []key.Binding {
+	k := s.ctx.Keys
+	return []key.Binding{k.Enter, k.Move, k.Raw, k.Filter, k.Back, k.Help, k.Quit}
+}
+
+func (s *numberScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg, clockMsg, contextMsg: // the ages of the last error change with the clock
+		s.draw()
+	case tea.KeyMsg:
+		cmd := s.onKey(msg)
+		s.draw()
+		return cmd
+	}
+	return nil
+}
+
+func (s *numberScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+	ctx, k := s.ctx, s.ctx.Keys
+	if s.filter.typing {
+		cmd, _ := s.filter.update(msg)
+		return cmd
+	}
+	names := s.metricNames()
+	switch {
+	case key.Matches(msg, k.Enter):
+		if i := s.cur.resolve(names); i >= 0 {
+			ctx.nav.push(newMetricScreen(ctx, names[i]))
+		}
+	case key.Matches(msg, k.Filter):
+		s.filter.start()
+	case key.Matches(msg, k.Back):
+		if !s.filter.clear() {
+			ctx.nav.pop()
+		}
+	case key.Matches(msg, k.Info):
+	default:
+		if !s.cur.move(k, msg, names, 10) {
+			numberKeys(ctx, msg)
+		}
+	}
+	return nil
+}
+
+// metricNames are the newest payload's metrics, filtered, in name order.
+func (s *numberScreen) metricNames() []string {
+	var out []string
+	s.ctx.Engine.Read(s.ctx.Active, func(v *monitor.View) { out = s.names(v.Last) })
+	return out
+}
+
+func (s *numberScreen) names(last *source.Snapshot) []string {
+	if last == nil {
+		return nil
+	}
+	var out []string
+	for _, name := range last.MetricNames() {
+		if s.filter.matches(name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func (s *numberScreen) draw() {
+	ctx := s.ctx
+	ctx.Engine.Read(ctx.Active, func(v *monitor.View) { s.body = s.render(v) })
+}
+
+func (s *numberScreen) render(v *monitor.View) string {
+	ctx := s.ctx
+	th := &ctx.Theme
+	iw, ih := s.w-2, s.h-2
+	now := ctx.Now()
+	st := ctx.State(&v.Status)
+	lines := []string{
+		th.Title.Render(v.Number) + " " + ctx.stateStyle(st).Render(st.Word()) +
+			th.Dim.Render(fmt.Sprintf(" · %d polls, %d failed · %d series held, %s", v.Polls, v.Errors, len(v.History.Keys()), source.FormatBytes(int64(v.History.MemBytes())))),
+	}
+	if lat := v.Latencies(); len(lat) > 0 {
+		var sum, hi float64
+		for _, l := range lat {
+			sum += l
+			hi = max(hi, l)
+		}
+		lines = append(lines, fmt.Sprintf("latency  last %s  avg %s  max %s  ", millis(lat[len(lat)-1]), millis(sum/float64(len(lat))), millis(hi))+
+			th.Line.Render(sparkline(lat, max(0, min(60, iw-50)), th.Spark)))
+	}
+	if v.SeenErr != nil {
+		// The newest error ever, even after recovery: "16 failed" must be explainable.
+		when := v.SeenErrAt.In(ctx.Loc).Format("15:04:05") + " (" + age(now.Sub(v.SeenErrAt)) + " ago"
+		if v.Err == nil {
+			when += ", recovered"
+		}
+		lines = append(lines, th.Error.Render("last error")+" "+when+"): "+ctx.cut(v.SeenErr.Error(), max(10, iw-40)))
+	} else {
+		lines = append(lines, th.Dim.Render("last error: none"))
+	}
+	if v.Last != nil {
+		var meta []string
+		keys := make([]string, 0, len(v.Last.Meta))
+		for k := range v.Last.Meta {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			meta = append(meta, k+"="+ctx.cut(v.Last.Meta[k], 40))
+		}
+		lines = append(lines, th.Dim.Render("code ")+v.Last.Code+th.Dim.Render(" · message ")+ctx.cut(v.Last.Message, 50)+
+			th.Dim.Render(" · meta ")+strings.Join(meta, " "))
+	}
+	if k := len(v.Warnings); k > 0 {
+		lines = append(lines, th.Warn.Render(fmt.Sprintf("%d decoder warning(s):", k)))
+		for i, wr := range v.Warnings {
+			if i == 3 {
+				lines = append(lines, th.Dim.Render(fmt.Sprintf("  … %d more", k-3)))
+				break
+			}
+			lines = append(lines, "  "+ctx.cut(wr, iw-4))
+		}
+	}
+	if v.Last == nil {
+		return ctx.pane(iw, ih, strings.Join(lines, "\n"))
+	}
+	names := s.names(v.Last)
+	// The name column is as wide as the longest name held (not only those in view), so
+	// it does not shift while scrolling; help gets what is left, and goes first when
+	// the screen is narrow, so that names are never cut into lookalikes.
+	nameW := 6
+	for _, name := range names {
+		nameW = max(nameW, min(60, lipgloss.Width(name)))
+	}
+	helpW := iw - nameW - 40
+	headers := []string{"METRIC", "GROUP", "TYPE", "SERIES", "SUM", "HELP"}
+	if helpW < 12 {
+		headers = headers[:5]
+	}
+	rows := make([][]string, 0, len(names))
+	for _, name := range names {
+		mt := v.Last.Metrics[name]
+		val := "-"
+		if len(mt.Samples) > 0 {
+			val = compact(mt.Sum()) + strings.TrimSpace(mark(ctx.Level(name, mt.Sum())))
+		}
+		row := []string{padRight(ctx.cut(name, nameW), nameW), ctx.cut(mt.Group, 20), string(mt.Type), itoa(len(mt.Samples)), val}
+		if len(headers) == 6 {
+			row = append(row, ctx.cut(mt.Help, helpW))
+		}
+		rows = append(rows, row)
+	}
+	cursor := s.cur.resolve(names)
+	if len(rows) == 0 {
+		rows = [][]string{{"(no metric matches the filter)"}}
+	}
+	title := th.Title.Render(fmt.Sprintf("metrics (%d) · enter opens one · v raw payload", len(v.Last.Metrics)))
+	tbl := renderTable(th, tableSpec{
+		headers: headers,
+		rows:    rows, cursor: cursor, height: max(1, ih-len(lines)-4), width: iw,
+		right: map[int]bool{3: true, 4: true},
+	})
+	return ctx.pane(iw, ih, strings.Join(lines, "\n")+"\n\n"+title+"\n"+tbl)
+}
+
+// padRight pads s with spaces to width columns.
+func padRight(s string, width int) string {
+	if w := lipgloss.Width(s); w < width {
+		return s + strings.Repeat(" ", width-w)
+	}
+	return s
+}
