@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// The console as a person uses it: the real binary in a tmux pane, keys typed, the pane
-// read back. Skipped where tmux is absent; CI installs it.
+// The console as a person uses it: the real binary in a tmux pane, every key of the
+// help typed, the pane read back. Skipped where tmux is absent; CI installs it.
 func TestConsoleInTmux(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux not installed")
@@ -27,6 +27,7 @@ func TestConsoleInTmux(t *testing.T) {
 		t.Run(size[0]+"x"+size[1], func(t *testing.T) {
 			session := "wamon-test-" + size[0]
 			sock := filepath.Join(dir, "tmux-"+size[0])
+			work := t.TempDir() // ctrl+s saves the screen here
 			tmux := func(args ...string) string {
 				out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
 				if err != nil {
@@ -34,8 +35,10 @@ func TestConsoleInTmux(t *testing.T) {
 				}
 				return string(out)
 			}
-			// TERM=screen without -256color: the case where colour detection fails.
-			cmd := "env -u NO_COLOR -u KALEYRA_API_KEY TERM=screen XDG_CONFIG_HOME=" + t.TempDir() + " " + bin + " --interval 1s --log " + filepath.Join(dir, "log") + "; echo WAMON-EXITED $?; sleep 30"
+			// TERM=screen without -256color and no locale: the case where colour detection
+			// fails and an SSH session forwarded no LANG.
+			cmd := "cd " + work + " && env -u NO_COLOR -u KALEYRA_API_KEY -u LANG -u LC_ALL -u LC_CTYPE TERM=screen XDG_CONFIG_HOME=" + t.TempDir() +
+				" " + bin + " --interval 1s --log " + filepath.Join(dir, "log") + "; echo WAMON-EXITED $?; sleep 30"
 			tmux("new-session", "-d", "-s", session, "-x", size[0], "-y", size[1], cmd)
 			defer exec.Command("tmux", "-S", sock, "kill-server").Run()
 
@@ -55,10 +58,12 @@ func TestConsoleInTmux(t *testing.T) {
 					if time.Now().After(deadline) {
 						t.Fatalf("%s: no %q on screen:\n%s", what, want, s)
 					}
-					time.Sleep(100 * time.Millisecond)
+					time.Sleep(50 * time.Millisecond)
 				}
 			}
 			keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", session}, k...)...) }
+			// Typed in one go, as a held key or SSH delivers them: one message of runes.
+			burst := func(s string) { tmux("send-keys", "-t", session, "-l", s) }
 
 			s := waitFor("start", "callback queue", "callbacks by type", "OK")
 			for i, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
@@ -66,25 +71,61 @@ func TestConsoleInTmux(t *testing.T) {
 					t.Errorf("line %d is %d wide", i+1, w)
 				}
 			}
+			// No locale, TERM=screen: Unicode all the same.
+			if !strings.Contains(s, "╭") || strings.Contains(s, "+---") {
+				t.Errorf("no locale drew ASCII boxes:\n%s", s)
+			}
 			// The chart moves: two captures a few polls apart differ.
 			first := screen()
 			time.Sleep(2500 * time.Millisecond)
 			if screen() == first {
 				t.Error("the screen did not change in 2.5 s of 1 s polls")
 			}
-			keys("o")
-			waitFor("overview", "fleet", "3 numbers")
-			keys("Enter")
-			waitFor("open a number", "callback queue")
+
+			// Numbers: tab, shift+tab, a digit.
+			keys("Tab")
+			waitFor("tab", "[2 ")
+			keys("BTab")
+			waitFor("shift+tab", "[1 ")
 			keys("3")
 			waitFor("number 3", "[3 ")
-			keys("j")
+			keys("1")
+			waitFor("number 1", "[1 ")
+
+			// The counter table: sort, filter, move, open.
+			keys("s")
+			waitFor("sort", "sort total")
+			keys("s", "s", "s")
+			waitFor("sort back", "sort type")
+			burst("/stat")
+			waitFor("filter typed", "/stat")
 			keys("Enter")
-			waitFor("counter detail", "callbacks of type")
+			waitFor("filter kept", "filter /stat")
+			keys("Escape")
+			waitFor("filter cleared", "inbound_message", "status_change")
+			keys("G")
+			keys("g")
+			keys("Down")
+			keys("Up")
+			burst("jj")
+			keys("Enter")
+			waitFor("counter detail", "callbacks of type status_change")
 			keys("Escape")
 			waitFor("back", "callbacks by type")
+
+			// The fleet: open, page, move, open a number.
+			keys("o")
+			waitFor("overview", "fleet", "3 numbers")
+			keys("NPage")
+			keys("PPage")
+			keys("r")
+			keys("Enter")
+			waitFor("open a number", "callback queue")
+
+			// The number, a metric, the raw payload.
 			keys("i")
 			waitFor("number detail", "metrics (15)", "latency")
+			burst("jj")
 			keys("Enter")
 			waitFor("metric detail", "LABELS")
 			// A key right after esc would arrive as alt+key: wait for each screen first,
@@ -93,13 +134,17 @@ func TestConsoleInTmux(t *testing.T) {
 			waitFor("back to the number", "metrics (15)")
 			keys("v")
 			waitFor("raw", "raw payload of", `"code"`)
+			keys("NPage")
+			waitFor("raw paged", "raw payload of")
 			keys("Escape")
 			waitFor("back to the number", "metrics (15)")
 			keys("Escape")
 			waitFor("back to main", "callbacks by type")
+
 			keys("?")
-			waitFor("help", "Keys", "save screen")
+			waitFor("help", "Keys", "save screen", "glyphs: Unicode (no locale set")
 			keys("?")
+			waitFor("help closed", "callbacks by type")
 			keys("p")
 			waitFor("pause", "PAUSED")
 			keys("p")
@@ -108,6 +153,12 @@ func TestConsoleInTmux(t *testing.T) {
 			waitFor("zoom", "window all")
 			keys("+")
 			waitFor("zoom back", "window 5m")
+			keys("r")
+			keys("C-s")
+			waitFor("save", "screen saved to "+work)
+			if saved, _ := filepath.Glob(filepath.Join(work, "wamon-screen-*.txt")); len(saved) != 1 {
+				t.Errorf("ctrl+s saved %v", saved)
+			}
 			keys("q")
 			waitFor("quit", "WAMON-EXITED 0")
 			if log, _ := os.ReadFile(filepath.Join(dir, "log")); len(log) == 0 {
