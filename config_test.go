@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/source"
 )
 
 // testEnv is a fake environment: only what the test sets exists. HOME points to an empty
