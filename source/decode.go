@@ -16,16 +16,18 @@ import (
 // Values may be JSON numbers or numeric strings ("4353", "1.5e3").
 //
 // A WS2xx envelope (or one with data but no code) gives a Snapshot with Code, Message,
-// Metrics, Meta, Warnings and Raw set; Number, FetchedAt and Latency are left to the
-// caller. Every group is kept ("app", "db", any other) and each Metric remembers it. In a
+// Metrics, Meta, Nodes, Warnings and Raw set; Number, FetchedAt and Latency are left to
+// the caller. Every group is kept ("app", "db", any other) and each Metric remembers it. In a
 // multiconnect payload a group holds "host:container" nodes of metrics: the node becomes a
 // "node" label on each sample, the same metric under several nodes is one Metric, and an
-// empty node is skipped. A metric name already taken by another group is stored under
-// "group:name" (its Name says so too) with a warning. A malformed metric or sample is
-// dropped with a one-line warning naming it (samples are counted from 1); so is a
-// duplicate series (the last one is kept). A counter with a negative value is kept with a
-// warning. An unknown or missing type is Untyped. A payload that yields no metric at all
-// carries the warning "no stats in payload".
+// empty node ({} under a key with a colon) adds no metric. Every node is listed in Nodes,
+// standby when all its objects were empty; an empty object under a key without a colon is
+// not a node but a metric without data (a warning). A metric name already taken by
+// another group is stored under "group:name" (its Name says so too) with a warning. A
+// malformed metric or sample is dropped with a one-line warning naming it (samples are
+// counted from 1); so is a duplicate series (the last one is kept). A counter with a
+// negative value is kept with a warning. An unknown or missing type is Untyped. A payload
+// that yields no metric at all carries the warning "no stats in payload".
 //
 // Any other code gives a Snapshot with Code, Message and Raw set and an *APIError
 // (HTTPStatus 0: the caller fills it). A body that is not the envelope gives a
@@ -88,6 +90,7 @@ func Decode(body []byte) (Snapshot, error) {
 	}
 	snap.Metrics = env.metrics
 	snap.Meta = env.meta
+	snap.Nodes = env.nodes
 	snap.Warnings = env.finishWarnings()
 	return snap, nil
 }
@@ -114,6 +117,7 @@ type envelope struct {
 	metrics                map[string]*Metric
 	order                  []*Metric // metrics in payload order, for steady warnings
 	meta                   map[string]string
+	nodes                  []Node // multiconnect nodes in order of first appearance
 	warnings               []string
 	unshown                int
 	inner                  *envelope
@@ -125,6 +129,21 @@ func (e *envelope) warn(format string, args ...any) {
 		return
 	}
 	e.warnings = append(e.warnings, Truncate(fmt.Sprintf(format, args...), warningWidth))
+}
+
+// node notes a multiconnect node; empty says its object had no member. A node seen in
+// several groups is listed once, and standby only while all its objects were empty.
+func (e *envelope) node(name string, empty bool) {
+	for i := range e.nodes {
+		if e.nodes[i].Name == name {
+			e.nodes[i].Standby = e.nodes[i].Standby && empty
+			return
+		}
+	}
+	if e.nodes == nil {
+		e.nodes = make([]Node, 0, 4) // one allocation for the usual two or three nodes
+	}
+	e.nodes = append(e.nodes, Node{Name: name, Standby: empty})
 }
 
 func (e *envelope) finishWarnings() []string {
@@ -266,10 +285,13 @@ func (d *decoder) group(e *envelope, group string) error {
 		case mp.members == 0:
 			// An empty object is a standby node of an HA deployment; a metric name
 			// without a colon is more likely a metric that lost its data.
-			if !strings.Contains(name, ":") {
+			if strings.Contains(name, ":") {
+				e.node(name, true)
+			} else {
 				e.warn("%s: no data", name)
 			}
 		case mp.nodeish:
+			e.node(name, false)
 			d.s.pos = start
 			return d.node(e, group, name)
 		default:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -39,6 +40,9 @@ func dumpSnapshot(s *Snapshot) string {
 			fmt.Fprintf(&b, "  %s %v\n", SeriesKey(name, smp.Labels), smp.Value)
 		}
 	}
+	for _, n := range s.Nodes {
+		fmt.Fprintf(&b, "node %s %s\n", n.Name, map[bool]string{false: "active", true: "standby"}[n.Standby])
+	}
 	for _, w := range s.Warnings {
 		fmt.Fprintf(&b, "warning %s\n", w)
 	}
@@ -48,6 +52,9 @@ func dumpSnapshot(s *Snapshot) string {
 // snapshotStrings lists every string of a snapshot that may reach a terminal.
 func snapshotStrings(s *Snapshot) []string {
 	out := []string{s.Code, s.Message}
+	for _, n := range s.Nodes {
+		out = append(out, n.Name)
+	}
 	for k, v := range s.Meta {
 		out = append(out, k, v)
 	}
@@ -102,6 +109,9 @@ metric callback_queue_size group=app type=gauge help="Current callback queue siz
 metric callback_requests_duration_ms_count group=app type=counter help="Callback request count"
   callback_requests_duration_ms_count{node="wa-node-1:3f2a9c1b7d4e",result="success",type="inbound_message"} 100
   callback_requests_duration_ms_count{node="wa-node-1:3f2a9c1b7d4e",result="301",type="status_change"} 2
+node wa-node-1:3f2a9c1b7d4e active
+node wa-node-2:8c7b6a5d4e3f standby
+node wa-node-3:0a1b2c3d4e5f active
 `},
 		{"db-meta.json", `code WS201
 message Requested processed successfully
@@ -377,7 +387,7 @@ func TestDecodeSuccessEdges(t *testing.T) {
 		{"stats not an object", `{"code":"WS201","data":{"stats":"none"}}`,
 			"code WS201\nmessage \nwarning stats is a string, not an object\nwarning no stats in payload\n"},
 		{"every node empty", `{"code":"WS201","data":{"stats":{"app":{"h1:c1":{},"h2:c2":{}}}}}`,
-			"code WS201\nmessage \nwarning no stats in payload\n"},
+			"code WS201\nmessage \nnode h1:c1 standby\nnode h2:c2 standby\nwarning no stats in payload\n"},
 		{"no code", `{"data":{"stats":{"app":{"q":{"data":[{"value":1}]}}}}}`,
 			"code \nmessage \nmetric q group=app type=untyped help=\"\"\n  q 1\nwarning no code in the envelope\n"},
 		{"meta beside data", `{"code":"WS201","meta":{"version":"2.1"},"data":[]}`,
@@ -387,13 +397,13 @@ func TestDecodeSuccessEdges(t *testing.T) {
 		{"escaped strings", `{"code":"WS201","data":{"stats":{"app":{"q\u00e9":{"help":"a\"b\\c\/d \ud83d\ude00 \ud800x","data":[{"labels":{"k":"\u65e5\u672c"},"value":1}]}}}}}`,
 			"code WS201\nmessage \nmetric qé group=app type=untyped help=\"a\\\"b\\\\c/d 😀 \uFFFDx\"\n  qé{k=\"日本\"} 1\n"},
 		{"node label overrides a node label of the payload", `{"code":"WS201","data":{"stats":{"app":{"h:1":{"q":{"data":[{"labels":{"node":"theirs"},"value":1}]}}}}}}`,
-			"code WS201\nmessage \nmetric q group=app type=untyped help=\"\"\n  q{node=\"h:1\"} 1\n"},
+			"code WS201\nmessage \nmetric q group=app type=untyped help=\"\"\n  q{node=\"h:1\"} 1\nnode h:1 active\n"},
 		{"same metric in a node and at group level", `{"code":"WS201","data":{"stats":{"app":{"q":{"type":"gauge","data":[{"value":1}]},"h:1":{"q":{"data":[{"value":2}]}}}}}}`,
-			"code WS201\nmessage \nmetric q group=app type=gauge help=\"\"\n  q 1\n  q{node=\"h:1\"} 2\n"},
+			"code WS201\nmessage \nmetric q group=app type=gauge help=\"\"\n  q 1\n  q{node=\"h:1\"} 2\nnode h:1 active\n"},
 		{"later node fills help and type", `{"code":"WS201","data":{"stats":{"app":{"h:1":{"q":{"data":[{"value":1}]}},"h:2":{"q":{"type":"gauge","help":"Queue","data":[{"value":2}]}}}}}}`,
-			"code WS201\nmessage \nmetric q group=app type=gauge help=\"Queue\"\n  q{node=\"h:1\"} 1\n  q{node=\"h:2\"} 2\n"},
+			"code WS201\nmessage \nmetric q group=app type=gauge help=\"Queue\"\n  q{node=\"h:1\"} 1\n  q{node=\"h:2\"} 2\nnode h:1 active\nnode h:2 active\n"},
 		{"node holding a non-metric", `{"code":"WS201","data":{"stats":{"app":{"h:1":{"q":{"data":[{"value":1}]},"x":{"y":{}},"z":3}}}}}`,
-			"code WS201\nmessage \nmetric q group=app type=untyped help=\"\"\n  q{node=\"h:1\"} 1\nwarning x on h:1: not a metric (no data, type or help)\nwarning z on h:1: not a metric (a number)\n"},
+			"code WS201\nmessage \nmetric q group=app type=untyped help=\"\"\n  q{node=\"h:1\"} 1\nnode h:1 active\nwarning x on h:1: not a metric (no data, type or help)\nwarning z on h:1: not a metric (a number)\n"},
 		{"numbers as label values", `{"code":"WS201","data":{"stats":{"app":{"q":{"data":[{"labels":{"result":301,"f":-1.50e2,"b":false},"value":1}]}}}}}`,
 			"code WS201\nmessage \nmetric q group=app type=untyped help=\"\"\n  q{b=\"false\",f=\"-1.50e2\",result=\"301\"} 1\n"},
 		{"labels null", `{"code":"WS201","data":{"stats":{"app":{"q":{"data":[{"labels":null,"value":1}]}}}}}`,
@@ -538,5 +548,110 @@ func TestScannerStrings(t *testing.T) {
 		if err != nil || string(got) != want || s.pos != len(in) {
 			t.Errorf("str(%s) = %q, %v (pos %d), want %q", in, got, err, s.pos, want)
 		}
+	}
+}
+
+// Real-shaped pieces of a multiconnect payload: a node's app metrics and the db group's.
+const (
+	mcApp = `"callback_queue_size":{"data":[{"value":3}],"help":"Current callback queue size","type":"gauge"},` +
+		`"callback_requests_duration_ms_count":{"data":[` +
+		`{"labels":{"result":"success","type":"inbound_message"},"value":4353},` +
+		`{"labels":{"result":"99","type":"status_change"},"value":359},` +
+		`{"labels":{"result":"success","type":"status_change"},"value":545780}],` +
+		`"help":"Callback request duration in milliseconds (count)","type":"counter"}`
+	mcDB = `"db_pending_callbacks":{"data":[{"value":2}],"help":"Callbacks pending in the database","type":"gauge"}`
+)
+
+// mcEnvelope puts stats groups into a success envelope, wrapped like the documentation's
+// example or bare.
+func mcEnvelope(wrapped bool, groups string) string {
+	body := `{"code":"WS201","message":"Requested processed successfully","error":{},"data":{"stats":{` +
+		groups + `},"meta":{"api_status":"stable","version":"v2.45.2"}}}`
+	if wrapped {
+		return `{"RESPONSE":` + body + `}`
+	}
+	return body
+}
+
+func TestDecodeNodes(t *testing.T) {
+	const (
+		active  = "wa-core-1:3f2a9c1b"
+		standby = "wa-core-2:7d41e0aa"
+	)
+	primaryAndStandby := `"app":{"` + active + `":{` + mcApp + `},"` + standby + `":{}},"db":{` + mcDB + `}`
+	tests := []struct {
+		name, body string
+		want       []Node
+		nodeLabels int // samples that carry a node label
+		warnings   []string
+	}{
+		{"wrapped, one active and one standby", mcEnvelope(true, primaryAndStandby),
+			[]Node{{active, false}, {standby, true}}, 4, nil},
+		{"bare, one active and one standby", mcEnvelope(false, primaryAndStandby),
+			[]Node{{active, false}, {standby, true}}, 4, nil},
+		{"standby first", mcEnvelope(true, `"app":{"`+standby+`":{},"`+active+`":{`+mcApp+`}}`),
+			[]Node{{standby, true}, {active, false}}, 4, nil},
+		{"two groups with the same nodes are listed once",
+			mcEnvelope(true, `"app":{"`+active+`":{`+mcApp+`},"`+standby+`":{}},"db":{"`+active+`":{`+mcDB+`},"`+standby+`":{}}`),
+			[]Node{{active, false}, {standby, true}}, 5, nil},
+		{"empty in one group, filled in a later one: not standby",
+			mcEnvelope(false, `"app":{"`+active+`":{`+mcApp+`},"`+standby+`":{}},"db":{"`+standby+`":{`+mcDB+`}}`),
+			[]Node{{active, false}, {standby, false}}, 5, nil},
+		{"filled in one group, empty in a later one: not standby",
+			mcEnvelope(false, `"app":{"`+active+`":{`+mcApp+`},"`+standby+`":{`+mcDB+`}},"db":{"`+active+`":{},"`+standby+`":{}}`),
+			[]Node{{active, false}, {standby, false}}, 5, nil},
+		{"every node standby", mcEnvelope(true, `"app":{"`+active+`":{},"`+standby+`":{}},"db":{`+mcDB+`}`),
+			[]Node{{active, true}, {standby, true}}, 0, nil},
+		{"three nodes, one of them standby", mcEnvelope(true, `"app":{"h1:a":{`+mcApp+`},"h2:b":{},"h3:c":{`+mcApp+`}}`),
+			[]Node{{"h1:a", false}, {"h2:b", true}, {"h3:c", false}}, 8, nil},
+		{"no nodes", mcEnvelope(true, `"app":{`+mcApp+`},"db":{`+mcDB+`}`), nil, 0, nil},
+		{"an empty metric without a colon is no node", mcEnvelope(false, `"app":{`+mcApp+`,"in_message_decoded":{}}`),
+			nil, 0, []string{"in_message_decoded: no data"}},
+		{"node names are sanitised", mcEnvelope(false, `"app":{"wa\u001b[2J-core-9:\u202eab":{}}`),
+			[]Node{{"wa-core-9:ab", true}}, 0, []string{"no stats in payload"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snap, err := Decode([]byte(tt.body))
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if !slices.Equal(snap.Nodes, tt.want) || (tt.want == nil) != (snap.Nodes == nil) {
+				t.Errorf("Nodes = %#v, want %#v", snap.Nodes, tt.want)
+			}
+			if !slices.Equal(snap.Warnings, tt.warnings) {
+				t.Errorf("warnings %q, want %q", snap.Warnings, tt.warnings)
+			}
+			labelled := 0
+			for _, m := range snap.Metrics {
+				for _, smp := range m.Samples {
+					if smp.Labels.Get("node") != "" {
+						labelled++
+					}
+				}
+			}
+			if labelled != tt.nodeLabels {
+				t.Errorf("%d samples with a node label, want %d", labelled, tt.nodeLabels)
+			}
+			assertSanitised(t, &snap)
+		})
+	}
+}
+
+func TestDecodeNodesOnlyOnSuccess(t *testing.T) {
+	snap, err := Decode([]byte(`{"RESPONSE":{"code":"WS500","message":"x","error":{},"data":{"stats":{"app":{"h:1":{}}}}}}`))
+	if ErrorKind(err) != "api" || snap.Nodes != nil {
+		t.Errorf("error %v, nodes %v: an API error carries no nodes", err, snap.Nodes)
+	}
+}
+
+func TestDecodeMulticonnectAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation budget")
+	}
+	body := readFixture(t, "multiconnect.json")
+	// 35 before nodes were listed: the node list may cost one or two more.
+	if n := testing.AllocsPerRun(50, func() { _, _ = Decode(body) }); n > 37 {
+		t.Errorf("Decode of multiconnect.json allocates %v times, budget 37", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -304,6 +305,10 @@ func TestDemoMulticonnect(t *testing.T) {
 			!bytes.Contains(p.snap.Raw, []byte(`"wa-core-2:7d41e0aa":{}`)) {
 			t.Fatalf("bursty body is not a wrapped multiconnect payload: %.120s", p.snap.Raw)
 		}
+		wantNodes := []Node{{Name: "wa-core-1:3f2a9c1b"}, {Name: "wa-core-2:7d41e0aa", Standby: true}}
+		if !slices.Equal(p.snap.Nodes, wantNodes) {
+			t.Fatalf("bursty nodes %+v, want %+v", p.snap.Nodes, wantNodes)
+		}
 		for _, m := range p.snap.Metrics {
 			want := "wa-core-1:3f2a9c1b"
 			if m.Group == "db" {
@@ -320,6 +325,9 @@ func TestDemoMulticonnect(t *testing.T) {
 	calm := runDemo(t, d, clk, DemoNumbers()[0], 1, 0)[0].snap
 	if bytes.HasPrefix(calm.Raw, []byte(`{"RESPONSE"`)) || strings.Contains(calm.Metrics["callback_queue_size"].Samples[0].Labels.String(), "node") {
 		t.Errorf("calm body is wrapped or has nodes: %.80s", calm.Raw)
+	}
+	if calm.Nodes != nil {
+		t.Errorf("calm snapshot lists nodes %+v, want none", calm.Nodes)
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // The error taxonomy. Every error a Source returns is one of these (use errors.As), and
@@ -80,7 +82,9 @@ const (
 type TransportError struct {
 	Kind   TransportKind
 	Detail string // one short line, no URL query, no headers
-	Err    error
+	// Timeout is how long the client waited, for a Timeout; zero when it is not known.
+	Timeout time.Duration
+	Err     error
 }
 
 func (e *TransportError) Error() string {
@@ -142,6 +146,51 @@ func ErrorKind(err error) string {
 	}
 	return "other"
 }
+
+// Reason names what went wrong in a word or two, for a table column or the "reasons"
+// of --once --json: an API error's code ("WS406", or "API error" without one), "HTTP 502",
+// a transport failure's kind ("refused", "dns", "tls", "reset", "redirect", "network",
+// "timeout 10s" with how long the client waited, "timeout" when that is not known),
+// "too large", "bad payload", and "error" for anything else; "" for nil. Wrapped errors
+// are recognised (errors.As), in ErrorKind's order. The result is sanitised.
+func Reason(err error) string {
+	var (
+		apiErr  *APIError
+		httpErr *HTTPError
+		trErr   *TransportError
+		bigErr  *TooLargeError
+		decErr  *DecodeError
+	)
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &apiErr):
+		if code := strings.TrimSpace(Truncate(Sanitize(apiErr.Code), reasonWidth)); code != "" {
+			return code
+		}
+		return "API error"
+	case errors.As(err, &httpErr):
+		return "HTTP " + strconv.Itoa(httpErr.Status)
+	case errors.As(err, &trErr):
+		kind := strings.TrimSpace(Truncate(Sanitize(string(trErr.Kind)), reasonWidth))
+		switch {
+		case kind == "":
+			return string(Network)
+		case trErr.Kind == Timeout && trErr.Timeout > 0:
+			return kind + " " + trErr.Timeout.String()
+		}
+		return kind
+	case errors.As(err, &bigErr):
+		return "too large"
+	case errors.As(err, &decErr):
+		return "bad payload"
+	}
+	return "error"
+}
+
+// reasonWidth bounds the text of a Reason that comes from outside this package (an API
+// code, a transport kind), in cells.
+const reasonWidth = 16
 
 // FormatBytes renders a byte count for people: "8 MiB", "512 KiB", "900 B".
 func FormatBytes(n int64) string {

@@ -46,8 +46,8 @@ func FuzzDecode(f *testing.F) {
 			default:
 				t.Fatalf("untyped error %T: %v", err, err)
 			}
-			if len(snap.Metrics) != 0 {
-				t.Errorf("metrics beside an error")
+			if len(snap.Metrics) != 0 || snap.Nodes != nil {
+				t.Errorf("metrics or nodes beside an error")
 			}
 			return
 		}
@@ -55,6 +55,16 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("nil Metrics on success")
 		}
 		assertSanitised(t, &snap)
+		if snap.Nodes != nil && len(snap.Nodes) == 0 {
+			t.Error("Nodes is empty but not nil")
+		}
+		for i, n := range snap.Nodes {
+			for _, m := range snap.Nodes[:i] {
+				if m.Name == n.Name {
+					t.Errorf("node %q listed twice", n.Name)
+				}
+			}
+		}
 		for key, m := range snap.Metrics {
 			if m.Name != key {
 				t.Errorf("metric %q stored under %q", m.Name, key)

@@ -207,7 +207,11 @@ func (k *Kaleyra) transportError(ctx context.Context, err error) error {
 	case errors.As(err, &netErr) && netErr.Timeout():
 		kind, detail = Timeout, fmt.Sprintf("no complete response within %v", k.timeout)
 	}
-	return &TransportError{Kind: kind, Detail: Truncate(detail, 160), Err: err}
+	te := &TransportError{Kind: kind, Detail: Truncate(detail, 160), Err: err}
+	if kind == Timeout {
+		te.Timeout = k.timeout
+	}
+	return te
 }
 
 // lastPart keeps the end of a "a: b: c" error chain, the part that says what went wrong.

@@ -75,6 +75,9 @@ func TestTransportErrorClassification(t *testing.T) {
 			if te.Detail != c.detail {
 				t.Errorf("detail %q, want %q", te.Detail, c.detail)
 			}
+			if want := map[bool]time.Duration{true: k.timeout}[c.kind == Timeout]; te.Timeout != want {
+				t.Errorf("Timeout %v, want %v", te.Timeout, want)
+			}
 			if want := string(c.kind) + ": " + c.detail; err.Error() != want {
 				t.Errorf("line %q, want %q", err.Error(), want)
 			}

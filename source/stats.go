@@ -43,12 +43,25 @@ type Snapshot struct {
 	Metrics map[string]*Metric
 	// Meta is the payload's "meta" object (api_status, version ...), scalar values as text.
 	Meta map[string]string
+	// Nodes are the "hostname:container-id" nodes of a multiconnect (high-availability)
+	// payload, from every stats group, each name once, in order of first appearance. A
+	// node is Standby when every object it had was empty ({}), as a standby's is; one
+	// object with a member makes it active. Nil when the payload has no nodes. The
+	// metrics of the nodes carry a "node" label.
+	Nodes []Node
 	// Warnings lists what the decoder dropped (a malformed metric or sample) and why,
 	// one sanitised line each. The rest of the snapshot survived.
 	Warnings []string
 	// Raw is the response body as received (bounded by the client's cap). Views must
 	// sanitise it before display.
 	Raw []byte
+}
+
+// Node is one node of a multiconnect deployment, named as the payload names it
+// ("hostname:container-id", sanitised).
+type Node struct {
+	Name    string
+	Standby bool // every object of the node was empty: it holds no metrics
 }
 
 // Metric is one named metric of the payload.

@@ -39,18 +39,36 @@ const (
 	Drip            Scenario = "drip"             // a byte at a time, slower than any timeout
 	ResetMidBody    Scenario = "reset"            // headers, half a body, then a TCP reset
 	RedirectLoop    Scenario = "redirect-loop"    // 302 to itself forever
-	Backwards       Scenario = "backwards"        // counters that go down every poll
+	Backwards       Scenario = "backwards"        // every other poll a replica 200 behind: a small drop, no restart
 	OddValues       Scenario = "odd-values"       // strings, null, NaN-like, huge and negative values
 	MissingFields   Scenario = "missing-fields"   // metrics without data, type or help
 	Hostile         Scenario = "hostile"          // escape sequences, bidi and zero-width characters in text
 	LongLabels      Scenario = "long-labels"      // label values of 5,000 characters
 	ThousandsSeries Scenario = "thousands-series" // 5,000 series in one payload
+	QueueCritical   Scenario = "queue-critical"   // healthy, the callback queue at 1,500 (past the critical 1,000)
+	Burst429        Scenario = "burst-429"        // healthy; endpoint_requests with 12% 429s on /v1/messages
+	Multiconnect    Scenario = "multiconnect"     // wrapped; app on an active node and a standby {}; db flat
 )
 
 // All lists every scenario, for tests that run them all together.
 var All = []Scenario{Healthy, Wrapped, WS406, WS500, WS500Status, LowerCase, HTML502, HTML503,
 	HTML504, Empty, Truncated, Huge, Hang, Drip, ResetMidBody, RedirectLoop, Backwards,
-	OddValues, MissingFields, Hostile, LongLabels, ThousandsSeries}
+	OddValues, MissingFields, Hostile, LongLabels, ThousandsSeries, QueueCritical, Burst429,
+	Multiconnect}
+
+// The nodes of the Multiconnect scenario, as the demo names its multiconnect client's.
+const (
+	ActiveNode  = "wa-core-1:3f2a9c1b" // the primary: holds the app metrics
+	StandbyNode = "wa-core-2:7d41e0aa" // a standby: an empty object
+)
+
+// CriticalQueue is the callback queue of the QueueCritical scenario.
+const CriticalQueue = 1500
+
+// BackwardsLag is how many polls the second replica of the Backwards scenario is behind
+// the first: its callback counters trail by that many polls' growth (200 callbacks on the
+// busiest series), so they fall by a little less every other poll.
+const BackwardsLag = 4
 
 // HugeSize is how much the Huge scenario streams: far over the client's 8 MiB default.
 const HugeSize = 40 << 20
@@ -174,7 +192,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case RedirectLoop:
 		http.Redirect(w, r, r.URL.Path, http.StatusFound)
 	case Backwards:
-		json(200, Payload(1000-n%1000, false))
+		json(200, backwards(n))
+	case QueueCritical:
+		p := healthy(n)
+		p.queue = CriticalQueue
+		json(200, p.render())
+	case Burst429:
+		p := healthy(n)
+		p.app = endpointRequests(n)
+		json(200, p.render())
+	case Multiconnect:
+		p := healthy(n)
+		p.wrapped, p.node = true, ActiveNode
+		json(200, p.render())
 	case OddValues:
 		json(200, []byte(oddValues))
 	case MissingFields:
@@ -247,12 +277,68 @@ func (s *Server) reset(w http.ResponseWriter, n int) {
 
 // Payload is a healthy stats payload at poll n: counters grow with n, the queue moves.
 func Payload(n int, wrapped bool) []byte {
+	p := healthy(n)
+	p.wrapped = wrapped
+	return p.render()
+}
+
+// payload is what a healthy-ish payload carries; render writes it.
+type payload struct {
+	wrapped bool
+	node    string // when set, the app metrics sit under this node, beside StandbyNode's {}
+	queue   int    // callback_queue_size
+	// The callback counters: inbound_message success, status_change 99, status_change
+	// success. Their sums are the counts times cbMeanMS.
+	cb      [3]int
+	pending int    // in_messages_pending_processing
+	dbCB    int    // db_pending_callbacks
+	app     string // more app metrics, rendered after the usual ones
+}
+
+// cbMeanMS are the mean durations of the callback series, in ms.
+var cbMeanMS = [3]int{120, 900, 95}
+
+// healthy is the Healthy scenario's payload at poll n.
+func healthy(n int) payload {
+	return payload{queue: (n * 37) % 150, cb: [3]int{4000 + n*10, 300 + n, 540000 + n*50}, pending: n % 7, dbCB: n % 5}
+}
+
+// backwards is the Backwards scenario at poll n: two replicas answer in turn, the one of
+// even polls BackwardsLag polls behind the other, so counters of hundreds of thousands
+// fall by a little (about 200 in all, well under 10%) on every even poll and climb back on
+// the next. No restart. Both grow as Healthy's do, with the same share of failures,
+// across a drop or not.
+func backwards(n int) []byte {
+	p := healthy(n)
+	at := n
+	if n%2 == 0 {
+		at = n - BackwardsLag
+	}
+	p.cb = [3]int{400000 + at*10, 6000 + at, 540000 + at*50}
+	return p.render()
+}
+
+// endpointRequests is the endpoint_requests counter of the Burst429 scenario at poll n:
+// of every 1,000 posts to /v1/messages 880 are ok and 120 refused with 429 (12%), and
+// /v1/contacts is all ok.
+func endpointRequests(n int) string {
+	return fmt.Sprintf(`"endpoint_requests":{"help":"Endpoint requests","type":"counter","data":[`+
+		`{"labels":{"endpoint":"/v1/messages","method":"post","result":"ok"},"value":%d},`+
+		`{"labels":{"endpoint":"/v1/messages","method":"post","result":"429"},"value":%d},`+
+		`{"labels":{"endpoint":"/v1/contacts","method":"post","result":"ok"},"value":%d}]}`,
+		88000+n*880, 12000+n*120, 9000+n*40)
+}
+
+func (p payload) render() []byte {
 	var b bytes.Buffer
-	if wrapped {
+	if p.wrapped {
 		b.WriteString(`{"RESPONSE":`)
 	}
-	fmt.Fprintf(&b, `{"code":"WS201","message":"Requested processed successfully","error":{},"data":{"stats":{"app":{`+
-		`"callback_queue_size":{"help":"Current callback queue size","type":"gauge","data":[{"value":%d}]},`+
+	b.WriteString(`{"code":"WS201","message":"Requested processed successfully","error":{},"data":{"stats":{"app":{`)
+	if p.node != "" {
+		b.WriteString(`"` + p.node + `":{`)
+	}
+	fmt.Fprintf(&b, `"callback_queue_size":{"help":"Current callback queue size","type":"gauge","data":[{"value":%d}]},`+
 		`"callback_requests_duration_ms_count":{"help":"Callback request durations","type":"counter","data":[`+
 		`{"labels":{"result":"success","type":"inbound_message"},"value":%d},`+
 		`{"labels":{"result":"99","type":"status_change"},"value":%d},`+
@@ -261,11 +347,17 @@ func Payload(n int, wrapped bool) []byte {
 		`{"labels":{"result":"success","type":"inbound_message"},"value":%d},`+
 		`{"labels":{"result":"99","type":"status_change"},"value":%d},`+
 		`{"labels":{"result":"success","type":"status_change"},"value":%d}]},`+
-		`"in_messages_pending_processing":{"help":"Inbound messages waiting","type":"gauge","data":[{"value":%d}]}},`+
-		`"db":{"db_pending_callbacks":{"help":"Callbacks pending in the database","type":"gauge","data":[{"value":%d}]}}},`+
-		`"meta":{"api_status":"stable","version":"v2.45.2"}}}`,
-		(n*37)%150, 4000+n*10, 300+n, 540000+n*50, (4000+n*10)*120, (300+n)*900, (540000+n*50)*95, n%7, n%5)
-	if wrapped {
+		`"in_messages_pending_processing":{"help":"Inbound messages waiting","type":"gauge","data":[{"value":%d}]}`,
+		p.queue, p.cb[0], p.cb[1], p.cb[2], p.cb[0]*cbMeanMS[0], p.cb[1]*cbMeanMS[1], p.cb[2]*cbMeanMS[2], p.pending)
+	if p.app != "" {
+		b.WriteString(`,` + p.app)
+	}
+	if p.node != "" {
+		b.WriteString(`},"` + StandbyNode + `":{}`)
+	}
+	fmt.Fprintf(&b, `},"db":{"db_pending_callbacks":{"help":"Callbacks pending in the database","type":"gauge","data":[{"value":%d}]}}},`+
+		`"meta":{"api_status":"stable","version":"v2.45.2"}}}`, p.dbCB)
+	if p.wrapped {
 		b.WriteString(`}`)
 	}
 	return b.Bytes()

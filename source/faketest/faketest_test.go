@@ -1,0 +1,216 @@
+package faketest_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/wamon/wamon/source"
+	"github.com/wamon/wamon/source/faketest"
+)
+
+// polls fetches number n times through the real client and checks what every poll of a
+// healthy-ish scenario must give: no error, WS201, no decoder warning.
+func polls(t *testing.T, sc faketest.Scenario, n int) []source.Snapshot {
+	t.Helper()
+	srv := faketest.New(sc)
+	t.Cleanup(srv.Close)
+	k, err := source.NewKaleyra(source.KaleyraOptions{BaseURL: srv.URL, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]source.Snapshot, 0, n)
+	for i := range n {
+		snap, err := k.Fetch(context.Background(), "+12025550100")
+		if err != nil || snap.Code != "WS201" || len(snap.Warnings) > 0 {
+			t.Fatalf("%s poll %d: %v, code %q, warnings %q", sc, i+1, err, snap.Code, snap.Warnings)
+		}
+		out = append(out, snap)
+	}
+	return out
+}
+
+// value is the value of metric{labels...} in s; the test fails when it is absent.
+func value(t *testing.T, s *source.Snapshot, metric string, kv ...string) float64 {
+	t.Helper()
+	m := s.Metric(metric)
+	if m == nil {
+		t.Fatalf("no %s", metric)
+	}
+next:
+	for _, smp := range m.Samples {
+		for i := 0; i+1 < len(kv); i += 2 {
+			if smp.Labels.Get(kv[i]) != kv[i+1] {
+				continue next
+			}
+		}
+		return smp.Value
+	}
+	t.Fatalf("no %s%v", metric, kv)
+	return 0
+}
+
+// callbackSeries are the label sets of the callback counters every healthy payload carries.
+var callbackSeries = [][]string{
+	{"result", "success", "type", "inbound_message"},
+	{"result", "99", "type", "status_change"},
+	{"result", "success", "type", "status_change"},
+}
+
+// checkGrowing: every callback counter grows from each poll to the next.
+func checkGrowing(t *testing.T, snaps []source.Snapshot) {
+	t.Helper()
+	for _, metric := range []string{source.CallbackCount, source.CallbackSum} {
+		for _, ls := range callbackSeries {
+			for i := 1; i < len(snaps); i++ {
+				if a, b := value(t, &snaps[i-1], metric, ls...), value(t, &snaps[i], metric, ls...); b <= a {
+					t.Errorf("%s%v: %v then %v at poll %d, want growth", metric, ls, a, b, i+1)
+				}
+			}
+		}
+	}
+}
+
+func TestAllListsEachScenarioOnce(t *testing.T) {
+	for i, sc := range faketest.All {
+		if slices.Contains(faketest.All[:i], sc) {
+			t.Errorf("%q listed twice", sc)
+		}
+	}
+	for _, sc := range []faketest.Scenario{faketest.QueueCritical, faketest.Burst429, faketest.Multiconnect, faketest.Backwards} {
+		if !slices.Contains(faketest.All, sc) {
+			t.Errorf("%q is not in All", sc)
+		}
+	}
+}
+
+func TestQueueCritical(t *testing.T) {
+	snaps := polls(t, faketest.QueueCritical, 4)
+	for i := range snaps {
+		// 1,000 is the console's default critical threshold for the queue.
+		if q := value(t, &snaps[i], source.QueueSize); q != faketest.CriticalQueue || q <= 1000 {
+			t.Errorf("poll %d: queue %v, want %d", i+1, q, faketest.CriticalQueue)
+		}
+		if snaps[i].Nodes != nil {
+			t.Errorf("poll %d: nodes %v", i+1, snaps[i].Nodes)
+		}
+	}
+	checkGrowing(t, snaps)
+}
+
+func TestBurst429(t *testing.T) {
+	snaps := polls(t, faketest.Burst429, 5)
+	checkGrowing(t, snaps)
+	const metric = "endpoint_requests"
+	for i := 1; i < len(snaps); i++ {
+		a, b := &snaps[i-1], &snaps[i]
+		delta := func(kv ...string) float64 { return value(t, b, metric, kv...) - value(t, a, metric, kv...) }
+		ok := delta("endpoint", "/v1/messages", "method", "post", "result", "ok")
+		refused := delta("endpoint", "/v1/messages", "method", "post", "result", "429")
+		if share := refused / (ok + refused); share < 0.10 || share > 0.14 {
+			t.Errorf("poll %d: 429 on %.1f%% of /v1/messages posts (%v ok, %v 429), want about 12%%", i+1, 100*share, ok, refused)
+		}
+		if contacts := delta("endpoint", "/v1/contacts", "result", "ok"); contacts <= 0 {
+			t.Errorf("poll %d: /v1/contacts grew by %v", i+1, contacts)
+		}
+	}
+	m := snaps[0].Metric(metric)
+	if m.Type != source.Counter || len(m.Samples) != 3 {
+		t.Fatalf("%s: type %s, %d series, want a counter of 3", metric, m.Type, len(m.Samples))
+	}
+	for _, s := range m.Samples {
+		failing := source.IsFailure(s.Labels.Get("result"))
+		if want := s.Labels.Get("endpoint") == "/v1/messages" && s.Labels.Get("result") == "429"; failing != want {
+			t.Errorf("%s: failure %v, want %v", source.SeriesKey(metric, s.Labels), failing, want)
+		}
+	}
+}
+
+func TestMulticonnect(t *testing.T) {
+	snaps := polls(t, faketest.Multiconnect, 4)
+	checkGrowing(t, snaps)
+	want := []source.Node{{Name: faketest.ActiveNode}, {Name: faketest.StandbyNode, Standby: true}}
+	for i := range snaps {
+		s := &snaps[i]
+		if !bytes.HasPrefix(s.Raw, []byte(`{"RESPONSE":{`)) || !bytes.Contains(s.Raw, []byte(`"`+faketest.StandbyNode+`":{}`)) {
+			t.Errorf("poll %d: not a wrapped payload with a standby {}: %.100s", i+1, s.Raw)
+		}
+		if !slices.Equal(s.Nodes, want) {
+			t.Errorf("poll %d: nodes %+v, want %+v", i+1, s.Nodes, want)
+		}
+		for _, m := range s.Metrics {
+			node := faketest.ActiveNode
+			if m.Group == "db" {
+				node = ""
+			}
+			for _, smp := range m.Samples {
+				if got := smp.Labels.Get("node"); got != node {
+					t.Errorf("poll %d: %s has node %q, want %q", i+1, source.SeriesKey(m.Name, smp.Labels), got, node)
+				}
+			}
+		}
+		if s.Metric("db_pending_callbacks") == nil || s.Metric(source.QueueSize) == nil {
+			t.Errorf("poll %d: the app queue or the db group is missing", i+1)
+		}
+	}
+}
+
+// Backwards models a counter read from another replica: a small drop every other poll,
+// no restart, and traffic of the usual mix.
+func TestBackwards(t *testing.T) {
+	snaps := polls(t, faketest.Backwards, 9)
+	for _, metric := range []string{source.CallbackCount, source.CallbackSum} {
+		for _, ls := range callbackSeries {
+			key := fmt.Sprint(metric, ls)
+			for i := 1; i < len(snaps); i++ {
+				a, b := value(t, &snaps[i-1], metric, ls...), value(t, &snaps[i], metric, ls...)
+				poll := i + 1 // the server counts polls from 1
+				if poll%2 == 1 {
+					if b <= a {
+						t.Errorf("%s: %v then %v at poll %d, want the first replica ahead again", key, a, b, poll)
+					}
+					continue
+				}
+				if drop := a - b; drop <= 0 || drop/a >= 0.01 {
+					t.Errorf("%s: %v then %v at poll %d, want a drop well under 10%% (a replica behind, not a restart)", key, a, b, poll)
+				}
+				if i >= 2 { // each replica grows on its own
+					if c := value(t, &snaps[i-2], metric, ls...); b <= c {
+						t.Errorf("%s: the second replica went from %v to %v", key, c, b)
+					}
+				}
+			}
+		}
+	}
+	total := func(s *source.Snapshot) float64 { return s.Metric(source.CallbackCount).Sum() }
+	for i := 1; i < len(snaps); i += 2 { // polls 2, 4 ...
+		if total(&snaps[i]) < 500_000 {
+			t.Errorf("poll %d: %v callbacks in all, want hundreds of thousands", i+1, total(&snaps[i]))
+		}
+		if drop := total(&snaps[i-1]) - total(&snaps[i]); drop < 150 || drop > 250 {
+			t.Errorf("poll %d: the callback count fell by %v, want about 200", i+1, drop)
+		}
+	}
+	// Whichever replica answers, the callbacks between two polls fail in Healthy's share:
+	// the drops must not pass for a burst of failures.
+	h := polls(t, faketest.Healthy, 2)
+	share := func(a, b *source.Snapshot) float64 {
+		failed := value(t, b, source.CallbackCount, callbackSeries[1]...) - value(t, a, source.CallbackCount, callbackSeries[1]...)
+		return failed / (total(b) - total(a))
+	}
+	want := share(&h[0], &h[1])
+	for i := 2; i < len(snaps); i++ {
+		if got := share(&snaps[i-1], &snaps[i]); math.Abs(got-want) > 1e-9 {
+			t.Errorf("poll %d: %.2f%% of the callbacks since the poll before failed, want %.2f%% as in Healthy", i+1, 100*got, 100*want)
+		}
+	}
+}
+
+func TestHealthyGrows(t *testing.T) {
+	checkGrowing(t, polls(t, faketest.Healthy, 3))
+	checkGrowing(t, polls(t, faketest.Wrapped, 3))
+}
