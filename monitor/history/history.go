@@ -8,9 +8,13 @@
 // At steady state (ring full, same series set) Record allocates nothing: series keys are
 // built in a reusable buffer and looked up without converting them to strings.
 //
-// Counters: a value lower than the one before is a reset (the process restarted and the
-// counter began again from zero), so the increase across it is the new value itself. An
-// increase is therefore never negative.
+// Counters: a value lower than the one before is a reset. When the new value is below a
+// tenth of the highest read since the last restart, the process restarted and the counter
+// began again from zero, so the increase across it is the new value itself (Prometheus'
+// assumption). A smaller drop is no restart (another multiconnect node or replica
+// answered): the increase across it is unknown, a gap in rates, never the whole new
+// value, and the climb back is counted from the highest value read, not from the lagging
+// one. An increase is never negative.
 //
 // Poll times are expected to increase from one poll to the next; a pair of polls whose
 // times do not is given no rate.
@@ -93,20 +97,29 @@ func (n *Number) advance(t time.Time, ok bool) int {
 	return slot
 }
 
+// Drops tells what counters went down with one poll.
+type Drops struct {
+	Restarts int    // series that fell below a tenth of their previous value
+	Others   int    // series that fell less (read from another node or replica)
+	First    string // the key of the first series that went down, "" for none
+}
+
 // Record appends one successful poll: every series of snap gets its value at t; series
 // known before but absent now get a gap; new series start here (gaps before). A nil
 // snap is recorded as a gap. A sample whose key repeats within snap overwrites the
-// earlier one.
-func (n *Number) Record(t time.Time, snap *source.Snapshot) {
+// earlier one. It reports the counters (source.Metric.IsCounter) that went down since
+// their previous value, across gaps.
+func (n *Number) Record(t time.Time, snap *source.Snapshot) (drops Drops) {
 	if snap == nil {
 		n.RecordGap(t)
-		return
+		return drops
 	}
 	slot := n.advance(t, true)
 	for name, m := range snap.Metrics {
 		if m == nil {
 			continue
 		}
+		counter := m.IsCounter()
 		for i := range m.Samples {
 			s := &m.Samples[i]
 			if math.IsNaN(s.Value) {
@@ -121,11 +134,26 @@ func (n *Number) Record(t time.Time, snap *source.Snapshot) {
 				idx = n.insert(unique.Make(string(n.keybuf)).Value())
 			}
 			sr := &n.series[idx]
+			if counter && sr.seen > 0 {
+				// seen is still the newest value before this poll, and a series that
+				// still exists still holds it.
+				if prev := sr.vals[n.slot(sr.seen)]; s.Value < prev {
+					if s.Value < prev*RestartBelow {
+						drops.Restarts++
+					} else {
+						drops.Others++
+					}
+					if drops.First == "" {
+						drops.First = sr.key
+					}
+				}
+			}
 			sr.vals[slot] = s.Value
 			sr.seen = n.polls
 		}
 	}
 	n.prune()
+	return drops
 }
 
 // RecordGap appends a failed poll at t: a gap for every series.
@@ -305,50 +333,94 @@ func (n *Number) Values(key string, since time.Time, dst []float64) []float64 {
 	return dst
 }
 
-// increase is the increase of a counter from a to b, a reset (b < a) counting as b.
-// A negative value is no counter reading at all: the increase is NaN (no rate), so a
-// rate is never negative.
-func increase(a, b float64) float64 {
-	if a < 0 || b < 0 {
-		return math.NaN()
+// RestartBelow: a counter that falls below this share of its previous value restarted
+// from zero; one that falls less was read from somewhere else.
+const RestartBelow = 0.1
+
+// climb follows a counter through its readings, oldest first, and tells each reading's
+// increase. The increase is measured against the highest value read since the counter
+// last restarted, and over the time since that reading, so that a reading from a lagging
+// node or replica is no increase (unknown) and the climb back to where the counter was
+// is counted once, over the time it took. A value below a tenth of that mark is a
+// restart: the increase is the value itself, over the interval from the reading before.
+// A negative value is no reading at all.
+type climb struct {
+	mark  float64 // the highest value since the last restart; NaN before any
+	markT int64
+}
+
+// start sets the mark for a walk that begins at poll from: the value there, or the one
+// before it when from is a lagging reading.
+func (n *Number) start(s *series, from int) climb {
+	c := climb{mark: math.NaN()}
+	if from > n.polls-n.held+1 {
+		j := n.slot(from - 1)
+		if a, b := s.vals[j], s.vals[n.slot(from)]; b < a && b >= a*RestartBelow {
+			c.mark, c.markT = a, n.times[j]
+		}
 	}
-	if b < a {
-		return b
+	return c
+}
+
+// next takes the reading v at t (not a gap) and the previous poll's time, and returns
+// the increase and the nanoseconds it took; dt <= 0 when the increase is unknown. It is
+// small enough to be inlined: the rate loops are the history's hot path.
+func (c *climb) next(v float64, t, prevT int64) (inc float64, dt int64) {
+	switch {
+	case v < 0:
+		return 0, 0
+	case c.mark != c.mark: // NaN: the first reading
+		c.mark, c.markT = v, t
+		return 0, 0
+	case v < c.mark*RestartBelow:
+		inc, dt = v, t-prevT
+	case v >= c.mark:
+		inc, dt = v-c.mark, t-c.markT
+	default:
+		return 0, 0
 	}
-	return b - a
+	c.mark, c.markT = v, t
+	return inc, dt
 }
 
 // Rates appends to dst the per-second rate of a counter at every poll with T >= since,
 // oldest first, over the interval from the poll before: the same times as Points, so the
-// two line up. A rate is NaN where either side is a gap or there is no poll before (the
-// oldest held). Across a reset (the counter went down) the increase is the new value
-// itself, so a rate is never negative.
+// two line up. A rate is NaN where either side is a gap, there is no poll before (the
+// oldest held), or the counter was read lower than before without restarting (walk).
+// Across a restart the increase is the new value itself, so a rate is never negative.
 func (n *Number) Rates(key string, since time.Time, dst []Point) []Point {
 	s := n.find(key)
 	if s == nil {
 		return dst
 	}
 	oldest := n.polls - n.held + 1
-	for p := n.first(since); p <= n.polls; p++ {
+	first := n.first(since)
+	from := max(first-1, oldest)
+	c := n.start(s, from)
+	for p := from; p <= n.polls; p++ {
 		i := n.slot(p)
+		v, t := s.vals[i], n.times[i]
 		r := math.NaN()
-		if p > oldest {
-			j := n.slot(p - 1)
-			dt := n.times[i] - n.times[j]
-			// NaN values fall through: any arithmetic with them stays NaN.
-			if dt > 0 {
-				r = increase(s.vals[j], s.vals[i]) / (float64(dt) / 1e9)
+		if v == v {
+			inc, dt := c.next(v, t, n.times[n.slot(max(p-1, oldest))])
+			if p > oldest && dt > 0 {
+				// A pair needs both readings: across a gap nothing is counted.
+				if prev := s.vals[n.slot(p-1)]; prev == prev && prev >= 0 {
+					r = inc / (float64(dt) / 1e9)
+				}
 			}
 		}
-		dst = append(dst, Point{T: time.Unix(0, n.times[i]), V: r})
+		if p >= first {
+			dst = append(dst, Point{T: time.Unix(0, t), V: r})
+		}
 	}
 	return dst
 }
 
 // window sums, over the pairs of consecutive polls that both have a value and both lie
-// within window of the series' latest point, the counter's increase and the seconds
-// between them. A gap splits pairs and the time around it is not counted. A window <= 0
-// covers everything held.
+// within window of the series' latest point, the counter's known increases and the
+// seconds between them. A gap splits pairs and the time around it is not counted, nor is
+// a pair whose increase is unknown. A window <= 0 covers everything held.
 func (n *Number) window(key string, window time.Duration, back int) (inc, secs float64, pairs int) {
 	s := n.find(key)
 	if s == nil {
@@ -367,31 +439,37 @@ func (n *Number) window(key string, window time.Duration, back int) (inc, secs f
 			return 0, 0, 0
 		}
 	}
-	i := n.slot(end)
-	lim := int64(math.MinInt64)
+	from := end
 	if window > 0 {
-		lim = n.times[i] - int64(window)
+		lim := n.times[n.slot(end)] - int64(window)
+		for from > oldest && n.times[n.slot(from-1)] >= lim {
+			from--
+		}
+	} else {
+		from = oldest
 	}
 	var dtSum int64
+	c := n.start(s, from)
 	size := len(n.times)
-	for p := end; p > oldest; p-- {
-		j := i - 1
-		if j < 0 {
-			j += size
-		}
-		tj := n.times[j]
-		if tj < lim {
-			break
-		}
-		a, b := s.vals[j], s.vals[i]
-		if dt := n.times[i] - tj; dt > 0 {
-			if d := increase(a, b); d == d { // false only for NaN: a gap or a negative value
+	i := n.slot(from)
+	j := i - 1 // the slot of the poll before, walked along without a division each step
+	if j < 0 {
+		j += size
+	}
+	for p := from; p <= end; p++ {
+		if v := s.vals[i]; v == v {
+			d, dt := c.next(v, n.times[i], n.times[j])
+			// A pair needs both readings: across a gap nothing is counted.
+			if prev := s.vals[j]; dt > 0 && p > from && p > oldest && prev == prev && prev >= 0 {
 				inc += d
 				dtSum += dt
 				pairs++
 			}
 		}
-		i = j
+		j = i
+		if i++; i == size {
+			i = 0
+		}
 	}
 	return inc, float64(dtSum) / 1e9, pairs
 }
@@ -424,21 +502,30 @@ func (n *Number) Delta(key string, window time.Duration) (float64, bool) {
 }
 
 // Resets counts the times the series went down between consecutive non-gap points, within
-// everything held. Unlike Rate this looks across gaps: a counter that is lower after a
-// failed poll than before it was reset all the same (a restart often is the failure).
-func (n *Number) Resets(key string) int {
+// everything held: restarts and smaller drops alike. Unlike Rate this looks across gaps:
+// a counter that is lower after a failed poll than before it was reset all the same (a
+// restart often is the failure).
+func (n *Number) Resets(key string) int { return n.ResetsSince(key, time.Time{}) }
+
+// ResetsSince is Resets counting only the drops onto a point at or after since.
+func (n *Number) ResetsSince(key string, since time.Time) int {
 	s := n.find(key)
 	if s == nil {
 		return 0
 	}
+	lim := int64(math.MinInt64)
+	if !since.IsZero() {
+		lim = since.UnixNano()
+	}
 	count := 0
 	prev := math.NaN()
 	for p := n.polls - n.held + 1; p <= n.polls; p++ {
-		v := s.vals[n.slot(p)]
+		i := n.slot(p)
+		v := s.vals[i]
 		if math.IsNaN(v) {
 			continue
 		}
-		if v < prev {
+		if v < prev && n.times[i] >= lim {
 			count++
 		}
 		prev = v

@@ -398,3 +398,88 @@ func TestRateBeforeIsThePreviousPollsRate(t *testing.T) {
 		t.Fatal("RateBefore(4) of a series with one value before it is ok")
 	}
 }
+
+// A counter that drops by less than nine tenths was read from another node or replica:
+// the increase across the drop is unknown (a gap in rates), never the whole new value.
+// A drop below a tenth is a restart, whose increase is the new value.
+func TestCounterDropIsUnknownUnlessARestart(t *testing.T) {
+	n := NewNumber(10)
+	vals := []float64{767000, 767500, 767300, 767800, 50, 550}
+	var drops []Drops
+	for i, v := range vals {
+		drops = append(drops, n.Record(at(i), one("c", v)))
+	}
+	rates := n.Rates("c", time.Time{}, nil)
+	// 500/5, unknown, 300 over the 10 s since 767500, 50/5 (a restart), 500/5.
+	want := []float64{nan, 100, nan, 30, 10, 100}
+	got := make([]float64, len(rates))
+	for i, p := range rates {
+		got[i] = p.V
+	}
+	if !sameFloats(got, want) {
+		t.Fatalf("Rates = %v, want %v", got, want)
+	}
+	// 500 + 300 + 50 + 500 over the 25 s they took.
+	if r, ok := n.Rate("c", 0); !ok || r != 1350.0/25 {
+		t.Fatalf("Rate = %v %v, want %v", r, ok, 1350.0/25)
+	}
+	if d, _ := n.Delta("c", 0); d != 1350 {
+		t.Fatalf("Delta = %v, want 1350", d)
+	}
+	if got := n.Resets("c"); got != 2 {
+		t.Fatalf("Resets = %d, want 2 (a drop and a restart)", got)
+	}
+	if got := n.ResetsSince("c", at(3)); got != 1 {
+		t.Fatalf("ResetsSince(poll 3) = %d, want 1", got)
+	}
+	wantDrops := []Drops{{}, {}, {Others: 1, First: "c"}, {}, {Restarts: 1, First: "c"}, {}}
+	if !slices.Equal(drops, wantDrops) {
+		t.Fatalf("Record's drops = %+v, want %+v", drops, wantDrops)
+	}
+}
+
+// Record reports drops of counters only: a gauge goes down as a matter of course. It
+// looks across a failed poll.
+func TestRecordReportsCounterDropsOnly(t *testing.T) {
+	n := NewNumber(10)
+	mk := func(q, c float64) *source.Snapshot {
+		return &source.Snapshot{Metrics: map[string]*source.Metric{
+			"q":         {Name: "q", Type: source.Gauge, Samples: []source.Sample{{Value: q}}},
+			"req_count": {Name: "req_count", Type: source.Untyped, Samples: []source.Sample{{Value: c}}},
+		}}
+	}
+	n.Record(at(0), mk(100, 1000))
+	if d := n.Record(at(1), mk(5, 1010)); d != (Drops{}) {
+		t.Fatalf("a falling gauge reported %+v", d)
+	}
+	n.RecordGap(at(2))
+	if d := n.Record(at(3), mk(5, 3)); d != (Drops{Restarts: 1, First: "req_count"}) {
+		t.Fatalf("a counter restarted across a gap: %+v", d)
+	}
+}
+
+// Two replicas answering in turn, one 200 behind: the lagging readings are no increase,
+// and the climb back is counted once, over the time it took: the rate is the counter's.
+func TestReplicasAnsweringInTurn(t *testing.T) {
+	n := NewNumber(32)
+	for i := range 20 {
+		v := 100000 + float64(i)*10 // 2 a second at 5 s
+		if i%2 == 1 {
+			v -= 200
+		}
+		n.Record(at(i), one("c", v))
+	}
+	for _, w := range []time.Duration{0, 30 * time.Second, 25 * time.Second} {
+		if r, ok := n.Rate("c", w); !ok || math.Abs(r-2) > 1e-9 {
+			t.Errorf("Rate over %v = %v %v, want 2", w, r, ok)
+		}
+	}
+	for _, p := range n.Rates("c", time.Time{}, nil) {
+		if !p.Gap() && p.V != 2 {
+			t.Fatalf("Rates = %v, want 2 or unknown", n.Rates("c", time.Time{}, nil))
+		}
+	}
+	if got := n.Resets("c"); got != 10 {
+		t.Errorf("Resets = %d, want 10", got)
+	}
+}
