@@ -679,7 +679,7 @@ func (ts thresholdSet) resolve(name string, def monitor.Threshold) (monitor.Thre
 	if t.Warn > t.Critical {
 		return monitor.Threshold{}, fmt.Errorf("warn %v is above critical %v", t.Warn, t.Critical)
 	}
-	if name == monitor.FailureThreshold && (t.Warn > 1 || (t.Critical > 1 && !math.IsInf(t.Critical, 1))) {
+	if monitor.IsRatio(name) && (t.Warn > 1 || (t.Critical > 1 && !math.IsInf(t.Critical, 1))) {
 		return monitor.Threshold{}, errors.New("a failure ratio is a share from 0 to 1 (0.05 is 5%)")
 	}
 	return t, nil

@@ -132,6 +132,7 @@ func TestFileValues(t *testing.T) {
 			"failure_ratio":                  {Warn: 0.02, Critical: 0.1},
 			"in_messages_pending_processing": {Warn: 50, Critical: 500},
 			"db_pending_callbacks":           {Warn: 9, Critical: 9},
+			"endpoint_error_ratio":           {Warn: 0.05, Critical: 0.25}, // the default
 		},
 	}
 	if !reflect.DeepEqual(cfg, want) {

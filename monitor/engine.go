@@ -14,8 +14,10 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,8 +39,9 @@ type Config struct {
 	// Default: 5 minutes, or everything held when the history is shorter.
 	Window time.Duration
 	Clock  Clock          // default: the wall clock
-	Logger *slog.Logger   // default: discard
+	Logger *slog.Logger   // default: discard; events and failed polls are logged
 	Jitter func() float64 // in [0, 1), spreads retries; default math/rand
+	Events int            // events the timeline keeps (default 4096)
 }
 
 // MaxBackoff caps the wait between polls of a failing number.
@@ -72,7 +75,10 @@ type Engine struct {
 	stopped bool
 	paused  atomic.Bool
 
-	write sync.Mutex // one writer: polls are filed one at a time
+	write    sync.Mutex // one writer: polls are filed one at a time (and state changes made)
+	events   *timeline
+	sweep    Timer  // notices numbers going stale; armed while polling runs (e.sched)
+	sweepSeq uint64 // bumped by every arm: a sweep timer with an older one is stale
 
 	subsMu sync.Mutex
 	subs   map[*Subscription]struct{}
@@ -125,6 +131,9 @@ func New(cfg Config) *Engine {
 	if cfg.Jitter == nil {
 		cfg.Jitter = rand.Float64
 	}
+	if cfg.Events <= 0 {
+		cfg.Events = DefaultEvents
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{
 		cfg:    cfg,
@@ -133,13 +142,15 @@ func New(cfg Config) *Engine {
 		cancel: cancel,
 		sem:    make(chan struct{}, cfg.Concurrency),
 		subs:   map[*Subscription]struct{}{},
+		events: newTimeline(cfg.Events),
 	}
+	born := cfg.Clock.Now()
 	e.idle = sync.NewCond(&e.sched)
 	for i, num := range cfg.Numbers {
 		e.index[num] = i
 		e.numbers = append(e.numbers, &number{
 			name: num,
-			st:   Status{Index: i, Number: num},
+			st:   Status{Index: i, Number: num, State: StateWaiting, Since: born},
 			hist: history.NewNumber(cfg.History),
 		})
 	}
@@ -203,16 +214,20 @@ func (e *Engine) Read(i int, f func(v *View)) {
 }
 
 // Figures of the number over window, derived once per poll and window.
-func (v *View) Figures(window time.Duration) *Figures {
+func (v *View) Figures(window time.Duration) *Figures { return v.FiguresIn(window, Scope{}) }
+
+// FiguresIn is Figures within a scope (one node, or a row per node), derived once per
+// poll, window and scope.
+func (v *View) FiguresIn(window time.Duration, scope Scope) *Figures {
 	n := v.n
 	n.figMu.Lock()
 	defer n.figMu.Unlock()
 	for _, f := range n.figs {
-		if f.Window == window {
+		if f.Window == window && f.Scope == scope {
 			return f
 		}
 	}
-	f := Derive(v.Last, v.History, window)
+	f := Derive(v.Last, v.History, window, scope)
 	n.figs = append(n.figs, &f)
 	return &f
 }
@@ -253,6 +268,8 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 	if snap.Latency > 0 {
 		n.lat.push(snap.Latency)
 	}
+	var drops history.Drops
+	hadWarnings := len(st.Warnings) > 0
 	if err != nil {
 		st.Errors++
 		st.Failures++
@@ -265,12 +282,15 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 		st.LastOK = at
 		st.Last = &snap
 		st.Warnings = snap.Warnings
-		n.hist.Record(at, &snap)
+		drops = n.hist.Record(at, &snap)
 	}
-	fig := Derive(st.Last, n.hist, e.cfg.Window)
+	fig := Derive(st.Last, n.hist, e.cfg.Window, Scope{})
 	n.figs = append(n.figs[:0], &fig)
-	st.Level = e.cfg.Thresholds.NumberLevel(st.Last, &fig)
-	crit := st.critical(e.cfg.Clock.Now(), e.cfg.Interval, e.cfg.Timeout)
+	st.Crossings = e.cfg.Thresholds.Crossings(st.Last, n.hist, &fig)
+	st.Level = Worst(st.Crossings)
+	now := e.cfg.Clock.Now()
+	change := e.settle(st, now)
+	crit := st.critical(now, e.cfg.Interval, e.cfg.Timeout)
 	raise := crit && !n.critical
 	n.critical = crit
 	done := *st
@@ -278,6 +298,17 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 	n.mu.Unlock()
 
 	e.logPoll(&done, latency, err)
+	if drops.Restarts+drops.Others > 0 {
+		e.event(Event{At: at, Index: i, Number: done.Number, Kind: EventReset,
+			Reason: resetReason(drops.Restarts, drops.Others, drops.First)})
+	}
+	if err == nil && len(snap.Warnings) > 0 && !hadWarnings {
+		e.event(Event{At: at, Index: i, Number: done.Number, Kind: EventWarnings,
+			Reason: fmt.Sprintf("%d dropped from the payload, first: %s", len(snap.Warnings), snap.Warnings[0])})
+	}
+	if change != nil {
+		e.event(*change)
+	}
 	var alert *Alert
 	if raise {
 		alert = &Alert{Index: i, Number: done.Number, At: at}
@@ -285,6 +316,91 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 	}
 	e.publish(alert)
 	return done
+}
+
+// settle works out the number's state at now, and its reason, and returns the event of
+// a change of state (nil for none). n.mu is held.
+func (e *Engine) settle(st *Status, now time.Time) *Event {
+	state := st.StateAt(now, e.cfg.Interval, e.cfg.Timeout, e.paused.Load())
+	st.Reason = e.reason(st, state, now)
+	if state == st.State {
+		return nil
+	}
+	ev := &Event{At: now, Index: st.Index, Number: st.Number, Kind: EventState,
+		From: st.State, To: state, Lasted: now.Sub(st.Since), Reason: st.Reason}
+	if state == StateOK {
+		switch st.State {
+		case StateError, StateStale:
+			ev.Reason = "recovered"
+		case StateWarn, StateCrit:
+			ev.Reason = "back under every threshold"
+		default:
+			ev.Reason = "first answer"
+		}
+	}
+	st.State, st.Since = state, now
+	return ev
+}
+
+// reason is why a number is in state: the error, the thresholds crossed, how long
+// without a good poll. "" for OK and WAIT.
+func (e *Engine) reason(st *Status, state State, now time.Time) string {
+	switch state {
+	case StateError:
+		return source.Reason(st.Err)
+	case StateStale:
+		return "no good poll for " + now.Sub(st.LastOK).Round(time.Second).String()
+	case StateWarn, StateCrit:
+		parts := make([]string, 0, len(st.Crossings))
+		for _, c := range st.Crossings {
+			parts = append(parts, c.String())
+		}
+		return strings.Join(parts, ", ")
+	}
+	return ""
+}
+
+// Sweep notices the numbers whose state changed with time alone (data gone stale) and
+// records the changes. Polling runs it every second; a reader may call it too.
+func (e *Engine) Sweep() {
+	e.write.Lock()
+	defer e.write.Unlock()
+	now := e.cfg.Clock.Now()
+	changed := false
+	for _, n := range e.numbers {
+		n.mu.Lock()
+		ev := e.settle(&n.st, now)
+		n.mu.Unlock()
+		if ev != nil {
+			e.event(*ev)
+			changed = true
+		}
+	}
+	if changed {
+		e.publish(nil)
+	}
+}
+
+// armSweep keeps Sweep running every second while polling runs (paused, no number can
+// go stale). e.sched is held.
+func (e *Engine) armSweep() {
+	e.sweepSeq++
+	if e.sweep != nil {
+		e.sweep.Stop()
+		e.sweep = nil
+	}
+	if !e.started || e.stopped || e.paused.Load() {
+		return
+	}
+	seq := e.sweepSeq
+	e.sweep = e.cfg.Clock.AfterFunc(time.Second, func() {
+		e.Sweep()
+		e.sched.Lock()
+		defer e.sched.Unlock()
+		if seq == e.sweepSeq {
+			e.armSweep()
+		}
+	})
 }
 
 func (e *Engine) logPoll(st *Status, latency time.Duration, err error) {
@@ -312,6 +428,7 @@ func (e *Engine) Start() {
 	}
 	e.started = true
 	e.armAll()
+	e.armSweep()
 }
 
 // armAll arms every number not in flight, staggered over one interval.
@@ -332,6 +449,7 @@ func (e *Engine) Stop() {
 	for _, n := range e.numbers {
 		n.disarm()
 	}
+	e.armSweep()
 	e.sched.Unlock()
 	e.cancel()
 	e.publish(nil)
@@ -364,7 +482,13 @@ func (e *Engine) SetPaused(paused bool) {
 	if !paused && e.started && !e.stopped {
 		e.armAll()
 	}
+	e.armSweep()
 	e.sched.Unlock()
+	what := "resumed"
+	if paused {
+		what = "paused"
+	}
+	e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventPause, Reason: what})
 	e.publish(nil)
 }
 

@@ -478,8 +478,9 @@ func TestEngineOnePollInFlight(t *testing.T) {
 			if got := r.src.fetchedAt(num); !slices.Equal(got, tt.want) {
 				t.Fatalf("fetched at %v, want %v", got, tt.want)
 			}
-			if p := r.c.Pending(); p != 1 {
-				t.Fatalf("%d timers pending, want 1", p)
+			// The number's next poll, and the sweep that notices data going stale.
+			if p := r.c.Pending(); p != 2 {
+				t.Fatalf("%d timers pending, want 2", p)
 			}
 		})
 	}

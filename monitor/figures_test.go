@@ -257,20 +257,21 @@ func TestDerive(t *testing.T) {
 			if tt.nilArg {
 				last = nil
 			}
-			f := Derive(last, h, tt.window)
+			full := Derive(last, h, tt.window, Scope{})
+			f := &full.Callbacks
 			w := tt.want
-			if f.Window != tt.window {
-				t.Errorf("Window = %v, want %v", f.Window, tt.window)
+			if full.Window != tt.window {
+				t.Errorf("Window = %v, want %v", full.Window, tt.window)
 			}
-			if f.CallbackMetric != w.metric {
-				t.Errorf("CallbackMetric = %q, want %q", f.CallbackMetric, w.metric)
+			if f.Metric != w.metric {
+				t.Errorf("CallbackMetric = %q, want %q", f.Metric, w.metric)
 			}
 			for _, c := range []struct {
 				name      string
 				got, want float64
 			}{
-				{"Queue", f.Queue, w.queue},
-				{"CallbackRate", f.CallbackRate, w.rate},
+				{"Queue", full.Queue, w.queue},
+				{"CallbackRate", f.Rate, w.rate},
 				{"FailShare", f.FailShare, w.failShare},
 				{"MeanMs", f.MeanMs, w.meanMs},
 			} {
@@ -278,8 +279,8 @@ func TestDerive(t *testing.T) {
 					t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 				}
 			}
-			if !slices.Equal(f.Pending, w.pending) {
-				t.Errorf("Pending = %v, want %v", f.Pending, w.pending)
+			if !slices.Equal(full.Pending, w.pending) {
+				t.Errorf("Pending = %v, want %v", full.Pending, w.pending)
 			}
 			if !slices.Equal(f.Results, w.results) {
 				t.Errorf("Results = %q, want %q", f.Results, w.results)
@@ -294,7 +295,7 @@ func TestDerive(t *testing.T) {
 				t.Errorf("rows %v without a callback metric", rowTypes(f.Rows))
 			}
 			for _, r := range f.Rows {
-				if want, ok := w.rows[r.Type]; ok {
+				if want, ok := w.rows[r.Key]; ok {
 					for _, c := range []struct {
 						name      string
 						got, want float64
@@ -306,15 +307,15 @@ func TestDerive(t *testing.T) {
 						{"MeanMs", r.MeanMs, want.meanMs},
 					} {
 						if !near(c.got, c.want) {
-							t.Errorf("row %s: %s = %v, want %v", r.Type, c.name, c.got, c.want)
+							t.Errorf("row %s: %s = %v, want %v", r.Key, c.name, c.got, c.want)
 						}
 					}
 				} else if w.rows != nil {
-					t.Errorf("unexpected row %q", r.Type)
+					t.Errorf("unexpected row %q", r.Key)
 				}
 				for result := range r.Cells {
 					if !slices.Contains(f.Results, result) {
-						t.Errorf("row %s: cell %q not among the result columns %q", r.Type, result, f.Results)
+						t.Errorf("row %s: cell %q not among the result columns %q", r.Key, result, f.Results)
 					}
 				}
 			}
@@ -342,19 +343,19 @@ func near(a, b float64) bool {
 	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
 }
 
-func rowTypes(rows []CallbackRow) []string {
+func rowTypes(rows []Row) []string {
 	var ts []string
 	for _, r := range rows {
-		ts = append(ts, r.Type)
+		ts = append(ts, r.Key)
 	}
 	return ts
 }
 
 // findCell finds "type/result" among rows.
-func findCell(rows []CallbackRow, key string) *Cell {
+func findCell(rows []Row, key string) *Cell {
 	for _, r := range rows {
 		for result, c := range r.Cells {
-			if r.Type+"/"+result == key {
+			if r.Key+"/"+result == key {
 				return c
 			}
 		}

@@ -2,8 +2,10 @@ package monitor
 
 import (
 	"math"
+	"sort"
 	"time"
 
+	"github.com/wamon/wamon/monitor/history"
 	"github.com/wamon/wamon/source"
 )
 
@@ -21,11 +23,16 @@ const (
 )
 
 // Names of the thresholds with a figure of their own; any other threshold name is a
-// metric, weighed by the sum of its samples.
+// metric: a counter weighed by its rate per minute over the window (its total since the
+// client started says nothing), any other metric by the sum of its samples.
 const (
-	QueueThreshold   = source.QueueSize // the callback queue
-	FailureThreshold = "failure_ratio"  // the share of failed callbacks over the window
+	QueueThreshold    = source.QueueSize       // the callback queue
+	FailureThreshold  = "failure_ratio"        // the share of failed callbacks over the window
+	EndpointThreshold = "endpoint_error_ratio" // the share of failed API requests over the window
 )
+
+// IsRatio reports whether a threshold is a share from 0 to 1.
+func IsRatio(name string) bool { return name == FailureThreshold || name == EndpointThreshold }
 
 // Level is how a value stands against its threshold.
 type Level int
@@ -47,8 +54,9 @@ type Thresholds map[string]Threshold
 // DefaultThresholds are the thresholds when the config names none.
 func DefaultThresholds() Thresholds {
 	return Thresholds{
-		QueueThreshold:   {Warn: 100, Critical: 1000},
-		FailureThreshold: {Warn: 0.01, Critical: 0.05},
+		QueueThreshold:    {Warn: 100, Critical: 1000},
+		FailureThreshold:  {Warn: 0.01, Critical: 0.05},
+		EndpointThreshold: {Warn: 0.05, Critical: 0.25},
 	}
 }
 
@@ -66,24 +74,69 @@ func (ts Thresholds) Level(name string, v float64) Level {
 	return LevelOK
 }
 
-// NumberLevel is the worst level of a number's newest data over every threshold: the
-// queue and the failure share by their figures, any other name by the sum of that
-// metric's samples (its nodes added up).
-func (ts Thresholds) NumberLevel(snap *source.Snapshot, f *Figures) Level {
-	lvl := LevelOK
+// Crossing is one threshold a number's newest data is at or past.
+type Crossing struct {
+	Name  string  // the threshold's name
+	Value float64 // what was weighed: a share, a rate per minute, a sum
+	Rate  bool    // Value is a counter's rate per minute
+	Level Level
+}
+
+// String is the crossing as a reason reads: "db_pending_callbacks 31!",
+// "failure_ratio 2.7%~", "concurrent_rate_limit_triggered 12/min~".
+func (c Crossing) String() string {
+	v := Compact(c.Value)
+	switch {
+	case IsRatio(c.Name):
+		v = Percent(c.Value)
+	case c.Rate:
+		v += "/min"
+	}
+	return c.Name + " " + v + [...]string{"", "~", "!"}[c.Level]
+}
+
+// Crossings weighs a number's newest data against every threshold and returns those it
+// is at or past, worst first (then by name): the queue and the failure shares by their
+// figures, a counter by its rate per minute over the figures' window, any other metric by
+// the sum of its samples (its nodes added up).
+func (ts Thresholds) Crossings(snap *source.Snapshot, h *history.Number, f *Figures) []Crossing {
+	var out []Crossing
 	for name := range ts {
-		var v float64
+		c := Crossing{Name: name}
 		switch name {
 		case QueueThreshold:
-			v = f.Queue
+			c.Value = f.Queue
 		case FailureThreshold:
-			v = f.FailShare
+			c.Value = f.Callbacks.FailShare
+		case EndpointThreshold:
+			c.Value = f.Requests.FailShare
 		default:
-			v = SumLatest(snap, name)
+			m := snap.Metric(name)
+			if m != nil && m.IsCounter() {
+				c.Value, c.Rate = rateIn(m, h, f.Window, func(*source.Sample) bool { return true })*60, true
+			} else {
+				c.Value = SumLatest(snap, name)
+			}
 		}
-		lvl = max(lvl, ts.Level(name, v))
+		if c.Level = ts.Level(name, c.Value); c.Level > LevelOK {
+			out = append(out, c)
+		}
 	}
-	return lvl
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Level != out[j].Level {
+			return out[i].Level > out[j].Level
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Worst is the level of the worst crossing, LevelOK for none.
+func Worst(cs []Crossing) Level {
+	if len(cs) == 0 {
+		return LevelOK
+	}
+	return cs[0].Level
 }
 
 // SumLatest adds the values of every sample of a metric (its nodes), NaN when the
@@ -141,4 +194,13 @@ func Share(part, whole float64) float64 {
 		return math.NaN()
 	}
 	return part / whole
+}
+
+// JudgeOne weighs a single snapshot, as --once does: without history nothing has a rate,
+// so the failure shares and counter thresholds are not judged; the queue and gauges are.
+func (ts Thresholds) JudgeOne(snap *source.Snapshot) []Crossing {
+	h := history.NewNumber(2)
+	h.Record(snap.FetchedAt, snap)
+	f := Derive(snap, h, 0, Scope{})
+	return ts.Crossings(snap, h, &f)
 }

@@ -2,8 +2,11 @@ package monitor
 
 import (
 	"math"
+	"slices"
 	"testing"
+	"time"
 
+	"github.com/wamon/wamon/monitor/history"
 	"github.com/wamon/wamon/source"
 )
 
@@ -74,47 +77,81 @@ func TestThresholdsLevel(t *testing.T) {
 	}
 }
 
-func TestNumberLevel(t *testing.T) {
+func TestCrossings(t *testing.T) {
 	ts := Thresholds{
-		QueueThreshold:   {Warn: 100, Critical: 1000},
-		FailureThreshold: {Warn: 0.01, Critical: 0.05},
-		"db_pending":     {Warn: 10, Critical: 50},
+		QueueThreshold:    {Warn: 100, Critical: 1000},
+		FailureThreshold:  {Warn: 0.01, Critical: 0.05},
+		EndpointThreshold: {Warn: 0.05, Critical: 0.25},
+		"db_pending":      {Warn: 10, Critical: 50},
 	}
 	// The queue metric in the snapshot says 5000; the threshold must weigh the figure.
 	bigQueueInSnap := mkSnap(map[string][]source.Sample{source.QueueSize: {sample(5000)}})
 	nodes := func(a, b float64) *source.Snapshot {
-		return mkSnap(map[string][]source.Sample{"db_pending": {sample(a, "node", "n1"), sample(b, "node", "n2")}})
+		s := mkSnap(map[string][]source.Sample{"db_pending": {sample(a, "node", "n1"), sample(b, "node", "n2")}})
+		s.Metrics["db_pending"].Type = source.Gauge
+		return s
 	}
 	tests := []struct {
-		name  string
-		ts    Thresholds
-		snap  *source.Snapshot
-		queue float64
-		fail  float64
-		want  Level
+		name     string
+		ts       Thresholds
+		snap     *source.Snapshot
+		queue    float64
+		fail     float64
+		endpoint float64
+		want     []string // the crossings as reasons read, worst first
 	}{
-		{"nothing known", ts, nil, nan, nan, LevelOK},
-		{"queue by its figure: warn", ts, nil, 150, nan, LevelWarn},
-		{"queue by its figure: crit", ts, nil, 1000, nan, LevelCrit},
-		{"queue by its figure, not the snapshot", ts, bigQueueInSnap, 10, nan, LevelOK},
-		{"failure ratio by its figure: warn", ts, nil, nan, 0.02, LevelWarn},
-		{"failure ratio by its figure: crit", ts, nil, 0, 0.5, LevelCrit},
-		{"other metric: one node below warn", ts, nodes(6, 0), nan, nan, LevelOK},
-		{"other metric: nodes summed past warn", ts, nodes(6, 6), nan, nan, LevelWarn},
-		{"other metric: nodes summed past crit", ts, nodes(30, 25), nan, nan, LevelCrit},
-		{"worst wins: warn queue, crit metric", ts, nodes(40, 40), 200, 0, LevelCrit},
-		{"worst wins: crit ratio, ok queue", ts, nodes(0, 0), 5, 0.9, LevelCrit},
-		{"worst wins: warn over ok", ts, nodes(1, 1), 5, 0.02, LevelWarn},
-		{"no thresholds", Thresholds{}, nodes(1e9, 1e9), 1e9, 1, LevelOK},
+		{"nothing known", ts, nil, nan, nan, nan, nil},
+		{"queue by its figure: warn", ts, nil, 150, nan, nan, []string{"callback_queue_size 150~"}},
+		{"queue by its figure: crit", ts, nil, 1000, nan, nan, []string{"callback_queue_size 1k!"}},
+		{"queue by its figure, not the snapshot", ts, bigQueueInSnap, 10, nan, nan, nil},
+		{"failure ratio by its figure: warn", ts, nil, nan, 0.027, nan, []string{"failure_ratio 2.7%~"}},
+		{"failure ratio by its figure: crit", ts, nil, 0, 0.5, nan, []string{"failure_ratio 50%!"}},
+		{"endpoint ratio: warn", ts, nil, nan, nan, 0.12, []string{"endpoint_error_ratio 12%~"}},
+		{"other metric: one node below warn", ts, nodes(6, 0), nan, nan, nan, nil},
+		{"other metric: nodes summed past warn", ts, nodes(6, 6), nan, nan, nan, []string{"db_pending 12~"}},
+		{"other metric: nodes summed past crit", ts, nodes(30, 25), nan, nan, nan, []string{"db_pending 55!"}},
+		{"worst first: crit metric, warn queue", ts, nodes(40, 40), 200, 0, nan, []string{"db_pending 80!", "callback_queue_size 200~"}},
+		{"worst first, then by name", ts, nodes(0, 0), 5000, 0.9, 0.3, []string{"callback_queue_size 5k!", "endpoint_error_ratio 30%!", "failure_ratio 90%!"}},
+		{"no thresholds", Thresholds{}, nodes(1e9, 1e9), 1e9, 1, 1, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := noFigures(0)
-			f.Queue, f.FailShare = tt.queue, tt.fail
-			if got := tt.ts.NumberLevel(tt.snap, &f); got != tt.want {
-				t.Fatalf("NumberLevel = %v, want %v", got, tt.want)
+			f := noFigures(0, Scope{})
+			f.Queue, f.Callbacks.FailShare, f.Requests.FailShare = tt.queue, tt.fail, tt.endpoint
+			cs := tt.ts.Crossings(tt.snap, history.NewNumber(2), &f)
+			var got []string
+			for _, c := range cs {
+				got = append(got, c.String())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("Crossings = %q, want %q", got, tt.want)
+			}
+			want := LevelOK
+			if len(cs) > 0 {
+				want = cs[0].Level
+			}
+			if Worst(cs) != want {
+				t.Fatalf("Worst = %v, want %v", Worst(cs), want)
 			}
 		})
+	}
+}
+
+// A threshold on a counter weighs its rate per minute over the window: its total since
+// the client started says nothing about now.
+func TestCrossingOfACounterIsItsRate(t *testing.T) {
+	ts := Thresholds{"concurrent_rate_limit_triggered": {Warn: 10, Critical: 100}}
+	h := history.NewNumber(10)
+	var last *source.Snapshot
+	for i, v := range []float64{1e6, 1e6 + 1, 1e6 + 2} { // a huge total, 12 a minute
+		last = mkSnap(map[string][]source.Sample{"concurrent_rate_limit_triggered": {sample(v)}})
+		last.Metrics["concurrent_rate_limit_triggered"].Type = source.Counter
+		h.Record(t0.Add(time.Duration(i)*5*time.Second), last)
+	}
+	f := Derive(last, h, time.Minute, Scope{})
+	cs := ts.Crossings(last, h, &f)
+	if len(cs) != 1 || cs[0].String() != "concurrent_rate_limit_triggered 12/min~" {
+		t.Fatalf("Crossings = %v, want the rate 12/min past warn", cs)
 	}
 }
 

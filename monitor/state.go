@@ -53,8 +53,15 @@ type Status struct {
 	InFlight bool
 	NextPoll time.Time
 
-	Level   Level  // the newest data against every threshold, over the engine's window
-	Version uint64 // grows with every poll filed; a reader redraws when it changed
+	Level     Level      // the newest data against every threshold, over the engine's window
+	Crossings []Crossing // the thresholds it is at or past, worst first
+	Version   uint64     // grows with every poll filed; a reader redraws when it changed
+
+	// The state as the engine last settled it (at a poll, or when data went stale), since
+	// when, and why: "WS406", "timeout 10s", "db_pending_callbacks 31!".
+	State  State
+	Since  time.Time
+	Reason string
 }
 
 // staleAfter: data is stale when no poll has succeeded for two intervals plus the

@@ -11,6 +11,7 @@ import (
 	"github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/monitor/history"
 )
 
@@ -304,31 +305,9 @@ func sparkline(vals []float64, width int, glyphs []rune) string {
 	return b.String()
 }
 
-// compact prints a number in at most about six columns: 999, 1.2k, 34k, 1.2M.
-func compact(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case math.IsNaN(v):
-		return "-"
-	case math.IsInf(v, 0):
-		return "inf"
-	case a >= 1e9:
-		return trimZero(fmt.Sprintf("%.1f", v/1e9)) + "G"
-	case a >= 1e6:
-		return trimZero(fmt.Sprintf("%.1f", v/1e6)) + "M"
-	case a >= 1e4:
-		return fmt.Sprintf("%.0fk", v/1e3)
-	case a >= 1e3:
-		return trimZero(fmt.Sprintf("%.1f", v/1e3)) + "k"
-	case a == math.Trunc(a):
-		return fmt.Sprintf("%.0f", v)
-	case a >= 10:
-		return fmt.Sprintf("%.0f", v)
-	}
-	return trimZero(fmt.Sprintf("%.1f", v))
-}
-
-func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
+// compact and percent are the engine's number formats, so that a reason the engine
+// writes ("callback_queue_size 1.2k!") reads like the figure beside it.
+var compact, percent, millis = monitor.Compact, monitor.Percent, monitor.Millis
 
 // thousands prints an integer total with separators: 545,780.
 func thousands(v float64) string {
@@ -352,19 +331,6 @@ func thousands(v float64) string {
 	return b.String()
 }
 
-// percent prints a share: 0.4%, 12%, or "-" when there is none.
-func percent(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "-"
-	case v == 0:
-		return "0%"
-	case v < 0.1:
-		return fmt.Sprintf("%.1f%%", v*100)
-	}
-	return fmt.Sprintf("%.0f%%", v*100)
-}
-
 // age prints how long ago: 4s, 3m, 2h, 5d.
 func age(d time.Duration) string {
 	switch {
@@ -378,17 +344,6 @@ func age(d time.Duration) string {
 		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
-}
-
-// millis prints a duration in milliseconds: 84ms, 1.2s.
-func millis(ms float64) string {
-	switch {
-	case math.IsNaN(ms):
-		return "-"
-	case ms >= 1000:
-		return trimZero(fmt.Sprintf("%.1f", ms/1000)) + "s"
-	}
-	return fmt.Sprintf("%.0fms", ms)
 }
 
 // bucketMax spreads the span [from, to] over width buckets and keeps the highest value

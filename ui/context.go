@@ -43,6 +43,7 @@ type navigator interface {
 	push(s screen)
 	pop()
 	setActive(i int)
+	switchNumber(i int) // go to a number's main view
 }
 
 // windows are the time windows + and - step through; 0 is everything held.
@@ -86,6 +87,15 @@ func (c *Context) zoom(dir int) bool {
 // State is the badge of a status now.
 func (c *Context) State(st *monitor.Status) monitor.State {
 	return c.Engine.State(st, c.Now())
+}
+
+// stateSince is a state with how long it has held: "CRIT 4m". The engine knows since
+// when once it has settled the state (at a poll, or within a second for stale data).
+func (c *Context) stateSince(st *monitor.Status, state monitor.State) string {
+	if state != st.State || state == monitor.StateWaiting {
+		return state.Word()
+	}
+	return state.Word() + " " + age(c.Now().Sub(st.Since))
 }
 
 // Level weighs a value against the named threshold.

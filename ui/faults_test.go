@@ -24,7 +24,7 @@ import (
 const faultKey = "sk-faults-9c1e-SECRET"
 
 // faultRoundBound is how long one round of polls of every number may take. Each fetch
-// gives up after 500 ms; with 22 numbers and 16 slots a slow fetch can make a queued one
+// gives up after 500 ms; with 25 numbers and 16 slots a slow fetch can make a queued one
 // wait one timeout before its own, so two timeouts plus slack for -race.
 const faultRoundBound = 3 * time.Second
 
@@ -67,6 +67,7 @@ var faultHealthy = map[faketest.Scenario]bool{
 	faketest.Healthy: true, faketest.Wrapped: true, faketest.Backwards: true,
 	faketest.OddValues: true, faketest.MissingFields: true, faketest.Hostile: true,
 	faketest.LongLabels: true, faketest.ThousandsSeries: true,
+	faketest.QueueCritical: true, faketest.Burst429: true, faketest.Multiconnect: true,
 }
 
 // unsafeRune reports the first rune a terminal would act on or hide: C0 controls other
@@ -242,7 +243,12 @@ func (c *faultConsole) views() {
 		}
 		c.checkFooter(i, c.frame(where("main")), where("main"))
 		c.m.Update(keyMsg("o"))
-		c.checkFooter(i, c.frame(where("overview")), where("overview"))
+		// The overview's footer speaks of the number under its cursor.
+		sel, ok := c.m.top().(*overviewScreen).selectedNumber()
+		if !ok {
+			c.t.Fatalf("%s: no number under the cursor", where("overview"))
+		}
+		c.checkFooter(sel, c.frame(where("overview")), where("overview"))
 		c.m.Update(keyMsg("esc"))
 		c.m.Update(keyMsg("i"))
 		c.checkFooter(i, c.frame(where("number")), where("number"))

@@ -29,7 +29,7 @@ func (m *Model) renderFooter() string {
 		if s, ok := top.(statusLiner); ok && s.statusLine() != "" {
 			parts = append(parts, s.statusLine())
 		}
-		st := ctx.Engine.Status(ctx.Active)
+		st := ctx.Engine.Status(m.focus())
 		switch {
 		case st.Last == nil && st.Err == nil:
 			parts = append(parts, "waiting for the first poll of "+st.Number)

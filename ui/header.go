@@ -29,7 +29,24 @@ func (m *Model) tabText(i int, st *monitor.Status, s monitor.State) string {
 	if m.width < 120 {
 		number = m.ctx.Labels[i]
 	}
-	return idx + " " + number + " " + s.Word() + q
+	return idx + " " + number + " " + m.ctx.stateSince(st, s) + tabReason(m.ctx, st, s, m.width >= 120) + q
+}
+
+// tabReason is why a number is not OK, short, for its tab: the error ("WS406",
+// "timeout 10s") or, in a wide header, the worst threshold crossed, unless that is the
+// queue, which the tab shows anyway.
+func tabReason(ctx *Context, st *monitor.Status, s monitor.State, wide bool) string {
+	switch {
+	case s != st.State:
+		return ""
+	case s == monitor.StateError && wide:
+		return " " + ctx.cut(st.Reason, 16)
+	case s == monitor.StateError:
+		return " " + ctx.cut(st.Reason, 10)
+	case wide && (s == monitor.StateWarn || s == monitor.StateCrit) && len(st.Crossings) > 0 && st.Crossings[0].Name != monitor.QueueThreshold:
+		return " " + ctx.cut(st.Crossings[0].String(), 24)
+	}
+	return ""
 }
 
 // tabsThatFit is how many tabs the header can show at the current width.

@@ -7,6 +7,8 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	NextNumber, PrevNumber, Jump key.Binding
 	Overview, Info, Raw          key.Binding
+	Events, Requests, Nodes      key.Binding
+	Severity, Copy               key.Binding
 	Move, Up, Down, PageUp       key.Binding
 	PageDown                     key.Binding
 	Top, Bottom                  key.Binding
@@ -25,6 +27,11 @@ func newKeyMap() KeyMap {
 		Overview:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "fleet overview")),
 		Info:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "number detail")),
 		Raw:        key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "raw payload")),
+		Events:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
+		Requests:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "API requests")),
+		Nodes:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "nodes: sum/split/one")),
+		Severity:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "all/warnings/critical")),
+		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy summary")),
 		Move:       key.NewBinding(key.WithKeys("k", "up", "j", "down"), key.WithHelp("↑↓/jk", "move")),
 		Up:         key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
 		Down:       key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
@@ -49,9 +56,9 @@ func newKeyMap() KeyMap {
 // fullHelp groups every binding for the `?` screen.
 func (k KeyMap) fullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.NextNumber, k.PrevNumber, k.Jump, k.Overview, k.Info, k.Raw},
+		{k.NextNumber, k.PrevNumber, k.Jump, k.Overview, k.Info, k.Raw, k.Events, k.Requests},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter, k.Back},
-		{k.Pause, k.Refresh, k.Filter, k.Sort, k.ZoomIn, k.ZoomOut},
-		{k.Save, k.Help, k.Quit},
+		{k.Pause, k.Refresh, k.Filter, k.Sort, k.Severity, k.Nodes, k.ZoomIn, k.ZoomOut},
+		{k.Copy, k.Save, k.Help, k.Quit},
 	}
 }

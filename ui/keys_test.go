@@ -52,15 +52,15 @@ func TestKeysSwitchNumbers(t *testing.T) {
 func TestKeysNavigateAndGoBack(t *testing.T) {
 	c := sized(t, 160, 48)
 	c.key("j")
-	if c.mainScreen().cur.pos != 1 {
-		t.Fatalf("j: cursor %d", c.mainScreen().cur.pos)
+	if c.mainScreen().table.cur.pos != 1 {
+		t.Fatalf("j: cursor %d", c.mainScreen().table.cur.pos)
 	}
 	c.key("j") // only two callback types: stays on the last
-	if c.mainScreen().cur.pos != 1 {
-		t.Fatalf("j past the end: cursor %d", c.mainScreen().cur.pos)
+	if c.mainScreen().table.cur.pos != 1 {
+		t.Fatalf("j past the end: cursor %d", c.mainScreen().table.cur.pos)
 	}
 	c.key("enter")
-	if s, ok := c.top().(*seriesScreen); !ok || s.typ != "status_change" {
+	if s, ok := c.top().(*seriesScreen); !ok || s.key != "status_change" {
 		t.Fatalf("enter: screen %s", c.screenName())
 	}
 	if !strings.Contains(c.View(), "callbacks of type status_change") {
@@ -181,8 +181,8 @@ func TestKeysZoomAndSort(t *testing.T) {
 	}
 	c.key("s") // by total: status_change has more callbacks than inbound_message
 	m := c.mainScreen()
-	if rows := m.rows(m.figures()); rows[0].Type != "status_change" {
-		t.Errorf("sorted by total, first row %q", rows[0].Type)
+	if rows := m.table.rows(&m.figures().Callbacks); rows[0].Key != "status_change" {
+		t.Errorf("sorted by total, first row %q", rows[0].Key)
 	}
 }
 
@@ -190,19 +190,19 @@ func TestKeysFilter(t *testing.T) {
 	c := sized(t, 160, 48)
 	m := c.mainScreen()
 	c.key("/", "s", "t", "a")
-	if rows := m.rows(m.figures()); !m.capturing() || len(rows) != 1 || rows[0].Type != "status_change" {
+	if rows := m.table.rows(&m.figures().Callbacks); !m.capturing() || len(rows) != 1 || rows[0].Key != "status_change" {
 		t.Fatalf("filter 'sta': %d rows", len(rows))
 	}
 	c.key("q") // typed into the filter, not quitting
-	if m.filter.input.Value() != "staq" {
-		t.Fatalf("q while filtering: %q", m.filter.input.Value())
+	if m.table.input.Value() != "staq" {
+		t.Fatalf("q while filtering: %q", m.table.input.Value())
 	}
 	c.key("enter")
-	if m.capturing() || m.filter.input.Value() != "staq" || !strings.Contains(c.View(), "no type matches") {
+	if m.capturing() || m.table.input.Value() != "staq" || !strings.Contains(c.View(), "no type matches") {
 		t.Fatal("enter keeps the filter")
 	}
 	c.key("esc")
-	if m.filter.input.Value() != "" || len(m.rows(m.figures())) != 2 {
+	if m.table.input.Value() != "" || len(m.table.rows(&m.figures().Callbacks)) != 2 {
 		t.Fatal("esc clears the filter")
 	}
 	c.file(1, source.Snapshot{}, errors.New("boom"))
@@ -453,7 +453,7 @@ func TestTitleNamesTheWorstState(t *testing.T) {
 func TestEveryViewFitsEverySize(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {100, 30}, {120, 40}, {160, 48}, {200, 60}, {300, 80}} {
 		c := sized(t, size[0], size[1])
-		for _, keys := range [][]string{nil, {"o"}, {"?"}, {"enter"}, {"i"}, {"i", "enter"}, {"v"}} {
+		for _, keys := range [][]string{nil, {"o"}, {"?"}, {"enter"}, {"i"}, {"i", "enter"}, {"v"}, {"e"}, {"R"}, {"R", "enter"}, {"n"}} {
 			c.key(keys...)
 			assertFits(t, c.View(), size[0], size[1])
 			c.key("esc", "esc", "esc")
@@ -486,7 +486,8 @@ func TestASCIIModeDrawsOnlyASCII(t *testing.T) {
 	c := newConsoleWith(t, consoleOpts{ascii: true})
 	c.poll(20)
 	c.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	for _, keys := range [][]string{nil, {"o"}, {"esc", "?"}, {"?", "enter"}, {"esc", "i"}, {"enter"}, {"esc", "v"}} {
+	for _, keys := range [][]string{nil, {"o"}, {"esc", "?"}, {"?", "enter"}, {"esc", "i"}, {"enter"}, {"esc", "v"},
+		{"esc", "esc", "e"}, {"esc", "R"}, {"enter"}, {"esc", "esc", "n"}} {
 		c.key(keys...)
 		for i, r := range c.View() {
 			if r > 0x7e || (r < 0x20 && r != '\n') {
@@ -600,11 +601,11 @@ func TestCursorFollowsItsRowWhenResorted(t *testing.T) {
 	d := sized(t, 160, 48)
 	m := d.mainScreen()
 	d.key("s", "s") // by rate
-	rows := m.rows(m.figures())
+	rows := m.table.rows(&m.figures().Callbacks)
 	d.key("j")
-	want := rows[1].Type
+	want := rows[1].Key
 	d.poll(30)
-	if got := m.rows(m.figures())[m.cur.pos].Type; got != want || m.cur.key != want {
+	if got := m.table.rows(&m.figures().Callbacks)[m.table.cur.pos].Key; got != want || m.table.cur.key != want {
 		t.Errorf("after more polls the cursor is on %q, want %q", got, want)
 	}
 }
@@ -764,7 +765,7 @@ func TestOddValuesNeverPanicOrGoNegative(t *testing.T) {
 			assertFits(t, c.View(), 120, 40)
 		}
 		for i := range c.eng.Len() {
-			if r := c.eng.Figures(i, c.ctx.WindowDur()).CallbackRate; r < 0 {
+			if r := c.eng.Figures(i, c.ctx.WindowDur()).Callbacks.Rate; r < 0 {
 				t.Errorf("round %d: negative callback rate %v", round, r)
 			}
 		}

@@ -2,8 +2,7 @@ package ui
 
 import (
 	"fmt"
-	"math"
-	"sort"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -13,23 +12,24 @@ import (
 	"github.com/wamon/wamon/source"
 )
 
-// mainScreen is one number at a glance: the QueuePane above the CounterTable. It owns
-// the table's cursor (on a callback type), sort and filter.
+// mainScreen is one number at a glance: the QueuePane above the CounterTable of its
+// callbacks, with a line on its API requests. It owns the table's cursor (on a callback
+// type), sort and filter, and the node scope of a multiconnect number (n: their sum, a
+// line and a row per node, or one node alone).
 type mainScreen struct {
 	screenBase
-	filter
-	cur   cursor
-	sort  int
+	table counterTable
+	scope monitor.Scope
 	chart chartCache // the queue pane's chart model, reused between frames
 }
 
-var mainSorts = []string{"type", "total", "rate", "fail%"}
-
 func newMainScreen(ctx *Context) *mainScreen {
-	return &mainScreen{screenBase: screenBase{ctx: ctx}, filter: newFilter()}
+	return &mainScreen{screenBase: screenBase{ctx: ctx}, table: newCounterTable(callbacksKind)}
 }
 
-func (s *mainScreen) name() string { return "main" }
+func (s *mainScreen) name() string       { return "main" }
+func (s *mainScreen) capturing() bool    { return s.table.capturing() }
+func (s *mainScreen) statusLine() string { return s.table.statusLine() }
 
 func (s *mainScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
@@ -38,7 +38,8 @@ func (s *mainScreen) SetSize(w, h int) {
 
 func (s *mainScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
-	return []key.Binding{k.NextNumber, k.Enter, k.Info, k.Overview, k.Filter, k.Sort, k.ZoomIn, k.ZoomOut, s.ctx.pauseKey(), k.Refresh, k.Help, k.Quit}
+	return []key.Binding{k.NextNumber, k.Enter, k.Info, k.Overview, k.Events, k.Requests, k.Nodes, k.Filter, k.Sort,
+		k.ZoomIn, k.ZoomOut, s.ctx.pauseKey(), k.Refresh, k.Copy, k.Help, k.Quit}
 }
 
 func (s *mainScreen) Update(msg tea.Msg) tea.Cmd {
@@ -50,6 +51,9 @@ func (s *mainScreen) Update(msg tea.Msg) tea.Cmd {
 			s.draw()
 		}
 	case contextMsg:
+		if s.drawnAt != s.ctx.Active {
+			s.scope = monitor.Scope{} // another number's nodes are not this one's
+		}
 		s.draw()
 	case tea.KeyMsg:
 		cmd := s.onKey(msg)
@@ -61,78 +65,78 @@ func (s *mainScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (s *mainScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	ctx, k := s.ctx, s.ctx.Keys
-	if s.filter.typing {
-		cmd, _ := s.filter.update(msg)
-		return cmd
-	}
 	if ctx.Engine.Len() == 0 {
 		return nil
 	}
-	rows := s.rows(s.figures())
+	b := &s.figures().Callbacks
+	if cmd, ok := s.table.onKey(ctx, msg, b); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Enter):
-		if i := s.cur.resolve(rowTypes(rows)); i >= 0 {
-			ctx.nav.push(newSeriesScreen(ctx, rows[i].Type))
+		if r, ok := s.table.selected(b); ok {
+			ctx.nav.push(newSeriesScreen(ctx, callbacksKind, r.Key, s.scope))
 		}
-	case key.Matches(msg, k.Info):
-		ctx.nav.push(newNumberScreen(ctx))
-	case key.Matches(msg, k.Raw):
-		ctx.nav.push(newRawScreen(ctx))
-	case key.Matches(msg, k.Filter):
-		s.filter.start()
-	case key.Matches(msg, k.Sort):
-		s.sort = (s.sort + 1) % len(mainSorts)
-	case key.Matches(msg, k.Refresh):
-		ctx.Engine.PollNow(ctx.Active)
+	case key.Matches(msg, k.Nodes):
+		s.scope = nextScope(s.scope, activeNodes(ctx))
 	case key.Matches(msg, k.Back):
-		if !s.filter.clear() {
+		if !s.table.clear() {
 			ctx.nav.pop() // over the overview: back to it
 		}
 	default:
-		s.cur.move(k, msg, rowTypes(rows), 5)
+		numberKeys(ctx, msg)
 	}
 	return nil
 }
 
-// figures of the number in view over the window.
+// figures of the number in view over the window, within the node scope.
 func (s *mainScreen) figures() *monitor.Figures {
-	return s.ctx.Engine.Figures(s.ctx.Active, s.ctx.WindowDur())
+	var f *monitor.Figures
+	s.ctx.Engine.Read(s.ctx.Active, func(v *monitor.View) { f = v.FiguresIn(s.ctx.WindowDur(), s.scope) })
+	return f
 }
 
-// rows are the counter table's rows after the filter and the sort.
-func (s *mainScreen) rows(f *monitor.Figures) []monitor.CallbackRow {
-	rows := make([]monitor.CallbackRow, 0, len(f.Rows))
-	for _, r := range f.Rows {
-		if s.filter.matches(r.Type) {
-			rows = append(rows, r)
+// activeNodes are the nodes of the number in view that answer (not standby).
+func activeNodes(ctx *Context) []string {
+	var nodes []string
+	st := ctx.Engine.Status(ctx.Active)
+	if st.Last != nil {
+		for _, n := range st.Last.Nodes {
+			if !n.Standby {
+				nodes = append(nodes, n.Name)
+			}
 		}
 	}
-	desc := func(a, b float64) bool { return nanLow(a) > nanLow(b) }
-	switch mainSorts[s.sort] {
-	case "total":
-		sort.SliceStable(rows, func(i, j int) bool { return desc(rows[i].Total, rows[j].Total) })
-	case "rate":
-		sort.SliceStable(rows, func(i, j int) bool { return desc(rows[i].Rate, rows[j].Rate) })
-	case "fail%":
-		sort.SliceStable(rows, func(i, j int) bool { return desc(rows[i].FailShare, rows[j].FailShare) })
-	}
-	return rows
+	return nodes
 }
 
-func rowTypes(rows []monitor.CallbackRow) []string {
-	keys := make([]string, len(rows))
-	for i, r := range rows {
-		keys[i] = r.Type
+// nextScope steps the node scope: their sum, split by node, then each node alone.
+func nextScope(s monitor.Scope, nodes []string) monitor.Scope {
+	switch {
+	case len(nodes) == 0:
+		return monitor.Scope{}
+	case s.Node == "" && !s.Split:
+		return monitor.Scope{Split: true}
+	case s.Split:
+		return monitor.Scope{Node: nodes[0]}
 	}
-	return keys
+	for i, n := range nodes {
+		if n == s.Node && i+1 < len(nodes) {
+			return monitor.Scope{Node: nodes[i+1]}
+		}
+	}
+	return monitor.Scope{}
 }
 
-// nanLow sorts "no value" below every value.
-func nanLow(v float64) float64 {
-	if math.IsNaN(v) {
-		return math.Inf(-1)
+// scopeText names the node scope for a title: "", "nodes split", "node wa-core-1:…".
+func scopeText(ctx *Context, s monitor.Scope) string {
+	switch {
+	case s.Split:
+		return " · nodes split"
+	case s.Node != "":
+		return " · node " + ctx.cut(s.Node, 24)
 	}
-	return v
+	return ""
 }
 
 func (s *mainScreen) draw() {
@@ -148,17 +152,66 @@ func (s *mainScreen) draw() {
 			s.body = ctx.pane(w-2, h-2, lipgloss.NewStyle().Width(max(1, w-6)).Render(noAnswerYet(ctx, &v.Status)))
 			return
 		}
-		f := v.Figures(ctx.WindowDur())
-		rows := s.rows(f)
+		f := v.FiguresIn(ctx.WindowDur(), s.scope)
+		rows := len(s.table.rows(&f.Callbacks))
+		extra := 0
+		if f.Requests.Metric != "" {
+			extra = 1
+		}
 		// The table takes what its rows need (up to half the screen), the chart the rest.
-		tableH := min(max(len(rows), 2)+6, h/2)
+		tableH := min(max(rows, 2)+6+extra, h/2)
 		if h < 16 {
 			tableH = h / 2
 		}
 		s.body = lipgloss.JoinVertical(lipgloss.Left,
 			queuePane(ctx, v, f, &s.chart, w, h-tableH),
-			s.counterTable(f, rows, w, tableH))
+			s.callbacksPane(f, w, tableH))
 	})
+}
+
+// callbacksPane is the callbacks' table in its pane, with a line on the requests.
+func (s *mainScreen) callbacksPane(f *monitor.Figures, w, h int) string {
+	ctx := s.ctx
+	th := &ctx.Theme
+	iw, ih := w-2, h-2
+	title := th.Title.Render("callbacks by type × result")
+	if th.ASCII {
+		title = th.Title.Render("callbacks by type x result")
+	}
+	title += th.Dim.Render(fmt.Sprintf(" · rates over %s · sort %s", windowName(ctx.WindowDur()), s.table.sorts()[s.table.sort]) + scopeText(ctx, s.scope))
+	lines := []string{title}
+	if f.Callbacks.Metric == "" {
+		lines = append(lines, "", th.Dim.Render("this payload has no callback counters ("+source.CallbackCount+"); i lists every metric it has"))
+	} else {
+		lines = append(lines, th.Dim.Render(s.table.summary(ctx, &f.Callbacks)))
+	}
+	if f.Requests.Metric != "" {
+		lines = append(lines, requestsLine(ctx, &f.Requests))
+	}
+	if f.Callbacks.Metric != "" {
+		lines = append(lines, s.table.render(ctx, &f.Callbacks, iw, ih-len(lines)))
+	}
+	return ctx.pane(iw, ih, lipgloss.JoinVertical(lipgloss.Left, lines...))
+}
+
+// requestsLine sums up the API requests in a line, naming the worst failing result of
+// any endpoint: "requests 305/min · failed 9.6%~ · worst /v1/messages post 429 12% (R)".
+func requestsLine(ctx *Context, b *monitor.Breakdown) string {
+	th := &ctx.Theme
+	level := ctx.Level(monitor.EndpointThreshold, b.FailShare)
+	text := "requests " + compact(b.Rate) + "/min · failed " + ctx.levelStyle(level).Render(strings.TrimSpace(percent(b.FailShare)+mark(level)))
+	worst, share := "", 0.0
+	for _, r := range b.Rows {
+		for result, c := range r.Cells {
+			if sh := monitor.Share(c.Delta, r.Delta); source.IsFailure(result) && sh > share {
+				worst, share = r.Key+" "+result, sh
+			}
+		}
+	}
+	if worst != "" {
+		text += " · worst " + ctx.cut(worst, 40) + " " + percent(share)
+	}
+	return text + th.Dim.Render(" (R)")
 }
 
 // noAnswerYet is what a number without a good poll says: waiting, or answering with

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aymanbagabas/go-osc52/v2"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -239,6 +240,12 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		if top.name() != "overview" {
 			m.push(newOverview(m.ctx))
 		}
+	case key.Matches(msg, k.Events):
+		if top.name() != "events" {
+			m.push(newEventsScreen(m.ctx))
+		}
+	case key.Matches(msg, k.Copy):
+		return m.copySummary()
 	default:
 		return top.Update(msg)
 	}
@@ -293,6 +300,60 @@ func (m *Model) switchNumber(i int) {
 }
 
 type flashMsg string
+
+// selection is a screen with a number under its cursor (the overview): the footer and y
+// speak of that number rather than of the one in view.
+type selection interface {
+	selectedNumber() (int, bool)
+}
+
+// focus is the number the footer and y speak of.
+func (m *Model) focus() int {
+	if s, ok := m.top().(selection); ok {
+		if i, ok := s.selectedNumber(); ok {
+			return i
+		}
+	}
+	return m.ctx.Active
+}
+
+// summary is a number in one line, for a ticket or a chat: number, state and since,
+// reason, queue, failure share, time.
+func (m *Model) summary(i int) string {
+	ctx := m.ctx
+	st := ctx.Engine.Status(i)
+	state := ctx.State(&st)
+	parts := []string{st.Number, ctx.stateSince(&st, state)}
+	if state == st.State && !st.Since.IsZero() {
+		parts[1] += " (since " + st.Since.In(ctx.Loc).Format("15:04:05") + ")"
+	}
+	if r := reasonOf(&st, state); r != "" {
+		parts = append(parts, r)
+	}
+	f := ctx.Engine.Figures(i, ctx.WindowDur())
+	parts = append(parts, "queue "+compact(f.Queue), "callbacks failed "+percent(f.Callbacks.FailShare)+" over "+windowName(ctx.WindowDur()),
+		ctx.Now().In(ctx.Loc).Format("2006-01-02 15:04:05 MST"))
+	return "wamon: " + strings.Join(parts, " · ")
+}
+
+// copySummary puts the focused number's summary on the clipboard with OSC 52, which
+// reaches the operator's own terminal through SSH and tmux (set-clipboard on).
+func (m *Model) copySummary() tea.Cmd {
+	if m.ctx.Engine.Len() == 0 {
+		return nil
+	}
+	text := m.summary(m.focus())
+	if m.opts.Output == nil {
+		m.flash = "no terminal to copy to"
+		return nil
+	}
+	w := m.opts.Output
+	m.flash = "copied: " + text
+	return func() tea.Msg {
+		io.WriteString(w, osc52.New(text).String())
+		return nil
+	}
+}
 
 // saveScreen writes the frame in view, as plain text, to a file for a ticket.
 func (m *Model) saveScreen() tea.Cmd {
@@ -396,4 +457,4 @@ func (m *Model) compose() {
 	m.frame = frame
 }
 
-var asciiGlyphs = strings.NewReplacer("·", "-", "•", "|", "▸", ">", "×", "x", "…", ".", "▲", "^", "▼", "v", "■", "#", "│", "|", "─", "-", "↑", "^", "↓", "v")
+var asciiGlyphs = strings.NewReplacer("·", "-", "•", "|", "▸", ">", "×", "x", "…", ".", "▲", "^", "▼", "v", "■", "#", "│", "|", "─", "-", "↑", "^", "↓", "v", "→", ">", "↺", "r")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -108,9 +109,16 @@ func (s *numberScreen) render(v *monitor.View) string {
 	iw, ih := s.w-2, s.h-2
 	now := ctx.Now()
 	st := ctx.State(&v.Status)
+	state := ctx.stateStyle(st).Render(st.Word())
+	if st == v.State && st != monitor.StateWaiting {
+		state += fmt.Sprintf(" since %s (%s)", v.Since.In(ctx.Loc).Format("15:04:05"), now.Sub(v.Since).Round(time.Second))
+	}
+	if r := reasonOf(&v.Status, st); r != "" {
+		state += ": " + ctx.cut(r, max(10, iw-40))
+	}
 	lines := []string{
-		th.Title.Render(v.Number) + " " + ctx.stateStyle(st).Render(st.Word()) +
-			th.Dim.Render(fmt.Sprintf(" · %d polls, %d failed · %d series held, %s", v.Polls, v.Errors, len(v.History.Keys()), source.FormatBytes(int64(v.History.MemBytes())))),
+		th.Title.Render(v.Number) + " " + state,
+		th.Dim.Render(fmt.Sprintf("%d polls, %d failed · %d series held, %s", v.Polls, v.Errors, len(v.History.Keys()), source.FormatBytes(int64(v.History.MemBytes())))),
 	}
 	if lat := v.Latencies(); len(lat) > 0 {
 		var sum, hi float64
@@ -132,17 +140,31 @@ func (s *numberScreen) render(v *monitor.View) string {
 		lines = append(lines, th.Dim.Render("last error: none"))
 	}
 	if v.Last != nil {
-		var meta []string
-		keys := make([]string, 0, len(v.Last.Meta))
-		for k := range v.Last.Meta {
-			keys = append(keys, k)
+		line := th.Dim.Render("code ") + v.Last.Code + th.Dim.Render(" · message ") + ctx.cut(v.Last.Message, 50)
+		if len(v.Last.Meta) > 0 {
+			keys := make([]string, 0, len(v.Last.Meta))
+			for k := range v.Last.Meta {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var meta []string
+			for _, k := range keys {
+				meta = append(meta, ctx.cut(k, 20)+"="+ctx.cut(v.Last.Meta[k], 40))
+			}
+			line += th.Dim.Render(" · meta ") + strings.Join(meta, " ")
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			meta = append(meta, k+"="+ctx.cut(v.Last.Meta[k], 40))
+		lines = append(lines, line)
+		if len(v.Last.Nodes) > 0 {
+			var nodes []string
+			for _, n := range v.Last.Nodes {
+				role := "active"
+				if n.Standby {
+					role = "standby"
+				}
+				nodes = append(nodes, ctx.cut(n.Name, 40)+" ("+role+")")
+			}
+			lines = append(lines, th.Dim.Render("nodes ")+strings.Join(nodes, ", "))
 		}
-		lines = append(lines, th.Dim.Render("code ")+v.Last.Code+th.Dim.Render(" · message ")+ctx.cut(v.Last.Message, 50)+
-			th.Dim.Render(" · meta ")+strings.Join(meta, " "))
 	}
 	if k := len(v.Warnings); k > 0 {
 		lines = append(lines, th.Warn.Render(fmt.Sprintf("%d decoder warning(s):", k)))
@@ -175,7 +197,7 @@ func (s *numberScreen) render(v *monitor.View) string {
 		mt := v.Last.Metrics[name]
 		val := "-"
 		if len(mt.Samples) > 0 {
-			val = compact(mt.Sum()) + strings.TrimSpace(mark(ctx.Level(name, mt.Sum())))
+			val = compact(mt.Sum()) + strings.TrimSpace(mark(crossingLevel(v.Crossings, name)))
 		}
 		row := []string{padRight(ctx.cut(name, nameW), nameW), ctx.cut(mt.Group, 20), string(mt.Type), itoa(len(mt.Samples)), val}
 		if len(headers) == 6 {
@@ -202,4 +224,15 @@ func padRight(s string, width int) string {
 		return s + strings.Repeat(" ", width-w)
 	}
 	return s
+}
+
+// crossingLevel is how far past its threshold a metric is, as the engine judged it (a
+// counter by its rate, a gauge by its sum).
+func crossingLevel(cs []monitor.Crossing, name string) monitor.Level {
+	for _, c := range cs {
+		if c.Name == name {
+			return c.Level
+		}
+	}
+	return monitor.LevelOK
 }

@@ -133,9 +133,9 @@ func (s *overviewScreen) rows() []overviewRow {
 	case "queue":
 		less = by(func(r *overviewRow) float64 { return r.fig.Queue })
 	case "fail%":
-		less = by(func(r *overviewRow) float64 { return r.fig.FailShare })
+		less = by(func(r *overviewRow) float64 { return r.fig.Callbacks.FailShare })
 	case "rate":
-		less = by(func(r *overviewRow) float64 { return r.fig.CallbackRate })
+		less = by(func(r *overviewRow) float64 { return r.fig.Callbacks.Rate })
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return less(&rows[i], &rows[j]) })
 	return rows
@@ -149,7 +149,7 @@ func worse(a, b *overviewRow) bool {
 	if a.st.Level != b.st.Level {
 		return a.st.Level > b.st.Level
 	}
-	if fa, fb := nanLow(a.fig.FailShare), nanLow(b.fig.FailShare); fa != fb {
+	if fa, fb := nanLow(a.fig.Callbacks.FailShare), nanLow(b.fig.Callbacks.FailShare); fa != fb {
 		return fa > fb
 	}
 	return nanLow(a.fig.Queue) > nanLow(b.fig.Queue)
@@ -199,10 +199,6 @@ func (s *overviewScreen) draw() {
 			cells = append(cells, nil)
 			continue
 		}
-		word := r.state.Word()
-		if (r.state == monitor.StateError || r.state == monitor.StateStale) && !r.st.LastOK.IsZero() {
-			word += " " + age(now.Sub(r.st.LastOK))
-		}
 		ctx.Engine.Read(r.st.Index, func(v *monitor.View) {
 			f0, t0 := ctx.span(v.History)
 			vals = bucketMax(seriesPoints(v.History, metricKeys(v.Last, source.QueueSize), f0, false), f0, t0, sparkW, vals[:0])
@@ -211,13 +207,37 @@ func (s *overviewScreen) draw() {
 		if !r.st.LastPoll.IsZero() {
 			pollAge = age(now.Sub(r.st.LastPoll))
 		}
-		row := []string{itoa(r.st.Index + 1), r.st.Number, padRight(word, 9),
+		cb := &r.fig.Callbacks
+		rate := compact(cb.Rate)
+		if cb.Resets > 0 {
+			rate += " " + th.Reset // counters went down: read the rate with care
+		}
+		row := []string{itoa(r.st.Index + 1), r.st.Number, ctx.stateSince(&r.st, r.state),
 			compact(r.fig.Queue) + mark(ctx.Level(monitor.QueueThreshold, r.fig.Queue)), sparkline(vals, sparkW, th.Spark),
-			compact(r.fig.CallbackRate), percent(r.fig.FailShare) + mark(ctx.Level(monitor.FailureThreshold, r.fig.FailShare))}
+			rate, percent(cb.FailShare) + mark(ctx.Level(monitor.FailureThreshold, cb.FailShare))}
 		if !compactCols {
-			row = append(row, millis(r.fig.MeanMs))
+			row = append(row, millis(cb.MeanMs))
 		}
 		cells = append(cells, append(row, pollAge))
+	}
+	// The reason gets the width the other columns leave.
+	used := 2 // the cursor's column
+	for col := range headers {
+		w := lipgloss.Width(headers[col])
+		for _, c := range cells {
+			if col < len(c) {
+				w = max(w, lipgloss.Width(c[col]))
+			}
+		}
+		used += w + 2
+	}
+	if reasonW := iw - used - 2; reasonW >= 6 {
+		headers = append(headers, "REASON")
+		for pos, c := range cells {
+			if c != nil {
+				cells[pos] = append(c, ctx.cut(reasonOf(&rows[pos].st, rows[pos].state), reasonW))
+			}
+		}
 	}
 	if len(rows) == 0 {
 		cells, cursor = [][]string{{"", "(no number matches the filter)"}}, -1
@@ -236,12 +256,34 @@ func (s *overviewScreen) draw() {
 			case 3:
 				return base.Inherit(ctx.levelStyle(ctx.Level(monitor.QueueThreshold, r.fig.Queue)))
 			case 6:
-				return base.Inherit(ctx.levelStyle(ctx.Level(monitor.FailureThreshold, r.fig.FailShare)))
+				return base.Inherit(ctx.levelStyle(ctx.Level(monitor.FailureThreshold, r.fig.Callbacks.FailShare)))
 			}
 			return base
 		},
 	})
 	s.body = ctx.pane(iw, ih, title+"\n"+table)
+}
+
+// reasonOf is why a number is in its state, as the overview and the copied summary say
+// it: the engine's reason once it has settled the state, else (the clock moved on since)
+// what the state says by itself.
+func reasonOf(st *monitor.Status, state monitor.State) string {
+	if state == st.State {
+		return st.Reason
+	}
+	if state == monitor.StateStale {
+		return "no good poll since " + st.LastOK.Format("15:04:05")
+	}
+	return ""
+}
+
+// selectedNumber is the number under the cursor: the footer and y speak of it.
+func (s *overviewScreen) selectedNumber() (int, bool) {
+	rows := s.rows()
+	if i := s.cur.resolve(rowNumbers(rows)); i >= 0 {
+		return rows[i].st.Index, true
+	}
+	return 0, false
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

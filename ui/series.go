@@ -11,15 +11,18 @@ import (
 	"github.com/wamon/wamon/monitor"
 )
 
-// seriesScreen is one callback type of the number in view: its rate per result over the
-// window, and a row per result with totals, rates, resets and shares.
+// seriesScreen is one row of a breakdown of the number in view (a callback type, or an
+// endpoint and method): its rate per result over the window, and a row per result with
+// totals, rates, resets and shares.
 type seriesScreen struct {
 	screenBase
-	typ string
+	kind  breakdownKind
+	key   string // the row's key
+	scope monitor.Scope
 }
 
-func newSeriesScreen(ctx *Context, typ string) *seriesScreen {
-	return &seriesScreen{screenBase: screenBase{ctx: ctx}, typ: typ}
+func newSeriesScreen(ctx *Context, kind breakdownKind, key string, scope monitor.Scope) *seriesScreen {
+	return &seriesScreen{screenBase: screenBase{ctx: ctx}, kind: kind, key: key, scope: scope}
 }
 
 func (s *seriesScreen) name() string { return "series" }
@@ -49,7 +52,7 @@ func (s *seriesScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 // numberKeys are the keys every screen of one number shares: back, refresh, and the
-// number's detail and raw payload.
+// number's detail, raw payload and API requests.
 func numberKeys(ctx *Context, msg tea.KeyMsg) {
 	k := ctx.Keys
 	switch {
@@ -61,6 +64,8 @@ func numberKeys(ctx *Context, msg tea.KeyMsg) {
 		ctx.nav.push(newNumberScreen(ctx))
 	case key.Matches(msg, k.Raw):
 		ctx.nav.push(newRawScreen(ctx))
+	case key.Matches(msg, k.Requests):
+		ctx.nav.push(newRequestsScreen(ctx))
 	}
 }
 
@@ -74,23 +79,27 @@ func (s *seriesScreen) draw() {
 			s.body = ctx.noData(w, h, "no data yet")
 			return
 		}
-		fig := v.Figures(ctx.WindowDur())
-		var row *monitor.CallbackRow
+		fig := s.kind.of(v.FiguresIn(ctx.WindowDur(), s.scope))
+		var row *monitor.Row
 		for i := range fig.Rows {
-			if fig.Rows[i].Type == s.typ {
+			if fig.Rows[i].Key == s.key {
 				row = &fig.Rows[i]
 			}
 		}
+		what := "callbacks of type "
+		if s.kind == requestsKind {
+			what = "requests to "
+		}
 		if row == nil {
-			s.body = ctx.noData(w, h, "the newest payload has no callbacks of type "+ctx.cut(s.typ, 60))
+			s.body = ctx.noData(w, h, "the newest payload has no "+what+ctx.cut(s.key, 60))
 			return
 		}
 		iw, ih := w-2, h-2
-		metric := v.Last.Metric(fig.CallbackMetric)
+		metric := v.Last.Metric(fig.Metric)
 		from, to := ctx.span(v.History)
 		header := []string{
-			th.Title.Render("callbacks of type "+ctx.cut(row.Type, 40)) + th.Dim.Render(" · "+v.Number+" · rates per minute over "+windowName(ctx.WindowDur())),
-			th.Dim.Render("metric ") + fig.CallbackMetric + th.Dim.Render(" · "+string(metric.Type)+" · ") + ctx.cut(metric.Help, max(10, iw-40)),
+			th.Title.Render(what+ctx.cut(row.Key, 40)) + th.Dim.Render(" · "+v.Number+" · rates per minute over "+windowName(ctx.WindowDur())),
+			th.Dim.Render("metric ") + fig.Metric + th.Dim.Render(" · "+string(metric.Type)+" · ") + ctx.cut(metric.Help, max(10, iw-40)),
 		}
 		var results []string
 		for _, r := range fig.Results {

@@ -72,7 +72,7 @@ func TestSoak(t *testing.T) {
 		func() screen { return newMainScreen(c.ctx) },
 		func() screen { return newOverview(c.ctx) },
 		func() screen { return newNumberScreen(c.ctx) },
-		func() screen { return newSeriesScreen(c.ctx, "inbound_message") },
+		func() screen { return newSeriesScreen(c.ctx, callbacksKind, "inbound_message", monitor.Scope{}) },
 	}
 	sub := c.eng.Subscribe() // a reader that never reads must not hold anything up
 	defer sub.Close()

@@ -33,6 +33,7 @@ type Theme struct {
 	Up, Down, NoMove string // after a rate that rose, fell, or neither (as wide)
 	Ellipsis, Sep    string // marks a cut; separates tabs
 	Legend           string // a chart line's colour in its legend
+	Reset            string // after a row whose counters went down in the window
 	Spark            []rune // sparkline levels, lowest first
 }
 
@@ -73,14 +74,14 @@ func NewTheme(ascii bool) Theme {
 			lipgloss.NewStyle().Foreground(yellow), lipgloss.NewStyle().Foreground(purple),
 			lipgloss.NewStyle().Foreground(blue), lipgloss.NewStyle().Foreground(cyan),
 		},
-		Up: "▲", Down: "▼", NoMove: " ", Ellipsis: "…", Sep: "│", Legend: "■",
+		Up: "▲", Down: "▼", NoMove: " ", Ellipsis: "…", Sep: "│", Legend: "■", Reset: "↺",
 		Spark: []rune("▁▂▃▄▅▆▇█"),
 	}
 	if ascii {
 		t.Border = lipgloss.ASCIIBorder()
 		// A marker apart from its figure: "95/mv" reads as a unit. ".." marks a cut, as git
 		// does: "+" reads as part of a phone number and as the + key, "~" means warn.
-		t.Up, t.Down, t.NoMove, t.Ellipsis, t.Sep, t.Legend = " ^", " v", "  ", "..", "|", "#"
+		t.Up, t.Down, t.NoMove, t.Ellipsis, t.Sep, t.Legend, t.Reset = " ^", " v", "  ", "..", "|", "#", "(reset)"
 		t.Spark = []rune("_.-=+*#@")
 	}
 	t.Pane = lipgloss.NewStyle().Border(t.Border).BorderForeground(grey)

@@ -161,6 +161,9 @@ func TestGoldenScreens(t *testing.T) {
 		{"metric-detail", []string{"i", "j", "enter"}},
 		{"raw", []string{"v"}},
 		{"failing-number", []string{"3"}},
+		{"events", []string{"e"}},
+		{"requests", []string{"R"}},
+		{"overview-failing", []string{"3", "o"}},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, v := range views {

@@ -1,0 +1,151 @@
+package monitor
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// The timeline: what happened to the fleet, newest last, bounded.
+
+// EventKind says what an event records.
+type EventKind int
+
+const (
+	EventState    EventKind = iota // a number changed state (From -> To)
+	EventReset                     // counters of a number went down
+	EventWarnings                  // the decoder dropped parts of a number's payload
+	EventPause                     // polling was paused or resumed (the fleet's, Index -1)
+)
+
+// Event is one entry of the timeline.
+type Event struct {
+	Seq    uint64 // 1 for the first event, counting up
+	At     time.Time
+	Index  int    // the number's index, -1 for the fleet
+	Number string // "" for the fleet
+	Kind   EventKind
+	From   State         // EventState
+	To     State         // EventState
+	Lasted time.Duration // EventState: how long From lasted
+	Reason string        // one line: why
+}
+
+// Severity is how much an event matters, for filtering: 2 for a number going
+// critical or failing, 1 for a warning, stale data, counters that went down or decoder
+// warnings, 0 for the rest (recoveries, a first answer, pauses).
+func (ev *Event) Severity() int {
+	switch ev.Kind {
+	case EventReset, EventWarnings:
+		return 1
+	case EventState:
+		switch ev.To {
+		case StateCrit, StateError:
+			return 2
+		case StateWarn, StateStale:
+			return 1
+		}
+	}
+	return 0
+}
+
+// What is the event in a few words: "OK → CRIT", "counters went down", "paused".
+func (ev *Event) What() string {
+	switch ev.Kind {
+	case EventState:
+		return ev.From.Word() + " → " + ev.To.Word()
+	case EventReset:
+		return "counters went down"
+	case EventWarnings:
+		return "decoder warnings"
+	}
+	return "polling " + ev.Reason
+}
+
+// DefaultEvents is how many events the timeline keeps.
+const DefaultEvents = 4096
+
+// timeline is a ring of events.
+type timeline struct {
+	mu     sync.Mutex
+	events []Event
+	next   int  // where the next event goes
+	full   bool // the ring has wrapped
+	seq    uint64
+}
+
+func newTimeline(capacity int) *timeline {
+	return &timeline{events: make([]Event, max(capacity, 1))}
+}
+
+func (t *timeline) add(ev Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seq++
+	ev.Seq = t.seq
+	t.events[t.next] = ev
+	t.next = (t.next + 1) % len(t.events)
+	t.full = t.full || t.next == 0
+}
+
+// EventFilter picks events: of one number (Number; the fleet's own events always pass),
+// at or above a severity, at most Limit. The zero filter passes everything.
+type EventFilter struct {
+	Number      string
+	MinSeverity int
+	Limit       int
+}
+
+// newestFirst lists the events that pass f, newest first.
+func (t *timeline) newestFirst(f EventFilter) []Event {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := t.next
+	if t.full {
+		n = len(t.events)
+	}
+	var out []Event
+	for k := 1; k <= n; k++ {
+		ev := &t.events[(t.next-k+len(t.events))%len(t.events)]
+		if f.Number != "" && ev.Index >= 0 && ev.Number != f.Number || ev.Severity() < f.MinSeverity {
+			continue
+		}
+		out = append(out, *ev)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out
+}
+
+// Events lists the timeline's events that pass f, newest first.
+func (e *Engine) Events(f EventFilter) []Event { return e.events.newestFirst(f) }
+
+// event records ev on the timeline and in the log.
+func (e *Engine) event(ev Event) {
+	e.events.add(ev)
+	attrs := []any{"kind", ev.What(), "reason", ev.Reason}
+	if ev.Index >= 0 {
+		attrs = append(attrs, "number", ev.Number)
+	}
+	if ev.Kind == EventState {
+		attrs = append(attrs, "from", ev.From.Word(), "to", ev.To.Word(), "lasted_s", ev.Lasted.Seconds())
+	}
+	e.cfg.Logger.Info("event", attrs...)
+}
+
+// resetReason says what a poll's counter drops were.
+func resetReason(restarts, others int, first string) string {
+	n := restarts + others
+	more := ""
+	if n > 1 {
+		more = fmt.Sprintf(" (and %d more)", n-1)
+	}
+	if restarts > 0 && others == 0 {
+		return "restarted from zero: " + first + more
+	}
+	if restarts == 0 {
+		return "went back a little (another node or replica answered?): " + first + more
+	}
+	return fmt.Sprintf("%d restarted, %d went back a little: %s%s", restarts, others, first, more)
+}
