@@ -51,7 +51,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return code
 	}
 
-	cli, err := parseFlags(args, stdout)
+	cli, err := parseCommandLine(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -63,7 +63,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return exitOK
 	}
 
-	cfg, err := loadConfig(cli, getenv)
+	cfg, err := loadConfig(cli.cliFlags, getenv)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
@@ -91,16 +91,19 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
-		allOK, err := runOnce(ctx, stdout, src, cfg.Numbers, onceOptions{
+		ok, err := runOnce(ctx, stdout, src, cfg.Numbers, onceOptions{
 			JSON:        cli.json,
 			Timeout:     cfg.Timeout,
 			Concurrency: cfg.Concurrency,
+			Thresholds:  cfg.Thresholds,
+			FailOn:      cli.failOn,
+			Demo:        cfg.Demo,
 			Now:         time.Now,
 		})
 		if err != nil {
 			return fail(exitFailed, err)
 		}
-		if !allOK {
+		if !ok {
 			return exitFailed
 		}
 		return exitOK
@@ -150,10 +153,41 @@ KALEYRA_API_KEY overrides api_key; NO_COLOR turns colour off.
 Flags:
 `
 
-// parseFlags reads the command line. Errors are one line; -h prints the usage to stdout.
+// commandLine is what the command line said: the flags the config resolves, and those
+// only the --once run reads.
+type commandLine struct {
+	cliFlags
+	failOn onceLevel // --fail-on; levelOK when not given
+}
+
+// failOnFlag is --fail-on warn|crit; its zero value (levelOK) means not given.
+type failOnFlag onceLevel
+
+func (f *failOnFlag) String() string {
+	if f == nil || onceLevel(*f) == levelOK {
+		return ""
+	}
+	return onceLevel(*f).String()
+}
+
+func (f *failOnFlag) Set(s string) error {
+	level, err := parseFailOn(s)
+	*f = failOnFlag(level)
+	return err
+}
+
+// parseFlags reads the command line, minus what only main reads (see parseCommandLine).
 func parseFlags(args []string, stdout io.Writer) (cliFlags, error) {
+	cl, err := parseCommandLine(args, stdout)
+	return cl.cliFlags, err
+}
+
+// parseCommandLine reads the command line. Errors are one line; -h prints the usage to
+// stdout.
+func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 	var cli cliFlags
 	var numbers numberList
+	var failOn failOnFlag
 	fs := flag.NewFlagSet("wamon", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by run, in one line
 	fs.StringVar(&cli.configPath, "config", "", "config file `PATH` (TOML)")
@@ -163,6 +197,7 @@ func parseFlags(args []string, stdout io.Writer) (cliFlags, error) {
 	fs.DurationVar(&cli.interval, "interval", monitor.DefaultInterval, "poll each number every `DURATION`")
 	fs.BoolVar(&cli.once, "once", false, "poll every number once, print a table, exit (0 ok, 1 any error)")
 	fs.BoolVar(&cli.json, "json", false, "with --once: JSON Lines, one object per number")
+	fs.Var(&failOn, "fail-on", "with --once: exit 1 also when a number is at or past `LEVEL`: warn or crit")
 	fs.StringVar(&cli.color, "color", "auto", "colour depth `MODE`: "+strings.Join(colorModes, "|"))
 	fs.BoolVar(&cli.ascii, "ascii", false, "ASCII glyphs only (--ascii=false: never)")
 	fs.StringVar(&cli.logPath, "log", "", "structured logs to `FILE`; nothing is logged to the screen")
@@ -179,22 +214,25 @@ func parseFlags(args []string, stdout io.Writer) (cliFlags, error) {
 			fs.PrintDefaults()
 			fmt.Fprint(stdout, usageHead)
 			fmt.Fprint(stdout, strings.TrimPrefix(strings.ReplaceAll("\n"+defaults.String(), "\n  -", "\n  --"), "\n"))
-			return cliFlags{}, err
+			return commandLine{}, err
 		}
 		msg := strings.Replace(err.Error(), "flag -", "flag --", 1)
 		msg = strings.Replace(msg, "not defined: -", "not defined: --", 1)
-		return cliFlags{}, errors.New(msg)
+		return commandLine{}, errors.New(msg)
 	}
 	if fs.NArg() > 0 {
-		return cliFlags{}, fmt.Errorf("unexpected argument %q (see wamon --help)", fs.Arg(0))
+		return commandLine{}, fmt.Errorf("unexpected argument %q (see wamon --help)", fs.Arg(0))
 	}
 	cli.numbers = numbers
 	cli.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { cli.set[f.Name] = true })
 	if cli.json && !cli.once {
-		return cliFlags{}, errors.New("--json needs --once")
+		return commandLine{}, errors.New("--json needs --once")
 	}
-	return cli, nil
+	if cli.set["fail-on"] && !cli.once {
+		return commandLine{}, errors.New("--fail-on needs --once")
+	}
+	return commandLine{cliFlags: cli, failOn: onceLevel(failOn)}, nil
 }
 
 // openLog opens --log FILE for structured logs; without it logs are discarded.

@@ -23,34 +23,81 @@ type onceOptions struct {
 	JSON        bool // JSON Lines instead of the table
 	Timeout     time.Duration
 	Concurrency int
+	// Thresholds judge each successful poll (the config's); nil judges nothing.
+	Thresholds monitor.Thresholds
+	// FailOn is the least level that fails the run (--fail-on): levelWarn or levelCrit.
+	// The zero value, levelOK, means none was given: only a failed poll fails the run.
+	FailOn onceLevel
+	// Demo says the numbers come from the embedded simulator: every JSON line says so.
+	Demo bool
 	// Now stamps a snapshot the source left unstamped and times a poll whose source
 	// reported no latency; tests fix it.
 	Now func() time.Time
 }
 
-// pollResult is what polling one number once gave.
+// onceLevel is how one number stands after its poll, worst last: its data against the
+// thresholds, or a failed poll.
+type onceLevel int
+
+const (
+	levelOK    onceLevel = iota // polled, nothing at or past a threshold
+	levelWarn                   // polled, something at or past its warn threshold
+	levelCrit                   // polled, something at or past its critical threshold
+	levelError                  // the poll failed
+)
+
+// String is the level as the table's LEVEL column and the JSON "level" print it.
+func (l onceLevel) String() string {
+	return [...]string{"ok", "warn", "crit", "error"}[l]
+}
+
+// parseFailOn reads the value of --fail-on.
+func parseFailOn(s string) (onceLevel, error) {
+	switch s {
+	case "warn":
+		return levelWarn, nil
+	case "crit":
+		return levelCrit, nil
+	}
+	return levelOK, errors.New("want warn or crit")
+}
+
+// failAt is the least level that fails the run.
+func (o onceOptions) failAt() onceLevel {
+	if o.FailOn == levelOK {
+		return levelError
+	}
+	return o.FailOn
+}
+
+// pollResult is what polling one number once gave, and how it was judged.
 type pollResult struct {
 	number string
 	snap   source.Snapshot
 	err    error
+	level  onceLevel
+	// reasons say why the level: the crossings of a successful poll (worst first, as
+	// Crossing.String() reads), or the failed poll's source.Reason.
+	reasons []string
 }
 
-// runOnce polls every number once and prints the results in the numbers' order. allOK is
-// false when any poll failed; err is a failure to write the output.
-func runOnce(ctx context.Context, w io.Writer, src source.Source, numbers []string, opts onceOptions) (allOK bool, err error) {
+// runOnce polls every number once and prints the results in the numbers' order. ok is
+// false when any poll failed or, with opts.FailOn, any number is at or past that level;
+// err is a failure to write the output.
+func runOnce(ctx context.Context, w io.Writer, src source.Source, numbers []string, opts onceOptions) (ok bool, err error) {
 	results := pollAll(ctx, src, numbers, opts)
 	if opts.JSON {
-		err = printJSONLines(w, results)
+		err = printJSONLines(w, results, opts.Demo)
 	} else {
 		err = printTable(w, results)
 	}
-	allOK = true
+	ok = true
 	for _, r := range results {
-		if r.err != nil {
-			allOK = false
+		if r.level >= opts.failAt() {
+			ok = false
 		}
 	}
-	return allOK, err
+	return ok, err
 }
 
 // pollAll fetches every number concurrently, at most opts.Concurrency at a time, each
@@ -68,6 +115,7 @@ func pollAll(ctx context.Context, src source.Source, numbers []string, opts once
 			slots <- struct{}{}
 			defer func() { <-slots }()
 			results[i] = pollOne(ctx, src, number, opts.Timeout, now)
+			results[i].judge(opts.Thresholds)
 		})
 	}
 	wg.Wait()
@@ -79,10 +127,26 @@ func pollOne(ctx context.Context, src source.Source, number string, timeout time
 	return pollResult{number: number, snap: snap, err: err}
 }
 
+// judge sets the result's level and reasons: a failed poll is levelError for its
+// source.Reason; a successful one is weighed by ts as one snapshot (monitor.JudgeOne:
+// no history, so the queue and gauges are judged, rates and shares are not).
+func (r *pollResult) judge(ts monitor.Thresholds) {
+	if r.err != nil {
+		r.level, r.reasons = levelError, []string{source.Reason(r.err)}
+		return
+	}
+	crossings := ts.JudgeOne(&r.snap)
+	r.level = [...]onceLevel{monitor.LevelOK: levelOK, monitor.LevelWarn: levelWarn, monitor.LevelCrit: levelCrit}[monitor.Worst(crossings)]
+	r.reasons = make([]string, 0, len(crossings)) // never nil: JSON prints [] for none
+	for _, c := range crossings {
+		r.reasons = append(r.reasons, source.Sanitize(c.String()))
+	}
+}
+
 // noteWidth bounds the error column so one bad reply cannot flood the screen.
 const noteWidth = 120
 
-var tableHeader = []string{"NUMBER", "STATE", "CODE", "LATENCY", "QUEUE", "PENDING", "CALLBACKS", "FAILED", "METRICS", "NOTE"}
+var tableHeader = []string{"NUMBER", "STATE", "LEVEL", "CODE", "LATENCY", "QUEUE", "PENDING", "CALLBACKS", "FAILED", "METRICS", "NOTE"}
 
 func printTable(w io.Writer, results []pollResult) error {
 	var buf bytes.Buffer
@@ -116,7 +180,7 @@ func tableRow(r pollResult) []string {
 		if errors.As(r.err, &apiErr) {
 			code = dash(source.Truncate(apiErr.Code, 12))
 		}
-		return []string{r.number, "ERR", code, latency, "-", "-", "-", "-", "-", source.Truncate(r.err.Error(), noteWidth)}
+		return []string{r.number, "ERR", r.level.String(), code, latency, "-", "-", "-", "-", "-", source.Truncate(r.err.Error(), noteWidth)}
 	}
 
 	queue := "-"
@@ -134,16 +198,20 @@ func tableRow(r pollResult) []string {
 			failed = strconv.FormatFloat(100*failures/total, 'f', 2, 64) + "%"
 		}
 	}
-	note := ""
+	// The note: why the level, then what the decoder dropped.
+	var notes []string
+	if r.level > levelOK {
+		notes = append(notes, source.Truncate(strings.Join(r.reasons, ", "), noteWidth))
+	}
 	switch n := len(r.snap.Warnings); n {
 	case 0:
 	case 1:
-		note = "decoder warning: " + source.Truncate(r.snap.Warnings[0], noteWidth)
+		notes = append(notes, "decoder warning: "+source.Truncate(r.snap.Warnings[0], noteWidth))
 	default:
-		note = fmt.Sprintf("%d decoder warnings, first: %s", n, source.Truncate(r.snap.Warnings[0], noteWidth))
+		notes = append(notes, fmt.Sprintf("%d decoder warnings, first: %s", n, source.Truncate(r.snap.Warnings[0], noteWidth)))
 	}
-	return []string{r.number, "OK", dash(source.Truncate(r.snap.Code, 12)), latency, queue, pending,
-		callbacks, failed, strconv.Itoa(len(r.snap.Metrics)), note}
+	return []string{r.number, "OK", r.level.String(), dash(source.Truncate(r.snap.Code, 12)), latency, queue, pending,
+		callbacks, failed, strconv.Itoa(len(r.snap.Metrics)), strings.Join(notes, "; ")}
 }
 
 func formatValue(v float64) string {
@@ -157,15 +225,21 @@ func dash(s string) string {
 	return s
 }
 
-// JSON Lines shapes, as the README's --once --json section gives them. "warnings" is an
-// addition: present only when the decoder dropped part of a payload.
+// JSON Lines shapes, as the README's --once --json section documents them, key by key
+// in this order. Keys marked omitempty are present only when they say something.
 type (
 	jsonOK struct {
 		Number    string                `json:"number"`
 		OK        bool                  `json:"ok"`
+		Demo      bool                  `json:"demo,omitempty"` // simulated numbers
 		Code      string                `json:"code"`
 		FetchedAt string                `json:"fetched_at"`
 		LatencyMS int64                 `json:"latency_ms"`
+		Level     string                `json:"level"`   // ok | warn | crit
+		Reasons   []string              `json:"reasons"` // the crossings; [] when none
+		Meta      map[string]string     `json:"meta,omitempty"`
+		Nodes     []string              `json:"nodes,omitempty"`   // active multiconnect nodes
+		Standby   []string              `json:"standby,omitempty"` // standby nodes
 		Metrics   map[string]jsonMetric `json:"metrics"`
 		Warnings  []string              `json:"warnings,omitempty"`
 	}
@@ -179,14 +253,20 @@ type (
 		Value  jsonValue         `json:"value"`
 	}
 	jsonFailed struct {
-		Number string    `json:"number"`
-		OK     bool      `json:"ok"`
-		Error  jsonError `json:"error"`
+		Number    string    `json:"number"`
+		OK        bool      `json:"ok"`
+		Demo      bool      `json:"demo,omitempty"`
+		FetchedAt string    `json:"fetched_at"`
+		LatencyMS int64     `json:"latency_ms"`
+		Level     string    `json:"level"`   // always "error"
+		Reasons   []string  `json:"reasons"` // [source.Reason(err)]: "WS500", "HTTP 502", "timeout 10s"
+		Error     jsonError `json:"error"`
 	}
 	jsonError struct {
-		Kind    string `json:"kind"`
-		Code    string `json:"code,omitempty"` // API errors only
-		Message string `json:"message"`
+		Kind       string `json:"kind"`
+		Code       string `json:"code,omitempty"`        // API errors only
+		HTTPStatus int    `json:"http_status,omitempty"` // only when there was an HTTP answer
+		Message    string `json:"message"`
 	}
 )
 
@@ -201,15 +281,15 @@ func (v jsonValue) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, f, 'f', -1, 64), nil
 }
 
-func printJSONLines(w io.Writer, results []pollResult) error {
+func printJSONLines(w io.Writer, results []pollResult, demo bool) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, r := range results {
 		var line any
 		if r.err != nil {
-			line = failedLine(r)
+			line = failedLine(r, demo)
 		} else {
-			line = okLine(r)
+			line = okLine(r, demo)
 		}
 		if err := enc.Encode(line); err != nil {
 			return err
@@ -218,23 +298,54 @@ func printJSONLines(w io.Writer, results []pollResult) error {
 	return nil
 }
 
-func failedLine(r pollResult) jsonFailed {
+func failedLine(r pollResult, demo bool) jsonFailed {
 	e := jsonError{Kind: source.ErrorKind(r.err), Message: source.Sanitize(r.err.Error())}
-	var apiErr *source.APIError
-	if errors.As(r.err, &apiErr) {
+	var (
+		apiErr  *source.APIError
+		httpErr *source.HTTPError
+	)
+	switch {
+	case errors.As(r.err, &apiErr):
 		e.Code = source.Sanitize(apiErr.Code)
+		e.HTTPStatus = apiErr.HTTPStatus // 0 (left out) when no HTTP answer carried it
+	case errors.As(r.err, &httpErr):
+		e.HTTPStatus = httpErr.Status
 	}
-	return jsonFailed{Number: r.number, Error: e}
+	return jsonFailed{
+		Number:    r.number,
+		Demo:      demo,
+		FetchedAt: fetchedAt(r.snap),
+		LatencyMS: latencyMS(r.snap),
+		Level:     r.level.String(),
+		Reasons:   r.reasons,
+		Error:     e,
+	}
 }
 
-func okLine(r pollResult) jsonOK {
+func okLine(r pollResult, demo bool) jsonOK {
 	line := jsonOK{
 		Number:    r.number,
 		OK:        true,
+		Demo:      demo,
 		Code:      source.Sanitize(r.snap.Code),
-		FetchedAt: r.snap.FetchedAt.UTC().Format(time.RFC3339),
-		LatencyMS: r.snap.Latency.Round(time.Millisecond).Milliseconds(),
+		FetchedAt: fetchedAt(r.snap),
+		LatencyMS: latencyMS(r.snap),
+		Level:     r.level.String(),
+		Reasons:   r.reasons,
 		Metrics:   make(map[string]jsonMetric, len(r.snap.Metrics)),
+	}
+	if len(r.snap.Meta) > 0 {
+		line.Meta = make(map[string]string, len(r.snap.Meta))
+		for k, v := range r.snap.Meta {
+			line.Meta[source.Sanitize(k)] = source.Sanitize(v)
+		}
+	}
+	for _, n := range r.snap.Nodes {
+		if n.Standby {
+			line.Standby = append(line.Standby, source.Sanitize(n.Name))
+		} else {
+			line.Nodes = append(line.Nodes, source.Sanitize(n.Name))
+		}
 	}
 	for name, m := range r.snap.Metrics {
 		samples := make([]jsonSample, 0, len(m.Samples))
@@ -251,4 +362,10 @@ func okLine(r pollResult) jsonOK {
 		line.Warnings = append(line.Warnings, source.Sanitize(warning))
 	}
 	return line
+}
+
+func fetchedAt(snap source.Snapshot) string { return snap.FetchedAt.UTC().Format(time.RFC3339) }
+
+func latencyMS(snap source.Snapshot) int64 {
+	return snap.Latency.Round(time.Millisecond).Milliseconds()
 }

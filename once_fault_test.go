@@ -36,6 +36,9 @@ var faultWant = map[faketest.Scenario]string{
 	faketest.Hostile:         "",
 	faketest.LongLabels:      "",
 	faketest.ThousandsSeries: "",
+	faketest.QueueCritical:   "",
+	faketest.Burst429:        "",
+	faketest.Multiconnect:    "",
 	faketest.WS406:           "api",
 	faketest.WS500:           "api",
 	faketest.WS500Status:     "api",
@@ -264,6 +267,26 @@ func checkFaultDetails(t *testing.T, lines []string, scenarios []faketest.Scenar
 			}
 			if _, ok := obj.Metrics["callback_queue_size"]; !ok {
 				t.Errorf("%s: the sound metric was lost with the broken ones: %.300s", sc, lines[i])
+			}
+		case faketest.QueueCritical:
+			if q := obj.Metrics["callback_queue_size"].Samples; len(q) != 1 || q[0].Value == nil || *q[0].Value != faketest.CriticalQueue {
+				t.Errorf("%s: want the queue at %d: %.300s", sc, faketest.CriticalQueue, lines[i])
+			}
+		case faketest.Burst429:
+			refused := slices.ContainsFunc(obj.Metrics["endpoint_requests"].Samples, func(s struct {
+				Labels map[string]string
+				Value  *float64
+			}) bool {
+				return s.Labels["endpoint"] == "/v1/messages" && s.Labels["result"] == "429"
+			})
+			if n := len(obj.Metrics["endpoint_requests"].Samples); n != 3 || !refused {
+				t.Errorf("%s: %d endpoint_requests series, 429 on /v1/messages %v; want 3 and true", sc, n, refused)
+			}
+		case faketest.Multiconnect:
+			// The node is a label of the app metrics; the db group has none.
+			q, db := obj.Metrics["callback_queue_size"].Samples, obj.Metrics["db_pending_callbacks"].Samples
+			if len(q) != 1 || q[0].Labels["node"] != faketest.ActiveNode || len(db) != 1 || db[0].Labels["node"] != "" {
+				t.Errorf("%s: want the queue on node %s and db without one: %.300s", sc, faketest.ActiveNode, lines[i])
 			}
 		case faketest.Hostile:
 			// Sanitised, not dropped: the metrics stay, minus what a terminal would act on.

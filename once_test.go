@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
@@ -69,28 +70,67 @@ func hang(ctx context.Context) (source.Snapshot, error) {
 }
 
 // mixedFleet is one of each outcome --once must print: healthy, API error, a proxy's HTML
-// page, a timeout, and a payload the decoder had to drop part of.
+// page, a timeout, a payload the decoder had to drop part of, a multiconnect payload
+// with a standby node past the queue's warn threshold, one past critical thresholds (with
+// a decoder warning too), and an API error no HTTP answer carried (as the demo gives).
 func mixedFleet(t *testing.T) (fakeSource, []string) {
-	numbers := []string{"+12025550100", "+12025550101", "+12025550102", "+12025550103", "+12025550104"}
+	numbers := []string{"+12025550100", "+12025550101", "+12025550102", "+12025550103", "+12025550104",
+		"+12025550105", "+12025550106", "+12025550107"}
 	return fakeSource{
 		numbers[0]: payload(t, "busy.json", 84*time.Millisecond),
 		numbers[1]: failure(&source.APIError{Code: "WS500", Message: "Internal\x1b[2J error", HTTPStatus: 500, Number: numbers[1]}, 120*time.Millisecond),
 		numbers[2]: failure(&source.HTTPError{Status: 502, Found: `HTML page "502 Bad Gateway"`}, 31*time.Millisecond),
 		numbers[3]: hang,
 		numbers[4]: payload(t, "quiet.json", 1500*time.Microsecond),
+		numbers[5]: payload(t, "multiconnect.json", 47*time.Millisecond),
+		numbers[6]: payload(t, "queue-crit.json", 212*time.Millisecond),
+		numbers[7]: failure(&source.APIError{Code: "WS406", Number: numbers[7]}, 3*time.Millisecond),
 	}, numbers
+}
+
+// mixedWant is what --once must say of each of mixedFleet's numbers.
+var mixedWant = []struct {
+	kind       string // "" for ok:true, else error.kind
+	level      string
+	reasons    []string
+	httpStatus float64 // error.http_status; 0: absent
+	nodes      []string
+	standby    []string
+}{
+	{level: "ok", reasons: []string{}},
+	{kind: "api", level: "error", reasons: []string{"WS500"}, httpStatus: 500},
+	{kind: "http", level: "error", reasons: []string{"HTTP 502"}, httpStatus: 502},
+	{kind: "transport", level: "error", reasons: []string{"timeout 20ms"}},
+	{level: "ok", reasons: []string{}},
+	{level: "warn", reasons: []string{"callback_queue_size 250~"},
+		nodes: []string{"wa-core-1:3f2a9c1b"}, standby: []string{"wa-core-2:7d41e0aa"}},
+	{level: "crit", reasons: []string{"callback_queue_size 1.5k!", "db_pending_callbacks 31~"}},
+	{kind: "api", level: "error", reasons: []string{"WS406"}},
+}
+
+// onceThresholds are the defaults and one of a gauge of the db group, as a config
+// would give them.
+func onceThresholds() monitor.Thresholds {
+	ts := monitor.DefaultThresholds()
+	ts["db_pending_callbacks"] = monitor.Threshold{Warn: 20, Critical: 100}
+	return ts
 }
 
 func onceOutput(t *testing.T, src source.Source, numbers []string, jsonLines bool) (string, bool) {
 	t.Helper()
+	return onceRun(t, src, numbers, onceOptions{JSON: jsonLines})
+}
+
+// onceRun is runOnce with the tests' timeout, concurrency, clock and thresholds.
+func onceRun(t *testing.T, src source.Source, numbers []string, opts onceOptions) (string, bool) {
+	t.Helper()
 	var out bytes.Buffer
-	allOK, err := runOnce(context.Background(), &out, src, numbers, onceOptions{
-		JSON: jsonLines, Timeout: 20 * time.Millisecond, Concurrency: 4, Now: clock,
-	})
+	opts.Timeout, opts.Concurrency, opts.Now, opts.Thresholds = 20*time.Millisecond, 4, clock, onceThresholds()
+	ok, err := runOnce(context.Background(), &out, src, numbers, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out.String(), allOK
+	return out.String(), ok
 }
 
 func checkGolden(t *testing.T, name, got string) {
@@ -114,7 +154,7 @@ func TestOnceJSONGolden(t *testing.T) {
 	src, numbers := mixedFleet(t)
 	out, allOK := onceOutput(t, src, numbers, true)
 	if allOK {
-		t.Error("allOK with three failing numbers")
+		t.Error("allOK with four failing numbers")
 	}
 	checkGolden(t, "once.jsonl.golden", out)
 
@@ -123,8 +163,8 @@ func TestOnceJSONGolden(t *testing.T) {
 	if len(lines) != len(numbers) {
 		t.Fatalf("%d lines for %d numbers", len(lines), len(numbers))
 	}
-	wantKinds := []string{"", "api", "http", "transport", ""}
 	for i, line := range lines {
+		want := mixedWant[i]
 		var obj map[string]any
 		if err := json.Unmarshal([]byte(line), &obj); err != nil {
 			t.Fatalf("line %d is not JSON: %v", i+1, err)
@@ -133,30 +173,104 @@ func TestOnceJSONGolden(t *testing.T) {
 			t.Errorf("line %d is %v, want %s", i+1, obj["number"], numbers[i])
 		}
 		ok, _ := obj["ok"].(bool)
-		if ok != (wantKinds[i] == "") {
+		if ok != (want.kind == "") {
 			t.Errorf("line %d: ok = %v", i+1, ok)
 		}
+		checkOnceLineCommon(t, i+1, obj, want.level, want.reasons)
+		if _, has := obj["demo"]; has {
+			t.Errorf("line %d carries \"demo\" though the numbers are not the demo's", i+1)
+		}
 		if ok {
-			for _, k := range []string{"code", "fetched_at", "latency_ms", "metrics"} {
+			for _, k := range []string{"code", "metrics"} {
 				if _, has := obj[k]; !has {
 					t.Errorf("line %d lacks %q", i+1, k)
 				}
 			}
-			if _, err := time.Parse(time.RFC3339, obj["fetched_at"].(string)); err != nil {
-				t.Errorf("line %d: fetched_at: %v", i+1, err)
+			if got := stringList(obj["nodes"]); !slices.Equal(got, want.nodes) {
+				t.Errorf("line %d: nodes %q, want %q", i+1, got, want.nodes)
+			}
+			if got := stringList(obj["standby"]); !slices.Equal(got, want.standby) {
+				t.Errorf("line %d: standby %q, want %q", i+1, got, want.standby)
 			}
 			continue
 		}
 		e, _ := obj["error"].(map[string]any)
-		if e["kind"] != wantKinds[i] || e["message"] == "" {
-			t.Errorf("line %d: error = %v, want kind %q and a message", i+1, e, wantKinds[i])
+		if e["kind"] != want.kind || e["message"] == "" {
+			t.Errorf("line %d: error = %v, want kind %q and a message", i+1, e, want.kind)
 		}
-		if _, has := e["code"]; has != (wantKinds[i] == "api") {
+		if _, has := e["code"]; has != (want.kind == "api") {
 			t.Errorf("line %d: error code present = %v; only API errors carry one", i+1, has)
 		}
+		status, has := e["http_status"]
+		if has != (want.httpStatus != 0) || has && status != want.httpStatus {
+			t.Errorf("line %d: error.http_status %v (present %v), want %v", i+1, status, has, want.httpStatus)
+		}
+	}
+	// The multiconnect payload's meta, as received beside its stats.
+	var multi struct{ Meta map[string]string }
+	if err := json.Unmarshal([]byte(lines[5]), &multi); err != nil || multi.Meta["version"] != "v2.53.2" || multi.Meta["api_status"] != "ok" {
+		t.Errorf("multiconnect line: meta %v (%v), want api_status ok and version v2.53.2", multi.Meta, err)
+	}
+	if _, has := jsonObject(t, lines[4])["meta"]; has {
+		t.Error("a payload without meta gave a \"meta\" key; want it left out")
 	}
 	if strings.ContainsRune(out, '\x1b') {
 		t.Error("an escape sequence from the server reached the output")
+	}
+}
+
+// checkOnceLineCommon checks the keys every --once --json line carries, success or not.
+func checkOnceLineCommon(t *testing.T, n int, obj map[string]any, level string, reasons []string) {
+	t.Helper()
+	fetched, _ := obj["fetched_at"].(string)
+	if at, err := time.Parse(time.RFC3339, fetched); err != nil || at.Location() != time.UTC || !strings.HasSuffix(fetched, "Z") {
+		t.Errorf("line %d: fetched_at %q, want RFC 3339 in UTC (%v)", n, fetched, err)
+	}
+	if _, isNumber := obj["latency_ms"].(float64); !isNumber {
+		t.Errorf("line %d: latency_ms %v, want a number", n, obj["latency_ms"])
+	}
+	if obj["level"] != level {
+		t.Errorf("line %d: level %v, want %s", n, obj["level"], level)
+	}
+	got, isList := obj["reasons"].([]any)
+	if !isList || !slices.Equal(stringList(got), reasons) {
+		t.Errorf("line %d: reasons %v, want the list %q", n, obj["reasons"], reasons)
+	}
+}
+
+// stringList is a decoded JSON list of strings; nil for anything else.
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, e := range list {
+		s, _ := e.(string)
+		out = append(out, s)
+	}
+	if list != nil && out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+func jsonObject(t *testing.T, line string) map[string]any {
+	t.Helper()
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(line), &obj); err != nil {
+		t.Fatalf("not JSON: %v: %s", err, line)
+	}
+	return obj
+}
+
+// With numbers from the demo, every line says so, success or failure.
+func TestOnceDemoJSONGolden(t *testing.T) {
+	src, numbers := mixedFleet(t)
+	numbers = []string{numbers[0], numbers[1]}
+	out, _ := onceRun(t, src, numbers, onceOptions{JSON: true, Demo: true})
+	checkGolden(t, "once-demo.jsonl.golden", out)
+	for line := range strings.Lines(out) {
+		if demo, has := jsonObject(t, line)["demo"]; !has || demo != true {
+			t.Errorf("demo = %v (present %v), want true: %s", demo, has, line)
+		}
 	}
 }
 
@@ -164,9 +278,37 @@ func TestOnceTableGolden(t *testing.T) {
 	src, numbers := mixedFleet(t)
 	out, allOK := onceOutput(t, src, numbers, false)
 	if allOK {
-		t.Error("allOK with three failing numbers")
+		t.Error("allOK with four failing numbers")
 	}
 	checkGolden(t, "once-table.golden", out)
+
+	// Beyond the golden: LEVEL right after STATE, and the note led by the reasons.
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(numbers)+1 {
+		t.Fatalf("%d lines for a header and %d numbers", len(lines), len(numbers))
+	}
+	if head := strings.Fields(lines[0]); len(head) < 3 || head[1] != "STATE" || head[2] != "LEVEL" {
+		t.Errorf("header %q, want LEVEL right after STATE", lines[0])
+	}
+	noteAt := strings.Index(lines[0], "NOTE")
+	for i, line := range lines[1:] {
+		if fields := strings.Fields(line); len(fields) < 3 || fields[2] != mixedWant[i].level {
+			t.Errorf("row %d: %q, want level %s", i+1, line, mixedWant[i].level)
+		}
+		if mixedWant[i].kind != "" || mixedWant[i].level == "ok" {
+			continue
+		}
+		note := ""
+		if len(line) > noteAt {
+			note = line[noteAt:]
+		}
+		if want := strings.Join(mixedWant[i].reasons, ", "); !strings.HasPrefix(note, want) {
+			t.Errorf("row %d: note %q, want it to start with %q", i+1, note, want)
+		}
+	}
+	if crit := lines[7]; !strings.HasSuffix(crit, "db_pending_callbacks 31~; decoder warning: dropped: sample 1: value \"n/a\" is not a number") {
+		t.Errorf("crit row %q: want the reasons, then the decoder's warning", crit)
+	}
 	if strings.ContainsRune(out, '\x1b') {
 		t.Error("an escape sequence from the server reached the output")
 	}
@@ -266,11 +408,144 @@ func TestRunUsageErrors(t *testing.T) {
 		{"--number", "+1202", "--once"},
 		{"--config", bad, "--once"},
 		{"--once", "extra"},
+		{"--fail-on", "warn"},
+		{"--fail-on", "crit", "--json"},
+		{"--once", "--fail-on"},
+		{"--once", "--fail-on", "bogus"},
+		{"--once", "--fail-on", "error"},
+		{"--once", "--fail-on", "ok"},
+		{"--once", "--fail-on", "WARN"},
+		{"--once", "--fail-on="},
 	} {
 		code, out, errOut := runWamon(t, testEnv(t), args...)
 		if code != 2 || out != "" || !strings.HasPrefix(errOut, "wamon: ") || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and one line on stderr", args, code, out, errOut)
 		}
+	}
+}
+
+// --fail-on says what is wrong with it in the words of the other flags' errors.
+func TestRunFailOnUsageMessages(t *testing.T) {
+	for args, want := range map[string]string{
+		"--fail-on warn":         "wamon: --fail-on needs --once\n",
+		"--once --fail-on bogus": "wamon: invalid value \"bogus\" for flag --fail-on: want warn or crit\n",
+	} {
+		if _, _, errOut := runWamon(t, testEnv(t), strings.Fields(args)...); errOut != want {
+			t.Errorf("%s: stderr %q, want %q", args, errOut, want)
+		}
+	}
+	if _, out, _ := runWamon(t, testEnv(t), "-h"); !strings.Contains(out, "\n  --fail-on LEVEL\n") {
+		t.Errorf("-h does not list --fail-on LEVEL:\n%s", out)
+	}
+}
+
+// failOnServer answers the API for four numbers: one fine, one past the queue's warn
+// threshold (a multiconnect payload), one past critical, one failing with WS500.
+const (
+	fineNumber = "+12025550100"
+	warnNumber = "+12025550105"
+	critNumber = "+12025550106"
+	failNumber = "+12025550101"
+)
+
+func failOnServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	bodies := map[string][]byte{}
+	for number, file := range map[string]string{fineNumber: "busy.json", warnNumber: "multiconnect.json", critNumber: "queue-crit.json"} {
+		body, err := os.ReadFile(filepath.Join("testdata", "once", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies[number] = body
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if body, ok := bodies[strings.TrimPrefix(r.URL.Path, "/v1/wamonitor/stats/")]; ok {
+			w.Write(body)
+			return
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, `{"code":"WS500","message":"Invalid FROM number","error":{}}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// The exit code of --once for each --fail-on against each outcome of the fleet: without
+// it only a failed poll fails the run; warn also fails on WARN and CRIT; crit on CRIT.
+func TestRunFailOnExitCodes(t *testing.T) {
+	srv := failOnServer(t)
+	cfgPath := writeConfig(t, fmt.Sprintf("base_url = %q\ntimeout = \"2s\"\n", srv.URL), 0o600)
+	fleets := []struct {
+		name    string
+		numbers []string
+		levels  []string // of the JSON lines
+	}{
+		{"all ok", []string{fineNumber}, []string{"ok"}},
+		{"a warn", []string{fineNumber, warnNumber}, []string{"ok", "warn"}},
+		{"a crit", []string{fineNumber, critNumber}, []string{"ok", "crit"}},
+		{"an error", []string{fineNumber, failNumber}, []string{"ok", "error"}},
+	}
+	// want[failOn][fleet]: the exit code.
+	want := map[string][]int{
+		"":     {0, 0, 0, 1},
+		"warn": {0, 1, 1, 1},
+		"crit": {0, 0, 1, 1},
+	}
+	for _, failOn := range []string{"", "warn", "crit"} {
+		for i, fleet := range fleets {
+			for _, jsonLines := range []bool{false, true} {
+				args := []string{"--config", cfgPath, "--once"}
+				if failOn != "" {
+					args = append(args, "--fail-on", failOn)
+				}
+				if jsonLines {
+					args = append(args, "--json")
+				}
+				for _, n := range fleet.numbers {
+					args = append(args, "--number", n)
+				}
+				code, out, errOut := runWamon(t, testEnv(t), args...)
+				if code != want[failOn][i] {
+					t.Errorf("--fail-on %q, %s, json %v: exit %d, want %d (stderr %q)\n%s",
+						failOn, fleet.name, jsonLines, code, want[failOn][i], errOut, out)
+				}
+				if errOut != "" {
+					t.Errorf("%q: stderr %q, want nothing", args, errOut)
+				}
+				if !jsonLines {
+					continue
+				}
+				var levels []string
+				for line := range strings.Lines(out) {
+					obj := jsonObject(t, line)
+					if _, has := obj["demo"]; has {
+						t.Errorf("%q: a line from the API carries \"demo\": %s", args, line)
+					}
+					level, _ := obj["level"].(string)
+					levels = append(levels, level)
+				}
+				if !slices.Equal(levels, fleet.levels) {
+					t.Errorf("%q: levels %q, want %q", args, levels, fleet.levels)
+				}
+			}
+		}
+	}
+}
+
+// The thresholds --once judges by are the config's, not the defaults.
+func TestRunFailOnThresholdsFromConfig(t *testing.T) {
+	srv := failOnServer(t)
+	cfgPath := writeConfig(t, fmt.Sprintf("base_url = %q\nnumbers = [%q]\n[thresholds]\ncallback_queue_size = { warn = 10, critical = 1000 }\n",
+		srv.URL, fineNumber), 0o600)
+	code, out, errOut := runWamon(t, testEnv(t), "--config", cfgPath, "--once", "--json", "--fail-on", "warn")
+	obj := jsonObject(t, out)
+	if code != 1 || obj["level"] != "warn" || !slices.Equal(stringList(obj["reasons"]), []string{"callback_queue_size 14~"}) {
+		t.Errorf("queue 14 against a config's warn of 10: exit %d, level %v, reasons %v, want 1, warn and the queue (stderr %q)",
+			code, obj["level"], obj["reasons"], errOut)
+	}
+	if code, _, _ := runWamon(t, testEnv(t), "--config", cfgPath, "--once", "--fail-on", "crit"); code != 0 {
+		t.Errorf("--fail-on crit with only a warning: exit %d, want 0", code)
 	}
 }
 
@@ -285,12 +560,16 @@ func TestRunOnceDemoHeadless(t *testing.T) {
 		var obj struct {
 			Number string
 			OK     bool
+			Demo   *bool
 		}
 		if err := json.Unmarshal([]byte(line), &obj); err != nil {
 			t.Fatalf("not JSON Lines: %q", out)
 		}
 		numbers = append(numbers, obj.Number)
 		allOK = allOK && obj.OK
+		if obj.Demo == nil || !*obj.Demo {
+			t.Errorf("a line of the demo's numbers lacks \"demo\": true: %s", line)
+		}
 	}
 	if !slices.Equal(numbers, source.DemoNumbers()) {
 		t.Errorf("demo polled %q, want %q", numbers, source.DemoNumbers())
