@@ -98,8 +98,9 @@ type number struct {
 	figMu sync.Mutex
 	figs  []*Figures
 
-	seq   uint64 // bumped by every arm and start: a timer with an older seq is stale
-	timer Timer
+	seq     uint64 // bumped by every arm and start: a timer with an older seq is stale
+	timer   Timer
+	started time.Time // when its newest poll started
 }
 
 // New builds an engine. It polls nothing before Start; Record files outcomes anyway.
@@ -492,21 +493,31 @@ func (e *Engine) SetPaused(paused bool) {
 	e.publish(nil)
 }
 
-// PollNow polls the given numbers at once; a number with a poll in flight keeps it (the
-// request is coalesced with it). Paused or not. Before Start a poll is a one-off:
-// nothing is scheduled after it.
+// PollNow polls the given numbers at once; a number with a poll in flight keeps it, and
+// one whose poll started less than PollNowSpacing ago has just been asked (the request is
+// coalesced with it): however many viewers press r, the API sees a poll at most once a
+// second. Paused or not. Before Start a poll is a one-off: nothing is scheduled after it.
 func (e *Engine) PollNow(idxs ...int) {
 	e.sched.Lock()
 	defer e.sched.Unlock()
 	if e.stopped {
 		return
 	}
+	now := e.cfg.Clock.Now()
 	for _, i := range idxs {
-		if i >= 0 && i < len(e.numbers) && !e.numbers[i].st.InFlight {
+		if i < 0 || i >= len(e.numbers) {
+			continue
+		}
+		n := e.numbers[i]
+		if !n.st.InFlight && (n.started.IsZero() || now.Sub(n.started) >= min(PollNowSpacing, e.cfg.Interval)) {
 			e.start(i)
 		}
 	}
 }
+
+// PollNowSpacing is the least time between a poll of a number and one asked for by
+// PollNow.
+const PollNowSpacing = time.Second
 
 // PollAll is PollNow for every number.
 func (e *Engine) PollAll() {
@@ -546,6 +557,7 @@ func (e *Engine) due(i int, seq uint64) {
 // of the concurrency bound itself. e.sched is held.
 func (e *Engine) start(i int) {
 	n := e.numbers[i]
+	n.started = e.cfg.Clock.Now()
 	n.seq++
 	if n.timer != nil {
 		n.timer.Stop()

@@ -592,6 +592,25 @@ func TestEnginePollNowBeforeStart(t *testing.T) {
 	}
 }
 
+// However many viewers press r, a number is polled at most once a second: a PollNow
+// within a second of the number's last poll is coalesced with it.
+func TestEnginePollNowIsSpaced(t *testing.T) {
+	r := newRig(t, 1, nil)
+	for _, step := range []struct {
+		advance time.Duration
+		want    int // fetches in all after PollNow
+	}{{0, 1}, {0, 1}, {500 * time.Millisecond, 1}, {499 * time.Millisecond, 1}, {time.Millisecond, 2}, {3 * time.Second, 3}} {
+		r.c.Advance(step.advance)
+		for range 5 { // five viewers at once
+			r.e.PollNow(0)
+		}
+		r.e.WaitIdle()
+		if got := r.src.total(); got != step.want {
+			t.Fatalf("at %v: %d fetches, want %d", r.c.Now().Sub(t0), got, step.want)
+		}
+	}
+}
+
 func TestEngineStop(t *testing.T) {
 	tests := []struct {
 		name string
