@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/NimbleMarkets/ntcharts/canvas"
@@ -32,15 +33,38 @@ type chartSpec struct {
 	thresholds    []float64 // horizontal lines, drawn when inside the Y range
 	loc           *time.Location
 	theme         *Theme
-	cache         *chartCache // optional: reuse the chart model of an earlier frame
+	cache         *chartCache // optional: the pane's Y range of an earlier frame
 }
 
-// chartCache keeps one chart model (and its canvas) per pane between frames.
+// chartCache keeps a pane's Y range between frames, so that it changes only when it must.
 type chartCache struct {
 	w, h   int
-	c      *timeserieslinechart.Model
 	lo, hi float64 // the last Y range
 	yStep  int
+}
+
+// Chart models are reused between frames, of any pane and any console of the same size
+// (an SSH server draws many): a model's canvas holds a lipgloss style per cell, 560 bytes
+// each, about 3 MB for a full-width chart, which neither every frame nor every viewer
+// should allocate again. A console takes one for a frame and gives it back.
+var chartModels sync.Map // [2]int{w, h} -> *sync.Pool of *timeserieslinechart.Model
+
+func takeChart(w, h int) *timeserieslinechart.Model {
+	pool, _ := chartModels.LoadOrStore([2]int{w, h}, &sync.Pool{})
+	if c, ok := pool.(*sync.Pool).Get().(*timeserieslinechart.Model); ok {
+		c.Canvas.Fill(canvas.Cell{})
+		return c
+	}
+	m := timeserieslinechart.New(w, h)
+	// Ranges are set, never guessed from pushed data.
+	m.AutoMinX, m.AutoMaxX, m.AutoMinY, m.AutoMaxY = false, false, false, false
+	return &m
+}
+
+func giveChart(w, h int, c *timeserieslinechart.Model) {
+	if pool, ok := chartModels.Load([2]int{w, h}); ok {
+		pool.(*sync.Pool).Put(c)
+	}
 }
 
 // renderChart draws the chart, or a one-line note when there is nothing to draw.
@@ -74,20 +98,12 @@ func renderChart(s chartSpec) string {
 	minX, maxX := float64(s.from.Unix()), float64(max(s.to.Unix(), s.from.Unix()+1))
 
 	loc := s.loc
-	// The chart model is kept between frames of the same size: its canvas holds a
-	// lipgloss style per cell, and allocating it anew costs megabytes per frame.
-	var c *timeserieslinechart.Model
-	if s.cache != nil && s.cache.c != nil && s.cache.w == s.width && s.cache.h == s.height {
-		c = s.cache.c
-		c.Canvas.Fill(canvas.Cell{})
-	} else {
-		m := timeserieslinechart.New(s.width, s.height, timeserieslinechart.WithAxesStyles(s.theme.Dim, s.theme.Dim))
-		c = &m
-		// Ranges are set, never guessed from pushed data.
-		c.AutoMinX, c.AutoMaxX, c.AutoMinY, c.AutoMaxY = false, false, false, false
-		if s.cache != nil {
-			*s.cache = chartCache{w: s.width, h: s.height, c: c}
-		}
+	c := takeChart(s.width, s.height)
+	defer giveChart(s.width, s.height, c)
+	// The axes in this console's own colours (the model may have drawn another's).
+	c.AxisStyle, c.LabelStyle = s.theme.Dim, s.theme.Dim
+	if s.cache != nil && (s.cache.w != s.width || s.cache.h != s.height) {
+		*s.cache = chartCache{w: s.width, h: s.height}
 	}
 	c.SetYStep(2)
 	c.YLabelFormatter = func(_ int, v float64) string { return compact(v) }
@@ -102,7 +118,7 @@ func renderChart(s chartSpec) string {
 	// The Y range only shrinks when the data falls below 40% of it, and grows only when
 	// the data leaves it: a rescale redraws every line of the chart on the terminal.
 	top := hi
-	if k := s.cache; k != nil && k.c == c && k.yStep > 0 && k.lo == lo && top <= k.hi && top >= 0.4*k.hi {
+	if k := s.cache; k != nil && k.yStep > 0 && k.lo == lo && top <= k.hi && top >= 0.4*k.hi {
 		hi = k.hi
 		c.SetYStep(k.yStep)
 		c.SetYRange(lo, hi)
@@ -121,7 +137,7 @@ func renderChart(s chartSpec) string {
 		c.SetYRange(lo, hi)
 		c.SetViewYRange(lo, hi)
 		c.UpdateGraphSizes()
-		if s.cache != nil && s.cache.c == c {
+		if s.cache != nil {
 			s.cache.lo, s.cache.hi, s.cache.yStep = lo, hi, bestStep
 		}
 	}

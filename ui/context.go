@@ -26,8 +26,9 @@ type Context struct {
 	Help   help.Model
 	Loc    *time.Location
 
-	Active int // the number in view, an index into the engine's numbers
-	Window int // index into windows
+	Active int  // the number in view, an index into the engine's numbers
+	Window int  // index into windows
+	Frozen bool // this viewer paused its screen (served consoles: polling goes on)
 
 	// Labels are the numbers as the tabs show them when the header is narrow: the last
 	// digits, as many as it takes to tell every watched number apart.
@@ -58,6 +59,9 @@ func windowName(d time.Duration) string {
 	}
 	return fmt.Sprintf("%dm", int(d.Minutes()))
 }
+
+// paused: polling is paused, or this viewer froze its screen.
+func (c *Context) paused() bool { return c.Frozen || c.Engine.Paused() }
 
 // Now is the engine's clock.
 func (c *Context) Now() time.Time { return c.Engine.Now() }
@@ -98,6 +102,22 @@ func (c *Context) stateSince(st *monitor.Status, state monitor.State) string {
 	return state.Word() + " " + age(c.Now().Sub(st.Since))
 }
 
+// stateSinceCoarse is stateSince in steps of ten seconds under a minute ("WARN <10s",
+// "WARN 20s"): for tables of many rows, which must not all change every second.
+func (c *Context) stateSinceCoarse(st *monitor.Status, state monitor.State) string {
+	if state != st.State || state == monitor.StateWaiting {
+		return state.Word()
+	}
+	d := c.Now().Sub(st.Since)
+	if d < 10*time.Second {
+		return state.Word() + " <10s"
+	}
+	if d < time.Minute {
+		d = d.Truncate(10 * time.Second)
+	}
+	return state.Word() + " " + age(d)
+}
+
 // Level weighs a value against the named threshold.
 func (c *Context) Level(name string, v float64) monitor.Level {
 	return c.Engine.Thresholds().Level(name, v)
@@ -115,7 +135,7 @@ func (c *Context) levelStyle(l monitor.Level) lipgloss.Style {
 	case monitor.LevelWarn:
 		return c.Theme.Warn
 	}
-	return lipgloss.NewStyle()
+	return c.Theme.Style()
 }
 
 func (c *Context) stateStyle(s monitor.State) lipgloss.Style {

@@ -23,7 +23,7 @@ func (m *Model) renderFooter() string {
 	} else if m.flash != "" {
 		parts = append(parts, m.flash)
 	} else if ctx.Engine.Len() > 0 {
-		if ctx.Engine.Paused() {
+		if ctx.paused() {
 			parts = append(parts, th.Paused.Render("PAUSED")+" (p resumes)")
 		}
 		if s, ok := top.(statusLiner); ok && s.statusLine() != "" {
@@ -61,7 +61,7 @@ func (m *Model) renderFooter() string {
 
 // pauseKey is p as the footer shows it: pause, or resume while paused.
 func (c *Context) pauseKey() key.Binding {
-	if c.Engine.Paused() {
+	if c.paused() {
 		return key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "resume"))
 	}
 	return c.Keys.Pause

@@ -71,7 +71,7 @@ func (m *Model) renderHeader() string {
 	// Minutes, not seconds: an idle console then writes nothing between polls (the
 	// footer gives the exact time of the last update).
 	right := fmt.Sprintf("every %s · window %s · %s", ctx.Engine.Interval(), windowName(ctx.WindowDur()), ctx.Now().In(ctx.Loc).Format("15:04"))
-	if ctx.Engine.Paused() {
+	if ctx.paused() {
 		right = th.Paused.Render("PAUSED") + " · " + right
 	}
 	line1 := ansi.Truncate(left+th.Dim.Render(" · ")+right, w, th.Ellipsis)

@@ -587,7 +587,7 @@ func TestCursorFollowsItsRowWhenResorted(t *testing.T) {
 	queue(1, "20")
 	queue(2, "30")
 	c.key("o", "s", "s") // sort by queue: +..102, +..101, +..100
-	c.key("j")           // on +..101
+	c.key("g", "j")      // on +..101
 	if r := c.overviewRows()[c.top().(*overviewScreen).cur.pos]; r.st.Number != numbers[1] {
 		t.Fatalf("cursor on %s, want %s", r.st.Number, numbers[1])
 	}

@@ -149,7 +149,7 @@ func (s *mainScreen) draw() {
 	ctx.Engine.Read(ctx.Active, func(v *monitor.View) {
 		s.drew(v)
 		if v.Last == nil {
-			s.body = ctx.pane(w-2, h-2, lipgloss.NewStyle().Width(max(1, w-6)).Render(noAnswerYet(ctx, &v.Status)))
+			s.body = ctx.pane(w-2, h-2, ctx.Theme.Style().Width(max(1, w-6)).Render(noAnswerYet(ctx, &v.Status)))
 			return
 		}
 		f := v.FiguresIn(ctx.WindowDur(), s.scope)

@@ -33,8 +33,12 @@ type Model struct {
 	sized         bool   // the first usable size has come (and chose the first screen)
 	flash         string // a one-off note in the footer ("screen saved to ..."); a key clears it
 	title         string // the terminal title set last
+	stopping      string // the server is stopping: the last screen says so
 	frame         string
 }
+
+// StoppingMsg tells a console its server is stopping: it shows the text and quits.
+type StoppingMsg string
 
 // New builds the console over an engine. It polls nothing itself: whoever owns the
 // engine starts and stops it.
@@ -42,7 +46,7 @@ func New(opts Options) *Model {
 	if opts.Location == nil {
 		opts.Location = time.Local
 	}
-	theme := NewTheme(opts.ASCII)
+	theme := NewTheme(opts.Renderer, opts.ASCII)
 	ctx := &Context{
 		Engine: opts.Engine,
 		Theme:  theme,
@@ -133,9 +137,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
+	case StoppingMsg:
+		m.stopping = string(msg)
+		m.compose()
+		return m, tea.Tick(700*time.Millisecond, func(time.Time) tea.Msg { return tea.QuitMsg{} })
 	case dataMsg:
+		if m.ctx.Frozen {
+			// A frozen screen changes only under the viewer's keys; alerts still ring.
+			return m, tea.Batch(m.bell(), m.waitForData(dataFlushEvery))
+		}
 		cmd = tea.Batch(m.onData(), m.waitForData(dataFlushEvery))
 	case clockMsg:
+		if m.ctx.Frozen {
+			return m, m.clockTick()
+		}
 		cmd = tea.Batch(m.top().Update(msg), m.setTitle(), m.clockTick())
 	case flashMsg:
 		m.flash = string(msg)
@@ -151,16 +166,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // onData follows the engine: alerts ring the bell, the title is recounted, and the
 // screen in view draws again if its data changed.
 func (m *Model) onData() tea.Cmd {
-	var cmds []tea.Cmd
-	if m.sub != nil && len(m.sub.Alerts()) > 0 && m.opts.Output != nil {
-		w := m.opts.Output
-		cmds = append(cmds, func() tea.Msg {
-			io.WriteString(w, "\a")
-			return nil
-		})
+	return tea.Batch(m.bell(), m.setTitle(), m.top().Update(dataMsg{}))
+}
+
+// bell rings once for the alerts raised since the last look (a number crossing a
+// critical threshold), where the console has a terminal of its own.
+func (m *Model) bell() tea.Cmd {
+	if m.sub == nil || len(m.sub.Alerts()) == 0 || m.opts.Output == nil {
+		return nil
 	}
-	cmds = append(cmds, m.setTitle(), m.top().Update(dataMsg{}))
-	return tea.Batch(cmds...)
+	w := m.opts.Output
+	return func() tea.Msg {
+		io.WriteString(w, "\a")
+		return nil
+	}
 }
 
 // resize lays the console out for a new terminal size. The first usable size picks the
@@ -218,7 +237,11 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Save):
 		return m.saveScreen()
 	case key.Matches(msg, k.Pause):
-		m.ctx.Engine.SetPaused(!m.ctx.Engine.Paused())
+		if m.opts.ViewPause {
+			m.ctx.Frozen = !m.ctx.Frozen
+		} else {
+			m.ctx.Engine.SetPaused(!m.ctx.Engine.Paused())
+		}
 		return tea.Batch(m.setTitle(), top.Update(dataMsg{}))
 	case key.Matches(msg, k.ZoomIn):
 		if m.ctx.zoom(-1) {
@@ -252,12 +275,18 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// quit clears the title (it would outlive the program in a tmux window list), stops
-// following the engine, and ends the program. The owner of the engine stops its polls.
-func (m *Model) quit() tea.Cmd {
+// Close lets go of the engine: the console follows it no more. Quitting closes it too;
+// a console whose program ended otherwise (an SSH client that dropped) must be closed.
+func (m *Model) Close() {
 	if m.sub != nil {
 		m.sub.Close()
 	}
+}
+
+// quit clears the title (it would outlive the program in a tmux window list), stops
+// following the engine, and ends the program. The owner of the engine stops its polls.
+func (m *Model) quit() tea.Cmd {
+	m.Close()
 	return tea.Sequence(m.titleCmd(""), tea.Quit)
 }
 
@@ -357,6 +386,10 @@ func (m *Model) copySummary() tea.Cmd {
 
 // saveScreen writes the frame in view, as plain text, to a file for a ticket.
 func (m *Model) saveScreen() tea.Cmd {
+	if m.opts.NoSave {
+		m.flash = "ctrl+s saves on the local console only: here, y copies a summary"
+		return nil
+	}
 	text := ansi.Strip(m.frame)
 	stamp := m.ctx.Now().In(m.ctx.Loc).Format("20060102-150405")
 	dir := m.opts.SaveDir
@@ -395,7 +428,7 @@ func (m *Model) titleText() string {
 		parts = append(parts, fmt.Sprintf("%d %s", c[s], w))
 	}
 	t := "wamon: " + strings.Join(parts, ", ")
-	if m.ctx.Engine.Paused() {
+	if m.ctx.paused() {
 		t += " (paused)"
 	}
 	return t
@@ -440,6 +473,10 @@ func (m *Model) View() string { return m.frame }
 // compose draws the frame from the header, the screen on top and the footer.
 func (m *Model) compose() {
 	w, h := m.width, m.height
+	if m.stopping != "" {
+		m.frame = wrapNote(max(w, 1), max(h, 1), m.stopping)
+		return
+	}
 	if w < minWidth || h < minHeight {
 		m.frame = wrapNote(w, h,
 			fmt.Sprintf("wamon: the terminal is too small (%dx%d); it needs %dx%d at least.", w, h, minWidth, minHeight),

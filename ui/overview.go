@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -20,8 +21,9 @@ import (
 type overviewScreen struct {
 	screenBase
 	filter
-	cur  cursor // on a number
-	sort int
+	cur         cursor // on a number
+	sort        int
+	drawnAtWall time.Time
 }
 
 var overSorts = []string{"worst", "number", "queue", "fail%", "rate"}
@@ -44,7 +46,14 @@ func (s *overviewScreen) ShortHelp() []key.Binding {
 
 func (s *overviewScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case dataMsg, clockMsg, contextMsg: // any number, and the ages
+	case dataMsg:
+		// Any number's poll changes the fleet: with hundreds of numbers that is every
+		// flush. The fleet is drawn again at most once a second (the ages tick at that
+		// pace anyway), at once after a quiet second.
+		if time.Since(s.drawnAtWall) >= time.Second {
+			s.draw()
+		}
+	case clockMsg, contextMsg:
 		s.draw()
 	case tea.KeyMsg:
 		cmd := s.onKey(msg)
@@ -141,7 +150,10 @@ func (s *overviewScreen) rows() []overviewRow {
 	return rows
 }
 
-// worse orders the fleet worst first: by state, then level, failure share and queue.
+// worse orders the fleet worst first: by state, then level, then as configured. Not by
+// the figures within a level: they move with every poll, and a table whose rows swap
+// places four times a second can neither be read nor sent over SSH cheaply. A row moves
+// when its number's state does.
 func worse(a, b *overviewRow) bool {
 	if sa, sb := a.state.Severity(), b.state.Severity(); sa != sb {
 		return sa > sb
@@ -149,16 +161,14 @@ func worse(a, b *overviewRow) bool {
 	if a.st.Level != b.st.Level {
 		return a.st.Level > b.st.Level
 	}
-	if fa, fb := nanLow(a.fig.Callbacks.FailShare), nanLow(b.fig.Callbacks.FailShare); fa != fb {
-		return fa > fb
-	}
-	return nanLow(a.fig.Queue) > nanLow(b.fig.Queue)
+	return a.st.Index < b.st.Index
 }
 
 // tableHeight is how far pgup and pgdn move: about the rows in view.
 func (s *overviewScreen) tableHeight() int { return max(1, s.h-4) }
 
 func (s *overviewScreen) draw() {
+	s.drawnAtWall = time.Now()
 	ctx := s.ctx
 	th := &ctx.Theme
 	iw, ih := s.w-2, s.h-2
@@ -205,14 +215,14 @@ func (s *overviewScreen) draw() {
 		})
 		pollAge := "-"
 		if !r.st.LastPoll.IsZero() {
-			pollAge = age(now.Sub(r.st.LastPoll))
+			pollAge = pollAgeText(now.Sub(r.st.LastPoll), ctx.Engine.Interval())
 		}
 		cb := &r.fig.Callbacks
 		rate := compact(cb.Rate)
 		if cb.Resets > 0 {
 			rate += " " + th.Reset // counters went down: read the rate with care
 		}
-		row := []string{itoa(r.st.Index + 1), r.st.Number, ctx.stateSince(&r.st, r.state),
+		row := []string{itoa(r.st.Index + 1), r.st.Number, ctx.stateSinceCoarse(&r.st, r.state),
 			compact(r.fig.Queue) + mark(ctx.Level(monitor.QueueThreshold, r.fig.Queue)), sparkline(vals, sparkW, th.Spark),
 			rate, percent(cb.FailShare) + mark(ctx.Level(monitor.FailureThreshold, cb.FailShare))}
 		if !compactCols {
@@ -262,6 +272,16 @@ func (s *overviewScreen) draw() {
 		},
 	})
 	s.body = ctx.pane(iw, ih, title+"\n"+table)
+}
+
+// pollAgeText is how long ago a number was polled, as the overview says it: "<5s"
+// while it is polled on time (within an interval), the age once it is late. Ages that
+// tick every second in every row would redraw the whole table every second.
+func pollAgeText(d, interval time.Duration) string {
+	if d < interval {
+		return "<" + age(interval)
+	}
+	return age(d)
 }
 
 // reasonOf is why a number is in its state, as the overview and the copied summary say

@@ -142,3 +142,66 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// countingWriter counts the bytes a console writes to its terminal.
+type countingWriter struct{ n atomic.Int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// BenchmarkViewerBytes is what one viewer's terminal receives a minute, with 500 numbers
+// polled every 5 s (100 polls a second, filed in real time) and the given screen open at
+// 160x48, in colour: the cost of a console over an SSH link. Run it alone:
+//
+//	go test ./ui/ -run '^$' -bench ViewerBytes -benchtime 1x
+func BenchmarkViewerBytes(b *testing.B) {
+	for _, screenKey := range []string{"main", "overview"} {
+		b.Run(screenKey, func(b *testing.B) {
+			inColour(b)
+			for b.Loop() {
+				const numbers, interval, runFor = 500, 5 * time.Second, 20 * time.Second
+				var names []string
+				gens := make([]*synthNumber, numbers)
+				for k := range numbers {
+					names = append(names, fmt.Sprintf("+1202555%04d", k))
+					gens[k] = newSynthNumber(names[k], k)
+				}
+				eng := monitor.New(monitor.Config{Source: &synthSource{}, Numbers: names, Interval: interval, Thresholds: testThresholds})
+				m := New(Options{Engine: eng})
+				out := &countingWriter{}
+				p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithFPS(frameRate))
+				done := make(chan struct{})
+				go func() { p.Run(); close(done) }()
+				p.Send(tea.WindowSizeMsg{Width: 160, Height: 48})
+				// 500 numbers open on the overview; enter opens the first number's main view.
+				if screenKey == "main" {
+					p.Send(keyMsg("enter"))
+				}
+				// A minute of history first, so that charts and rates are drawn as in use.
+				start := time.Now().Add(-time.Minute)
+				for i := range 12 * numbers {
+					k := i % numbers
+					at := start.Add(time.Duration(i) * interval / numbers)
+					gens[k].step(at)
+					eng.Record(k, gens[k].snap, nil)
+				}
+				time.Sleep(time.Second)
+				out.n.Store(0)
+				t0 := time.Now()
+				tick := time.NewTicker(interval / numbers)
+				for k := 0; time.Since(t0) < runFor; k = (k + 1) % numbers {
+					<-tick.C
+					gens[k].step(time.Now())
+					eng.Record(k, gens[k].snap, nil)
+				}
+				tick.Stop()
+				perMin := float64(out.n.Load()) / time.Since(t0).Minutes()
+				p.Quit()
+				<-done
+				b.ReportMetric(perMin/1000, "KB/min")
+			}
+		})
+	}
+}

@@ -23,6 +23,15 @@ type Options struct {
 	Engine *monitor.Engine // read, never started or stopped by the console
 	ASCII  bool            // draw only ASCII glyphs
 	Glyphs string          // which glyphs and why, for the help screen
+	// Renderer makes every style, in the colour profile of the terminal drawn on (an SSH
+	// session's own); nil: lipgloss' default renderer.
+	Renderer *lipgloss.Renderer
+	// ViewPause makes p freeze this console's screen instead of pausing the engine: a
+	// console served to many viewers must not stop their polls.
+	ViewPause bool
+	// NoSave turns ctrl+s off: a console served over SSH must not write files on the
+	// server's disk for its viewers.
+	NoSave bool
 	// Warnings are shown in the footer at start (e.g. a config file others can read).
 	Warnings []string
 	// Output is the terminal the console draws on: the bell rings there and the title is

@@ -53,13 +53,13 @@ func renderTable(th *Theme, s tableSpec) string {
 	if s.cursor >= 0 {
 		shift = 1
 	}
-	cell := lipgloss.NewStyle().Padding(0, 1)
+	cell := th.Style().Padding(0, 1)
 	styleFn := func(row, col int) lipgloss.Style {
 		if shift == 1 && col == 0 {
 			if row != table.HeaderRow && from+row == s.cursor {
-				return lipgloss.NewStyle().Inherit(th.Key)
+				return th.Style().Inherit(th.Key)
 			}
-			return lipgloss.NewStyle()
+			return th.Style()
 		}
 		col -= shift
 		st := cell

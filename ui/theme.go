@@ -15,6 +15,10 @@ import (
 type Theme struct {
 	ASCII bool // no braille, no box drawing, no arrows: plain ASCII glyphs
 
+	// r is the renderer every style is made with: it knows the colour profile of the
+	// terminal drawn on (each SSH session has its own). Style makes more.
+	r *lipgloss.Renderer
+
 	Border   lipgloss.Border
 	Pane     lipgloss.Style // a bordered pane
 	Title    lipgloss.Style // a pane's title
@@ -41,8 +45,16 @@ func color(truecolor, c256, c16 string) lipgloss.CompleteColor {
 	return lipgloss.CompleteColor{TrueColor: truecolor, ANSI256: c256, ANSI: c16}
 }
 
-// NewTheme builds the theme. ascii swaps every non-ASCII glyph for an ASCII one.
-func NewTheme(ascii bool) Theme {
+// Style is a new style of the theme's renderer; styles of different renderers must not
+// be mixed, or a colour comes out in the wrong profile.
+func (t *Theme) Style() lipgloss.Style { return t.r.NewStyle() }
+
+// NewTheme builds the theme with the styles of renderer r (the default renderer when
+// nil). ascii swaps every non-ASCII glyph for an ASCII one.
+func NewTheme(r *lipgloss.Renderer, ascii bool) Theme {
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
 	var (
 		green  = color("#5fd787", "78", "2")
 		yellow = color("#ffd75f", "221", "3")
@@ -54,25 +66,26 @@ func NewTheme(ascii bool) Theme {
 	)
 	t := Theme{
 		ASCII:     ascii,
+		r:         r,
 		Border:    lipgloss.RoundedBorder(),
-		Title:     lipgloss.NewStyle().Bold(true),
-		Dim:       lipgloss.NewStyle().Foreground(grey),
-		Header:    lipgloss.NewStyle().Bold(true).Foreground(cyan),
-		Selected:  lipgloss.NewStyle().Reverse(true),
-		Key:       lipgloss.NewStyle().Bold(true).Foreground(cyan),
-		OK:        lipgloss.NewStyle().Foreground(green),
-		Stale:     lipgloss.NewStyle().Foreground(yellow).Bold(true),
-		Error:     lipgloss.NewStyle().Foreground(red).Bold(true),
-		Paused:    lipgloss.NewStyle().Foreground(blue).Bold(true),
-		Waiting:   lipgloss.NewStyle().Foreground(grey),
-		Warn:      lipgloss.NewStyle().Foreground(yellow),
-		Critical:  lipgloss.NewStyle().Foreground(red).Bold(true),
-		Line:      lipgloss.NewStyle().Foreground(cyan),
-		Threshold: lipgloss.NewStyle().Foreground(red),
+		Title:     r.NewStyle().Bold(true),
+		Dim:       r.NewStyle().Foreground(grey),
+		Header:    r.NewStyle().Bold(true).Foreground(cyan),
+		Selected:  r.NewStyle().Reverse(true),
+		Key:       r.NewStyle().Bold(true).Foreground(cyan),
+		OK:        r.NewStyle().Foreground(green),
+		Stale:     r.NewStyle().Foreground(yellow).Bold(true),
+		Error:     r.NewStyle().Foreground(red).Bold(true),
+		Paused:    r.NewStyle().Foreground(blue).Bold(true),
+		Waiting:   r.NewStyle().Foreground(grey),
+		Warn:      r.NewStyle().Foreground(yellow),
+		Critical:  r.NewStyle().Foreground(red).Bold(true),
+		Line:      r.NewStyle().Foreground(cyan),
+		Threshold: r.NewStyle().Foreground(red),
 		Series: []lipgloss.Style{
-			lipgloss.NewStyle().Foreground(green), lipgloss.NewStyle().Foreground(red),
-			lipgloss.NewStyle().Foreground(yellow), lipgloss.NewStyle().Foreground(purple),
-			lipgloss.NewStyle().Foreground(blue), lipgloss.NewStyle().Foreground(cyan),
+			r.NewStyle().Foreground(green), r.NewStyle().Foreground(red),
+			r.NewStyle().Foreground(yellow), r.NewStyle().Foreground(purple),
+			r.NewStyle().Foreground(blue), r.NewStyle().Foreground(cyan),
 		},
 		Up: "▲", Down: "▼", NoMove: " ", Ellipsis: "…", Sep: "│", Legend: "■", Reset: "↺",
 		Spark: []rune("▁▂▃▄▅▆▇█"),
@@ -84,7 +97,7 @@ func NewTheme(ascii bool) Theme {
 		t.Up, t.Down, t.NoMove, t.Ellipsis, t.Sep, t.Legend, t.Reset = " ^", " v", "  ", "..", "|", "#", "(reset)"
 		t.Spark = []rune("_.-=+*#@")
 	}
-	t.Pane = lipgloss.NewStyle().Border(t.Border).BorderForeground(grey)
+	t.Pane = r.NewStyle().Border(t.Border).BorderForeground(grey)
 	return t
 }
 
