@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/serve"
 	"github.com/wamon/wamon/source"
 )
 
@@ -38,6 +40,13 @@ type Config struct {
 	Glyphs      string   // which glyphs and why, for the help screen
 	Demo        bool     // poll the embedded simulator instead of the API
 	Warnings    []string // one line each, shown on stderr and logged
+
+	// wamon serve: where the SSH server listens, whom it admits, its host key, how many
+	// sessions it holds at once.
+	SSHListen      string
+	AuthorizedKeys string
+	HostKey        string
+	MaxSessions    int
 
 	// The ascii setting, if the file or a flag gave one, and where from.
 	asciiSetting *bool
@@ -62,6 +71,7 @@ const (
 	// Bounds that catch a typo (an extra zero or three) before it costs memory.
 	maxHistory     = 1_000_000
 	maxConcurrency = 1024
+	maxSessions    = 10000
 	minMaxBody     = 1 << 10
 	maxMaxBody     = 1 << 30
 )
@@ -76,6 +86,8 @@ func defaultConfig() Config {
 		MaxBody:     source.DefaultMaxBody,
 		Color:       "auto",
 		Thresholds:  monitor.DefaultThresholds(),
+		SSHListen:   serve.DefaultListen,
+		MaxSessions: serve.DefaultMaxSessions,
 	}
 }
 
@@ -95,6 +107,12 @@ type cliFlags struct {
 	logPath     string
 	version     bool
 	set         map[string]bool
+
+	// wamon serve
+	sshListen      string
+	authorizedKeys string
+	hostKey        string
+	maxSessions    int
 }
 
 // loadConfig resolves the configuration. A missing default config file means the demo;
@@ -123,6 +141,12 @@ func loadConfig(cli cliFlags, getenv func(string) string) (Config, error) {
 
 	if key := getenv("KALEYRA_API_KEY"); key != "" {
 		cfg.APIKey = secret(key)
+	}
+	if cfg.AuthorizedKeys == "" {
+		cfg.AuthorizedKeys = xdgPath(getenv, "XDG_CONFIG_HOME", ".config", "authorized_keys")
+	}
+	if cfg.HostKey == "" {
+		cfg.HostKey = xdgPath(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"), "ssh_host_ed25519_key")
 	}
 	if err := applyFlags(&cfg, cli); err != nil {
 		return Config{}, err
@@ -259,7 +283,35 @@ func applyFlags(cfg *Config, cli cliFlags) error {
 		}
 		cfg.Concurrency = cli.concurrency
 	}
+	if cli.set["ssh-listen"] {
+		if err := check("ssh-listen", checkListen(cli.sshListen)); err != nil {
+			return err
+		}
+		cfg.SSHListen = cli.sshListen
+	}
+	if cli.set["authorized-keys"] {
+		cfg.AuthorizedKeys = cli.authorizedKeys
+	}
+	if cli.set["host-key"] {
+		cfg.HostKey = cli.hostKey
+	}
+	if cli.set["max-sessions"] {
+		if err := check("max-sessions", checkRange(int64(cli.maxSessions), 1, maxSessions)); err != nil {
+			return err
+		}
+		cfg.MaxSessions = cli.maxSessions
+	}
 	return nil
+}
+
+// xdgPath is $DIR/wamon/name for an XDG base directory variable, or ~/fallback/wamon/name
+// where it is unset (or, as the spec says to ignore it, relative).
+func xdgPath(getenv func(string) string, variable, fallback, name string) string {
+	dir := getenv(variable)
+	if dir == "" || !filepath.IsAbs(dir) {
+		dir = filepath.Join(getenv("HOME"), fallback)
+	}
+	return filepath.Join(dir, "wamon", name)
 }
 
 // fileConfig is the file's shape. Every setting checks its own value while the TOML is
@@ -276,6 +328,10 @@ type fileConfig struct {
 	Numbers     setting[[]string]                `toml:"numbers"`
 	Color       setting[string]                  `toml:"color"`
 	ASCII       setting[bool]                    `toml:"ascii"`
+	SSHListen   setting[string]                  `toml:"ssh_listen"`
+	AuthKeys    setting[string]                  `toml:"authorized_keys"`
+	HostKey     setting[string]                  `toml:"host_key"`
+	MaxSessions setting[int]                     `toml:"max_sessions"`
 	Thresholds  setting[map[string]thresholdSet] `toml:"thresholds"`
 }
 
@@ -291,6 +347,10 @@ func newFileConfig() *fileConfig {
 		Numbers:     setting[[]string]{parse: parseNumbers},
 		Color:       setting[string]{parse: parseColor},
 		ASCII:       setting[bool]{parse: parseBool},
+		SSHListen:   setting[string]{parse: parseListen},
+		AuthKeys:    setting[string]{parse: parsePath},
+		HostKey:     setting[string]{parse: parsePath},
+		MaxSessions: setting[int]{parse: intParser(1, maxSessions)},
 		Thresholds:  setting[map[string]thresholdSet]{parse: parseThresholds},
 	}
 }
@@ -390,6 +450,10 @@ func applyFile(cfg *Config, path, text string) error {
 	fc.MaxBody.apply(&cfg.MaxBody)
 	fc.Numbers.apply(&cfg.Numbers)
 	fc.Color.apply(&cfg.Color)
+	fc.SSHListen.apply(&cfg.SSHListen)
+	fc.AuthKeys.apply(&cfg.AuthorizedKeys)
+	fc.HostKey.apply(&cfg.HostKey)
+	fc.MaxSessions.apply(&cfg.MaxSessions)
 	if fc.ASCII.set {
 		cfg.asciiSetting, cfg.asciiFrom = &fc.ASCII.value, fmt.Sprintf("ascii = %v in %s", fc.ASCII.value, filepath.Base(path))
 	}
@@ -416,17 +480,21 @@ func lineOrLast(line int) int {
 // errors lists the settings whose value was refused, by key.
 func (fc *fileConfig) errors() map[string]error {
 	all := map[string]error{
-		"base_url":    fc.BaseURL.err,
-		"api_key":     fc.APIKey.err,
-		"interval":    fc.Interval.err,
-		"timeout":     fc.Timeout.err,
-		"history":     fc.History.err,
-		"concurrency": fc.Concurrency.err,
-		"max_body":    fc.MaxBody.err,
-		"numbers":     fc.Numbers.err,
-		"color":       fc.Color.err,
-		"ascii":       fc.ASCII.err,
-		"thresholds":  fc.Thresholds.err,
+		"base_url":        fc.BaseURL.err,
+		"api_key":         fc.APIKey.err,
+		"interval":        fc.Interval.err,
+		"timeout":         fc.Timeout.err,
+		"history":         fc.History.err,
+		"concurrency":     fc.Concurrency.err,
+		"max_body":        fc.MaxBody.err,
+		"numbers":         fc.Numbers.err,
+		"color":           fc.Color.err,
+		"ssh_listen":      fc.SSHListen.err,
+		"authorized_keys": fc.AuthKeys.err,
+		"host_key":        fc.HostKey.err,
+		"max_sessions":    fc.MaxSessions.err,
+		"ascii":           fc.ASCII.err,
+		"thresholds":      fc.Thresholds.err,
 	}
 	for k, err := range all {
 		if err == nil {
@@ -437,7 +505,7 @@ func (fc *fileConfig) errors() map[string]error {
 }
 
 var knownKeys = []string{"base_url", "api_key", "interval", "timeout", "history", "concurrency",
-	"max_body", "numbers", "color", "ascii", "thresholds"}
+	"max_body", "numbers", "color", "ascii", "thresholds", "ssh_listen", "authorized_keys", "host_key", "max_sessions"}
 
 // unknownKeys are the file's keys wamon does not read. TOML keys are case-sensitive, but
 // the decoder matches struct fields case-insensitively, so top-level keys are checked
@@ -595,6 +663,30 @@ func parseColor(v any) (string, error) {
 		return "", wantType("a string", v)
 	}
 	return s, checkColor(s)
+}
+
+func parseListen(v any) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", wantType("an address such as \"127.0.0.1:2222\"", v)
+	}
+	return s, checkListen(s)
+}
+
+func parsePath(v any) (string, error) {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return "", wantType("a file path", v)
+	}
+	return s, nil
+}
+
+// checkListen accepts host:port (the host may be empty: every address).
+func checkListen(s string) error {
+	if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+		return fmt.Errorf("%q is not an address such as 127.0.0.1:2222", source.Sanitize(s))
+	}
+	return nil
 }
 
 func parseBool(v any) (bool, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -57,11 +58,15 @@ func mustLoad(t *testing.T, env func(string) string, args ...string) Config {
 }
 
 func TestNoConfigRunsTheDemoWithDefaults(t *testing.T) {
-	cfg := mustLoad(t, testEnv(t))
+	env := testEnv(t)
+	cfg := mustLoad(t, env)
 	want := defaultConfig()
 	want.Demo = true
 	want.Numbers = source.DemoNumbers()
 	want.Glyphs = unicodeByLANG
+	// Serve's files default under the XDG directories, here $HOME's.
+	want.AuthorizedKeys = filepath.Join(env("HOME"), ".config", "wamon", "authorized_keys")
+	want.HostKey = filepath.Join(env("HOME"), ".local", "state", "wamon", "ssh_host_ed25519_key")
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("config without a file:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -104,6 +109,10 @@ concurrency = 4
 max_body = 65536
 numbers = ["+12025550100", "+447700900123"]
 color = "256"
+ssh_listen = "0.0.0.0:2200"
+authorized_keys = "/etc/wamon/authorized_keys"
+host_key = "/var/lib/wamon/host"
+max_sessions = 5
 
 [thresholds]
 callback_queue_size = { warn = 5 }
@@ -116,17 +125,21 @@ func TestFileValues(t *testing.T) {
 	path := writeConfig(t, fullConfig, 0o600)
 	cfg := mustLoad(t, testEnv(t), "--config", path)
 	want := Config{
-		Path:        path,
-		BaseURL:     "https://stats.example.com",
-		APIKey:      "file-key-123",
-		Interval:    30 * time.Second,
-		Timeout:     3 * time.Second,
-		History:     100,
-		Concurrency: 4,
-		MaxBody:     65536,
-		Numbers:     []string{"+12025550100", "+447700900123"},
-		Color:       "256",
-		Glyphs:      unicodeByLANG,
+		Path:           path,
+		BaseURL:        "https://stats.example.com",
+		APIKey:         "file-key-123",
+		Interval:       30 * time.Second,
+		Timeout:        3 * time.Second,
+		History:        100,
+		Concurrency:    4,
+		MaxBody:        65536,
+		Numbers:        []string{"+12025550100", "+447700900123"},
+		Color:          "256",
+		Glyphs:         unicodeByLANG,
+		SSHListen:      "0.0.0.0:2200",
+		AuthorizedKeys: "/etc/wamon/authorized_keys",
+		HostKey:        "/var/lib/wamon/host",
+		MaxSessions:    5,
 		Thresholds: monitor.Thresholds{
 			"callback_queue_size":            {Warn: 5, Critical: 1000}, // critical kept from the default
 			"failure_ratio":                  {Warn: 0.02, Critical: 0.1},
@@ -486,5 +499,54 @@ warn = 3
 		if got := keyLine(text, tc.key); got != tc.want {
 			t.Errorf("keyLine(%q) = %d, want %d", tc.key, got, tc.want)
 		}
+	}
+}
+
+// wamon serve's settings: defaults under the XDG directories, the file, then flags; a bad
+// address or session cap is a one-line error naming the key or flag.
+func TestServeSettings(t *testing.T) {
+	env := testEnv(t, "XDG_CONFIG_HOME", "/cfg", "XDG_STATE_HOME", "/state")
+	cfg := mustLoad(t, env)
+	if cfg.SSHListen != "127.0.0.1:2222" || cfg.MaxSessions != 32 ||
+		cfg.AuthorizedKeys != "/cfg/wamon/authorized_keys" || cfg.HostKey != "/state/wamon/ssh_host_ed25519_key" {
+		t.Errorf("defaults: %q %d %q %q", cfg.SSHListen, cfg.MaxSessions, cfg.AuthorizedKeys, cfg.HostKey)
+	}
+	path := writeConfig(t, fullConfig, 0o600)
+	cl, err := parseCommandLine([]string{"serve", "--config", path, "--ssh-listen", ":2300", "--max-sessions", "7", "--host-key", "/k"}, io.Discard)
+	if err != nil || !cl.serve {
+		t.Fatalf("serve flags: %v (serve %v)", err, cl.serve)
+	}
+	cfg, err = loadConfig(cl.cliFlags, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SSHListen != ":2300" || cfg.MaxSessions != 7 || cfg.HostKey != "/k" || cfg.AuthorizedKeys != "/etc/wamon/authorized_keys" {
+		t.Errorf("flags over the file: %q %d %q %q", cfg.SSHListen, cfg.MaxSessions, cfg.HostKey, cfg.AuthorizedKeys)
+	}
+	for _, tc := range []struct {
+		file string
+		args []string
+		want string
+	}{
+		{"ssh_listen = \"nowhere\"\n", nil, `config.toml:2: ssh_listen: "nowhere" is not an address such as 127.0.0.1:2222`},
+		{"max_sessions = 0\n", nil, "config.toml:2: max_sessions: 0 is outside 1 to 10000"},
+		{"", []string{"--max-sessions", "0"}, "--max-sessions: 0 is outside 1 to 10000"},
+		{"", []string{"--ssh-listen", "2222"}, `--ssh-listen: "2222" is not an address such as 127.0.0.1:2222`},
+	} {
+		p := writeConfig(t, "numbers = [\"+12025550100\"]\n"+tc.file, 0o600)
+		cl, err := parseCommandLine(append([]string{"serve", "--config", p}, tc.args...), io.Discard)
+		if err == nil {
+			_, err = loadConfig(cl.cliFlags, env)
+		}
+		if err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("%q %q: %v, want ...%s", tc.file, tc.args, err, tc.want)
+		}
+	}
+	// The console's own flags are not serve's, and --once is not serve's.
+	if _, err := parseCommandLine([]string{"--ssh-listen", ":1"}, io.Discard); err == nil {
+		t.Error("--ssh-listen accepted without serve")
+	}
+	if _, err := parseCommandLine([]string{"serve", "--once"}, io.Discard); err == nil {
+		t.Error("--once accepted by serve")
 	}
 }

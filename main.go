@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/serve"
 	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/ui"
 )
@@ -109,6 +110,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return exitOK
 	}
 
+	if cli.serve {
+		return runServe(cfg, src, logger, stderr)
+	}
 	engine := monitor.New(monitor.Config{
 		Source:      src,
 		Numbers:     cfg.Numbers,
@@ -146,9 +150,21 @@ func (l *numberList) Set(s string) error {
 const usageHead = `wamon: a terminal console for the Kaleyra WhatsApp Monitoring Stats API.
 
 Usage: wamon [flags]
+       wamon serve [flags]   the console over SSH, one poller for the team (wamon serve -h)
 
 Without a config file (--config, else $XDG_CONFIG_HOME/wamon/config.toml) it runs the demo.
 KALEYRA_API_KEY overrides api_key; NO_COLOR turns colour off.
+
+Flags:
+`
+
+const serveUsageHead = `wamon serve: one poller, and the console for every teammate over SSH.
+
+Usage: wamon serve [flags]
+
+It polls every number once and serves the console at --ssh-listen to the holders of the
+keys in --authorized-keys (public keys only; it refuses to start without one). Teammates
+connect with: ssh -p 2222 HOST. SIGHUP re-reads the keys; SIGTERM stops it.
 
 Flags:
 `
@@ -157,6 +173,7 @@ Flags:
 // only the --once run reads.
 type commandLine struct {
 	cliFlags
+	serve  bool      // wamon serve
 	failOn onceLevel // --fail-on; levelOK when not given
 }
 
@@ -188,6 +205,11 @@ func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 	var cli cliFlags
 	var numbers numberList
 	var failOn failOnFlag
+	serving := len(args) > 0 && args[0] == "serve"
+	head := usageHead
+	if serving {
+		args, head = args[1:], serveUsageHead
+	}
 	fs := flag.NewFlagSet("wamon", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by run, in one line
 	fs.StringVar(&cli.configPath, "config", "", "config file `PATH` (TOML)")
@@ -195,9 +217,16 @@ func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 	fs.StringVar(&cli.baseURL, "base-url", "", "API `URL`, instead of the config's base_url")
 	fs.Var(&numbers, "number", "a number to watch, as `+E164` (repeatable; replaces the config's list)")
 	fs.DurationVar(&cli.interval, "interval", monitor.DefaultInterval, "poll each number every `DURATION`")
-	fs.BoolVar(&cli.once, "once", false, "poll every number once, print a table, exit (0 ok, 1 any error)")
-	fs.BoolVar(&cli.json, "json", false, "with --once: JSON Lines, one object per number")
-	fs.Var(&failOn, "fail-on", "with --once: exit 1 also when a number is at or past `LEVEL`: warn or crit")
+	if serving {
+		fs.StringVar(&cli.sshListen, "ssh-listen", serve.DefaultListen, "serve SSH at `ADDRESS`")
+		fs.StringVar(&cli.authorizedKeys, "authorized-keys", "", "admit the public keys in `FILE` (default $XDG_CONFIG_HOME/wamon/authorized_keys)")
+		fs.StringVar(&cli.hostKey, "host-key", "", "the server's private key `FILE`, made on first start (default $XDG_STATE_HOME/wamon/ssh_host_ed25519_key)")
+		fs.IntVar(&cli.maxSessions, "max-sessions", serve.DefaultMaxSessions, "at most `N` sessions at once")
+	} else {
+		fs.BoolVar(&cli.once, "once", false, "poll every number once, print a table, exit (0 ok, 1 any error)")
+		fs.BoolVar(&cli.json, "json", false, "with --once: JSON Lines, one object per number")
+		fs.Var(&failOn, "fail-on", "with --once: exit 1 also when a number is at or past `LEVEL`: warn or crit")
+	}
 	fs.StringVar(&cli.color, "color", "auto", "colour depth `MODE`: "+strings.Join(colorModes, "|"))
 	fs.BoolVar(&cli.ascii, "ascii", false, "ASCII glyphs only (--ascii=false: never)")
 	fs.StringVar(&cli.logPath, "log", "", "structured logs to `FILE`; nothing is logged to the screen")
@@ -212,7 +241,7 @@ func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 			var defaults strings.Builder
 			fs.SetOutput(&defaults)
 			fs.PrintDefaults()
-			fmt.Fprint(stdout, usageHead)
+			fmt.Fprint(stdout, head)
 			fmt.Fprint(stdout, strings.TrimPrefix(strings.ReplaceAll("\n"+defaults.String(), "\n  -", "\n  --"), "\n"))
 			return commandLine{}, err
 		}
@@ -232,7 +261,7 @@ func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 	if cli.set["fail-on"] && !cli.once {
 		return commandLine{}, errors.New("--fail-on needs --once")
 	}
-	return commandLine{cliFlags: cli, failOn: onceLevel(failOn)}, nil
+	return commandLine{cliFlags: cli, serve: serving, failOn: onceLevel(failOn)}, nil
 }
 
 // openLog opens --log FILE for structured logs; without it logs are discarded.

@@ -112,6 +112,13 @@ func (s *Server) Set(number string, sc Scenario) {
 // Requests counts requests served (redirect hops included).
 func (s *Server) Requests() int64 { return s.requests.Load() }
 
+// Polls is how many requests the server has had for number.
+func (s *Server) Polls(number string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.polls[number]
+}
+
 // LastHeaders returns a copy of the headers of the latest request.
 func (s *Server) LastHeaders() http.Header {
 	s.mu.Lock()

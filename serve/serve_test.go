@@ -1,0 +1,1047 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/source"
+	"github.com/wamon/wamon/source/faketest"
+)
+
+// These tests drive wamon serve with the real OpenSSH client, in tmux panes where a
+// session needs a terminal. They skip where ssh, ssh-keygen or tmux is missing (.ci/run
+// installs them).
+
+// apiKey is the Kaleyra client's key: no log line may carry it.
+const apiKey = "wamon-test-secret-7Qx9Zr2Lk"
+
+// numbers are the watched numbers; every one answers healthy.
+var numbers = []string{"+12025550100", "+12025550101", "+12025550102"}
+
+const interval = time.Second
+
+func needTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"ssh", "ssh-keygen", "tmux"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (.ci/run installs openssh-client and tmux): %v", tool, err)
+		}
+	}
+	if testing.Short() {
+		t.Skip("-short: these tests drive real ssh clients")
+	}
+	// A client that cannot start here (no user for this uid, say) is a missing tool too.
+	if out, err := exec.Command("ssh", "-G", "-F", "/dev/null", "127.0.0.1").CombinedOutput(); err != nil {
+		t.Skipf("ssh cannot run here: %v: %s", err, bytes.TrimSpace(out))
+	}
+}
+
+// syncBuffer is a log sink the server's goroutines and the test share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// records are the JSON log lines, decoded.
+func (b *syncBuffer) records(t *testing.T) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("log line is not JSON: %v\n%s", err, line)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// keygen makes an ed25519 key pair with ssh-keygen; it returns the private key's path
+// and the public key's authorized_keys line.
+func keygen(t *testing.T, dir, name string) (string, string) {
+	t.Helper()
+	priv := filepath.Join(dir, name)
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name+"@wamon-test", "-f", priv).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	pub, err := os.ReadFile(priv + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return priv, string(pub)
+}
+
+// fixture is a running server: a fault server, an engine polling it every second, the
+// SSH server on a free port, an authorized key, a known_hosts file with the host key.
+type fixture struct {
+	t        *testing.T
+	dir      string
+	fake     *faketest.Server
+	tr       *http.Transport
+	engine   *monitor.Engine
+	srv      *Server
+	port     string
+	auth     string // authorized_keys
+	key      string // an authorized private key
+	other    string // a private key that is not authorized
+	known    string // known_hosts with the server's host key
+	log      *syncBuffer
+	done     chan struct{} // closed when Serve returns, with its error in serveErr
+	serveErr error
+}
+
+func newFixture(t *testing.T, tweak func(*Options)) *fixture {
+	t.Helper()
+	needTools(t)
+	dir := t.TempDir()
+	f := &fixture{t: t, dir: dir, log: &syncBuffer{}, done: make(chan struct{})}
+	var pub string
+	f.key, pub = keygen(t, dir, "alice")
+	f.other, _ = keygen(t, dir, "mallory")
+	f.auth = filepath.Join(dir, "authorized_keys")
+	if err := os.WriteFile(f.auth, []byte("# the team\n"+pub), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	f.fake = faketest.New(faketest.Healthy)
+	t.Cleanup(f.fake.Close)
+	f.tr = &http.Transport{}
+	t.Cleanup(f.tr.CloseIdleConnections)
+	client, err := source.NewKaleyra(source.KaleyraOptions{
+		BaseURL: f.fake.URL, APIKey: apiKey, Timeout: 5 * time.Second,
+		HTTPClient: &http.Client{Transport: f.tr},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewJSONHandler(f.log, nil))
+	f.engine = monitor.New(monitor.Config{Source: client, Numbers: numbers, Interval: interval, Logger: logger})
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, f.port, _ = net.SplitHostPort(ln.Addr().String())
+	opts := Options{
+		Engine: f.engine, Listen: ln.Addr().String(), AuthorizedKeys: f.auth,
+		HostKey: filepath.Join(dir, "state", "ssh_host_ed25519_key"), Logger: logger,
+	}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	f.srv, err = New(opts)
+	if err != nil {
+		ln.Close()
+		t.Fatalf("New: %v", err)
+	}
+	f.known = filepath.Join(dir, "known_hosts")
+	f.writeKnownHosts(opts.HostKey)
+
+	f.engine.Start()
+	go func() {
+		f.serveErr = f.srv.Serve(ln)
+		close(f.done)
+	}()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		f.srv.Shutdown(ctx)
+		select {
+		case <-f.done:
+			if f.serveErr != nil {
+				t.Errorf("Serve: %v", f.serveErr)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("Serve did not return after Shutdown")
+		}
+		f.engine.Stop()
+		f.engine.WaitIdle()
+	})
+	return f
+}
+
+// writeKnownHosts trusts the host key the server made (and checks it made it private),
+// so that ssh runs with StrictHostKeyChecking=yes: a session reaches this server or none.
+func (f *fixture) writeKnownHosts(hostKey string) {
+	t := f.t
+	fi, err := os.Stat(hostKey)
+	if err != nil {
+		t.Fatalf("the host key was not made: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("host key mode %04o, want 0600", fi.Mode().Perm())
+	}
+	pem, err := os.ReadFile(hostKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.ParsePrivateKey(pem)
+	if err != nil {
+		t.Fatalf("host key: %v", err)
+	}
+	line := "[127.0.0.1]:" + f.port + " " + string(gossh.MarshalAuthorizedKey(signer.PublicKey()))
+	if err := os.WriteFile(f.known, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sshArgs is a client's command line: opts, then the options of every client (this key
+// only, no config, no agent, the host key pinned, never a prompt), the destination and
+// the command. ssh keeps the first value of an option: opts override the defaults.
+func (f *fixture) sshArgs(key string, opts []string, command ...string) []string {
+	args := append([]string{}, opts...)
+	args = append(args, "-F", "/dev/null", "-i", key, "-p", f.port,
+		"-o", "UserKnownHostsFile="+f.known, "-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+		"-o", "IdentityAgent=none", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10",
+		"u@127.0.0.1")
+	return append(args, command...)
+}
+
+// ssh runs a client without a terminal and returns its output and exit code.
+func (f *fixture) ssh(key string, env []string, opts []string, command ...string) (string, int) {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ssh", f.sshArgs(key, opts, command...)...)
+	cmd.Env = append(append(os.Environ(), "TERM=xterm-256color"), env...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		f.t.Fatalf("ssh %v %v did not end in 20 s:\n%s", opts, command, out)
+	}
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		f.t.Fatalf("ssh: %v", err)
+	}
+	return string(out), code
+}
+
+// sshCommand is the shell command a tmux pane runs: an interactive client with TERM
+// set, and the client's exit status printed when it ends.
+func (f *fixture) sshCommand(term, key string) string {
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	args := []string{"env", "TERM=" + term, "ssh", "-tt"}
+	for _, a := range f.sshArgs(key, nil) {
+		args = append(args, q(a))
+	}
+	return strings.Join(args, " ") + "; echo SSH-EXITED $?; sleep 600"
+}
+
+// tmux is a tmux server of the test's own, on its own socket, with no user config.
+type tmux struct {
+	t    *testing.T
+	sock string
+}
+
+func newTmux(t *testing.T) *tmux {
+	t.Helper()
+	// A socket path must stay short (108 bytes): not under t.TempDir's long names.
+	dir, err := os.MkdirTemp("", "wtmux")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &tmux{t: t, sock: filepath.Join(dir, "s")}
+	t.Cleanup(func() {
+		exec.Command("tmux", "-S", x.sock, "kill-server").Run()
+		os.RemoveAll(dir)
+	})
+	return x
+}
+
+func (x *tmux) run(args ...string) string {
+	x.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", x.sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
+	if err != nil {
+		x.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// start opens a detached w x h session running cmd.
+func (x *tmux) start(name string, w, h int, cmd string) {
+	x.t.Helper()
+	x.run("new-session", "-d", "-s", name, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), cmd)
+	// The pane's shell prints the exit status and sleeps: keep the pane after that too.
+	x.run("set-option", "-t", name, "remain-on-exit", "on")
+}
+
+func (x *tmux) screen(name string) string { return x.run("capture-pane", "-p", "-t", name) }
+
+// waitFor polls the pane until it shows every one of want.
+func (x *tmux) waitFor(name, what string, within time.Duration, want ...string) string {
+	x.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		s := x.screen(name)
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(s, w)
+		}
+		if ok {
+			return s
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("%s: pane %s shows no %q in %v:\n%s", what, name, want, within, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitForAny polls the pane until it shows one of want.
+func (x *tmux) waitForAny(name, what string, within time.Duration, want ...string) string {
+	x.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		s := x.screen(name)
+		for _, w := range want {
+			if strings.Contains(s, w) {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("%s: pane %s shows none of %q in %v:\n%s", what, name, want, within, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitUntil polls cond until it holds or within passes.
+func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The console with data: the watched numbers' counters have been polled.
+var console = []string{"callback queue", "inbound_message"}
+
+func TestSSHConsole(t *testing.T) {
+	f := newFixture(t, nil)
+	x := newTmux(t)
+	x.start("s", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.waitFor("s", "console", 20*time.Second, console...)
+	if n := f.srv.Sessions(); n != 1 {
+		t.Errorf("Sessions() = %d with one console open", n)
+	}
+	x.run("send-keys", "-t", "s", "q")
+	x.waitFor("s", "quit", 10*time.Second, "SSH-EXITED 0")
+	waitUntil(t, "the session is let go", 5*time.Second, func() bool { return f.srv.Sessions() == 0 })
+	// The server keeps serving: another session gets in.
+	x.start("again", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.waitFor("again", "a second session", 20*time.Second, console...)
+	select {
+	case <-f.done:
+		t.Fatalf("Serve returned: %v", f.serveErr)
+	default:
+	}
+}
+
+// refused checks a client was turned away: a non-zero exit, the reason, no console.
+func refused(t *testing.T, out string, code int, want ...string) {
+	t.Helper()
+	if code == 0 {
+		t.Errorf("ssh exited 0; output:\n%s", out)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	for _, w := range console {
+		if strings.Contains(out, w) {
+			t.Errorf("the console was drawn for a refused client:\n%s", out)
+		}
+	}
+}
+
+func TestSSHRefusals(t *testing.T) {
+	f := newFixture(t, nil)
+
+	t.Run("unknown key", func(t *testing.T) {
+		out, code := f.ssh(f.other, nil, []string{"-T"})
+		refused(t, out, code, "Permission denied (publickey)")
+	})
+	t.Run("password and keyboard-interactive", func(t *testing.T) {
+		// A client that would type a password if asked: the server offers only publickey,
+		// so nothing asks.
+		askpass := filepath.Join(f.dir, "askpass")
+		asked := filepath.Join(f.dir, "askpass-asked")
+		if err := os.WriteFile(askpass, []byte("#!/bin/sh\ntouch '"+asked+"'\necho hunter2\n"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		out, code := f.ssh(f.other, []string{"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=:0"},
+			[]string{"-T", "-o", "BatchMode=no", "-o", "PubkeyAuthentication=no",
+				"-o", "PreferredAuthentications=password,keyboard-interactive", "-o", "NumberOfPasswordPrompts=1"})
+		// The list in parentheses is every method the server accepts.
+		refused(t, out, code, "Permission denied (publickey).")
+		if _, err := os.Stat(asked); err == nil {
+			t.Error("the client was asked for a password")
+		}
+	})
+	t.Run("no PTY", func(t *testing.T) {
+		out, code := f.ssh(f.key, nil, []string{"-T"})
+		refused(t, out, code, "Requires an active PTY")
+	})
+	t.Run("command", func(t *testing.T) {
+		out, code := f.ssh(f.key, nil, []string{"-T"}, "cat", "/etc/passwd")
+		refused(t, out, code, "wamon serve runs no commands")
+		if strings.Contains(out, "root:") {
+			t.Errorf("the command ran:\n%s", out)
+		}
+	})
+	t.Run("command with a PTY", func(t *testing.T) {
+		out, code := f.ssh(f.key, nil, []string{"-tt"}, "id")
+		refused(t, out, code, "wamon serve runs no commands")
+	})
+	t.Run("subsystem", func(t *testing.T) {
+		out, code := f.ssh(f.key, nil, []string{"-T", "-s"}, "sftp")
+		refused(t, out, code, "subsystem request failed")
+	})
+	t.Run("stdio forwarding", func(t *testing.T) {
+		// -W opens a direct-tcpip channel, as -L and -D do for each connection.
+		out, code := f.ssh(f.key, nil, []string{"-o", "LogLevel=INFO", "-W", "127.0.0.1:" + f.port})
+		refused(t, out, code, "open failed", "stdio forwarding failed")
+		if strings.Contains(out, "SSH-2.0") {
+			t.Errorf("the forward reached the target:\n%s", out)
+		}
+	})
+	t.Run("remote forwarding", func(t *testing.T) {
+		out, code := f.ssh(f.key, nil, []string{"-N", "-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:" + f.port})
+		refused(t, out, code, "remote port forwarding failed")
+	})
+	t.Run("agent forwarding", func(t *testing.T) {
+		// charmbracelet/ssh acknowledges an agent request, but the server must never
+		// open a channel back to the client's agent.
+		client := f.dial(t, f.key)
+		agents := client.HandleChannelOpen("auth-agent@openssh.com")
+		sess, err := client.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess.SendRequest("auth-agent-req@openssh.com", true, nil)
+		if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
+			t.Fatal(err)
+		}
+		out := &syncBuffer{}
+		sess.Stdout, sess.Stderr = out, out
+		stdin, err := sess.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sess.Shell(); err != nil {
+			t.Fatal(err)
+		}
+		// The console asks the terminal its background colour; answer as a terminal
+		// does (DA1), or it waits for a key.
+		stdin.Write([]byte("\x1b[?62;22c"))
+		waitUntil(t, "the console over a Go client", 20*time.Second, func() bool {
+			return strings.Contains(out.String(), "callback queue")
+		})
+		select {
+		case ch := <-agents:
+			ch.Reject(gossh.Prohibited, "test")
+			t.Error("the server opened a channel to the client's agent")
+		default:
+		}
+		sess.Close()
+		client.Close()
+	})
+	waitUntil(t, "no session left", 5*time.Second, func() bool { return f.srv.Sessions() == 0 })
+}
+
+// dial connects a Go client with key, the host key pinned.
+func (f *fixture) dial(t *testing.T, key string) *gossh.Client {
+	t.Helper()
+	pem, err := os.ReadFile(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.ParsePrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, err := os.ReadFile(f.known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, hostKey, _, _, err := gossh.ParseKnownHosts(known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := gossh.Dial("tcp", "127.0.0.1:"+f.port, &gossh.ClientConfig{
+		User: "u", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return client
+}
+
+// The rate limit per address: past the burst, a session is refused with a reason.
+func TestSSHRateLimit(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.RateLimit, o.RateBurst = 0.001, 1 })
+	out, code := f.ssh(f.key, nil, []string{"-T"})
+	refused(t, out, code, "Requires an active PTY")
+	out, code = f.ssh(f.key, nil, []string{"-T"})
+	refused(t, out, code, "rate limit exceeded")
+}
+
+func TestSSHMaxSessions(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.MaxSessions = 2 })
+	x := newTmux(t)
+	for _, name := range []string{"a", "b"} {
+		x.start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
+		x.waitFor(name, "session "+name, 20*time.Second, console...)
+	}
+	x.start("c", 100, 30, f.sshCommand("xterm-256color", f.key))
+	s := x.waitForAny("c", "a third session", 20*time.Second, "SSH-EXITED", "callback queue")
+	// One line from the server, then the client's exit status.
+	if got := strings.TrimSpace(s); got != "wamon serve: server full (2 sessions); try again later\nSSH-EXITED 1" {
+		t.Errorf("a third session was not refused with one line:\n%s", s)
+	}
+	for _, w := range console {
+		if strings.Contains(s, w) {
+			t.Errorf("the third session saw the console:\n%s", s)
+		}
+	}
+	if n := f.srv.Sessions(); n != 2 {
+		t.Errorf("Sessions() = %d, want 2", n)
+	}
+	// A place freed is a place taken.
+	x.run("send-keys", "-t", "a", "q")
+	x.waitFor("a", "quit", 10*time.Second, "SSH-EXITED 0")
+	waitUntil(t, "a place frees", 5*time.Second, func() bool { return f.srv.Sessions() == 1 })
+	x.start("d", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.waitFor("d", "a session after one left", 20*time.Second, console...)
+}
+
+func TestSSHHandshakeDeadline(t *testing.T) {
+	const handshake = 500 * time.Millisecond
+	f := newFixture(t, func(o *Options) { o.Handshake = handshake })
+	// A console opened before: the deadline is for handshakes, not for sessions.
+	x := newTmux(t)
+	x.start("s", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.waitFor("s", "console", 20*time.Second, console...)
+
+	for _, tc := range []struct {
+		name string
+		send string
+	}{
+		{"silent", ""},
+		{"version only", "SSH-2.0-OpenSSH_9.2\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", "127.0.0.1:"+f.port)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			start := time.Now()
+			if tc.send != "" {
+				conn.Write([]byte(tc.send))
+			}
+			// Past the deadline and a second of grace the read fails the test, not hangs it.
+			conn.SetReadDeadline(start.Add(handshake + time.Second))
+			_, err = io.Copy(io.Discard, conn) // the server's version and key exchange, then EOF
+			took := time.Since(start)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the connection is still open %v after connecting (handshake deadline %v)", took, handshake)
+			}
+			if took < handshake-50*time.Millisecond {
+				t.Errorf("closed after %v, before the %v deadline: %v", took, handshake, err)
+			}
+			t.Logf("closed after %v (%v)", took, err)
+		})
+	}
+	if s := x.screen("s"); strings.Contains(s, "SSH-EXITED") || f.srv.Sessions() != 1 {
+		t.Errorf("the deadline closed a session that had authenticated:\n%s", s)
+	}
+}
+
+func TestSSHAuthorizedKeysReload(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.RateLimit, o.RateBurst = 100, 100 })
+	bob, bobPub := keygen(t, f.dir, "bob")
+	alicePub, err := os.ReadFile(f.key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Authenticated: refused for want of a PTY (the console needs one), not for the key.
+	in := func(t *testing.T, who, key string) {
+		t.Helper()
+		out, code := f.ssh(key, nil, []string{"-T"})
+		refused(t, out, code, "Requires an active PTY")
+		if t.Failed() {
+			t.Fatalf("%s was not let in", who)
+		}
+	}
+	out := func(t *testing.T, who, key string) {
+		t.Helper()
+		out, code := f.ssh(key, nil, []string{"-T"})
+		refused(t, out, code, "Permission denied (publickey)")
+		if t.Failed() {
+			t.Fatalf("%s was let in", who)
+		}
+	}
+	write := func(t *testing.T, text string) {
+		t.Helper()
+		if err := os.WriteFile(f.auth, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	in(t, "alice", f.key)
+	out(t, "bob", bob)
+
+	t.Run("a key added is read without a restart", func(t *testing.T) {
+		file, err := os.OpenFile(f.auth, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file.WriteString(bobPub)
+		file.Close()
+		in(t, "bob", bob)
+		in(t, "alice", f.key)
+	})
+	t.Run("no usable key keeps the keys read before", func(t *testing.T) {
+		write(t, "# everyone left\n")
+		err := f.srv.Reload()
+		if err == nil || !strings.Contains(err.Error(), "no usable public key") {
+			t.Errorf("Reload of a file without keys: %v", err)
+		}
+		in(t, "alice", f.key)
+		in(t, "bob", bob)
+		if !strings.Contains(f.log.String(), `"msg":"authorized keys not re-read"`) {
+			t.Errorf("keeping the old keys was not logged:\n%s", f.log)
+		}
+	})
+	t.Run("a key removed is refused without a restart", func(t *testing.T) {
+		write(t, "# bob only, a comment of another length\n"+bobPub)
+		out(t, "alice", f.key)
+		in(t, "bob", bob)
+	})
+	t.Run("Reload", func(t *testing.T) {
+		write(t, string(alicePub))
+		if err := f.srv.Reload(); err != nil {
+			t.Fatalf("Reload: %v", err)
+		}
+		in(t, "alice", f.key)
+		out(t, "bob", bob)
+	})
+}
+
+// Without a usable authorized key, New refuses, in one line, and makes no host key.
+func TestServeNewRefusesWithoutKeys(t *testing.T) {
+	dir := t.TempDir()
+	engine := monitor.New(monitor.Config{Source: source.NewDemo(source.DemoOptions{Seed: 1}), Numbers: numbers})
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct{ name, path string }{
+		{"no path", ""},
+		{"missing", filepath.Join(dir, "nope", "authorized_keys")},
+		{"empty", write("empty", "")},
+		{"comments", write("comments", "# nobody yet\n\n   # really\n")},
+		{"garbage", write("garbage", "ssh-ed25519 not-base64 bob\nhello world\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hostKey := filepath.Join(dir, tc.name+"-host", "key")
+			srv, err := New(Options{Engine: engine, Listen: "127.0.0.1:0", AuthorizedKeys: tc.path, HostKey: hostKey})
+			if err == nil {
+				t.Fatalf("New served %v", srv)
+			}
+			msg := err.Error()
+			if strings.ContainsAny(msg, "\r\n") || !strings.Contains(msg, "refuses to start") {
+				t.Errorf("not one line that says it refuses to start: %q", msg)
+			}
+			if _, err := os.Stat(hostKey); err == nil {
+				t.Error("a refused start made a host key")
+			}
+		})
+	}
+	t.Run("host key readable by others", func(t *testing.T) {
+		pub, _, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sshPub, err := gossh.NewPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth := write("one-key", string(gossh.MarshalAuthorizedKey(sshPub)))
+		hostKey := filepath.Join(dir, "loose", "key")
+		if _, err := New(Options{Engine: engine, Listen: "127.0.0.1:0", AuthorizedKeys: auth, HostKey: hostKey}); err != nil {
+			t.Fatalf("New with a key: %v", err)
+		}
+		if err := os.Chmod(hostKey, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err = New(Options{Engine: engine, Listen: "127.0.0.1:0", AuthorizedKeys: auth, HostKey: hostKey})
+		if err == nil || strings.ContainsAny(err.Error(), "\r\n") || !strings.Contains(err.Error(), "chmod 600") {
+			t.Errorf("a host key others can read: %v", err)
+		}
+	})
+}
+
+// quietGoroutines stops what comes and goes with polling (the polls, and the HTTP
+// connections' goroutines in the client and the fault server), so that what is left to
+// count is the server's own; it returns the count once it has stayed put for 300 ms.
+func (f *fixture) quietGoroutines() int {
+	f.engine.SetPaused(true)
+	f.engine.WaitIdle()
+	f.tr.CloseIdleConnections()
+	last, since := runtime.NumGoroutine(), time.Now()
+	for time.Since(since) < 300*time.Millisecond {
+		time.Sleep(10 * time.Millisecond)
+		if n := runtime.NumGoroutine(); n != last {
+			last, since = n, time.Now()
+		}
+	}
+	return last
+}
+
+func goroutineDump() string {
+	var b bytes.Buffer
+	pprof.Lookup("goroutine").WriteTo(&b, 1)
+	return b.String()
+}
+
+func TestSSHConcurrentSessions(t *testing.T) {
+	const sessions = 20
+	// Twenty sessions from one address at once: past the default burst of the rate
+	// limit per address, which is not what this test is about.
+	f := newFixture(t, func(o *Options) { o.RateLimit, o.RateBurst = 100, 100 })
+	base := f.quietGoroutines()
+	baseDump := goroutineDump()
+	f.engine.SetPaused(false)
+
+	x := newTmux(t)
+	name := func(i int) string { return "s" + strconv.Itoa(i) }
+	start := time.Now()
+	for i := range sessions {
+		x.start(name(i), 100, 30, f.sshCommand("xterm-256color", f.key))
+	}
+	for i := range sessions {
+		x.waitFor(name(i), "console", 60*time.Second, append(console, "callbacks by type")...)
+	}
+	t.Logf("%d consoles with data in %v", sessions, time.Since(start))
+	if n := f.srv.Sessions(); n != sessions {
+		t.Errorf("Sessions() = %d, want %d", n, sessions)
+	}
+
+	// One poll per number per interval, however many watch: over at least 4 intervals
+	// each count grows by the time passed over the interval, give or take the poll at
+	// either edge.
+	polls := func() []int {
+		var c []int
+		for _, n := range numbers {
+			c = append(c, f.fake.Polls(n))
+		}
+		return c
+	}
+	before, t0 := polls(), time.Now()
+	for time.Since(t0) < 4*interval+interval/2 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	after, elapsed := polls(), time.Since(t0)
+	want := float64(elapsed) / float64(interval)
+	for i, n := range numbers {
+		got := after[i] - before[i]
+		if float64(got) < want-1 || float64(got) > want+1 {
+			t.Errorf("%s: %d requests in %v with %d sessions, want %.1f±1 (one per %v)", n, got, elapsed, sessions, want, interval)
+		}
+	}
+	// Every console still draws: the last pane still shows its data.
+	for i := range sessions {
+		x.waitFor(name(i), "console after the span", 10*time.Second, console...)
+	}
+
+	// Everyone disconnects at once: the clients are killed with their panes. Polling is
+	// paused first, and every console has drawn the pause (so it waits on the engine for
+	// more): with nothing published, a console not let go when its client drops would
+	// stay behind, waiting on the engine, and be counted below.
+	f.engine.SetPaused(true)
+	for i := range sessions {
+		x.waitFor(name(i), "the pause", 10*time.Second, "PAUSED")
+	}
+	x.run("kill-server")
+	waitUntil(t, "sessions let go", 10*time.Second, func() bool { return f.srv.Sessions() == 0 })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := f.quietGoroutines()
+		if n <= base {
+			t.Logf("goroutines: %d before the first session, %d after the last", base, n)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines: %d before the first session, %d after the last left\nbefore:\n%s\nafter:\n%s", base, n, baseDump, goroutineDump())
+		}
+	}
+}
+
+// frameWidth is the width of the widest box the console drew: a line from ╭ to ╮.
+func frameWidth(screen string) int {
+	w := 0
+	for _, line := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(line, "╭") && strings.HasSuffix(line, "╮") {
+			w = max(w, len([]rune(line)))
+		}
+	}
+	return w
+}
+
+func lines(screen string) int { return len(strings.Split(strings.TrimRight(screen, "\n"), "\n")) }
+
+func TestSSHResize(t *testing.T) {
+	f := newFixture(t, nil)
+	x := newTmux(t)
+	for _, name := range []string{"s1", "s2"} {
+		x.start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
+		x.waitFor(name, "console", 20*time.Second, console...)
+	}
+	waitWidth := func(name string, w int) string {
+		t.Helper()
+		var s string
+		waitUntil(t, fmt.Sprintf("%s draws %d wide", name, w), 10*time.Second, func() bool {
+			s = x.screen(name)
+			return frameWidth(s) == w
+		})
+		return s
+	}
+	waitWidth("s1", 100)
+	waitWidth("s2", 100)
+
+	x.run("resize-window", "-t", "s1", "-x", "80", "-y", "24")
+	s1 := waitWidth("s1", 80)
+	if n := lines(s1); n != 24 {
+		t.Errorf("s1 after resizing to 80x24 shows %d lines:\n%s", n, s1)
+	}
+	// The other session keeps its own size and layout.
+	if s2 := x.screen("s2"); frameWidth(s2) != 100 || lines(s2) != 30 {
+		t.Errorf("resizing s1 changed s2:\n%s", s2)
+	}
+
+	x.run("resize-window", "-t", "s2", "-x", "120", "-y", "40")
+	waitWidth("s2", 120)
+	if s1 := x.screen("s1"); frameWidth(s1) != 80 {
+		t.Errorf("resizing s2 changed s1:\n%s", s1)
+	}
+}
+
+// sgrColours is how a screen captured with its escapes (capture-pane -e) sets colours:
+// "16" (30-37, 90-97, 40-47, 100-107), "256" (38;5 or 48;5) or "rgb" (38;2 or 48;2).
+// tmux keeps each cell's colour as the program wrote it and writes it back the same
+// way, whatever its own terminal.
+func sgrColours(screen string) map[string]int {
+	kinds := map[string]int{}
+	for _, m := range regexp.MustCompile(`\x1b\[([0-9;:]*)m`).FindAllStringSubmatch(screen, -1) {
+		params := strings.FieldsFunc(m[1], func(r rune) bool { return r == ';' || r == ':' })
+		for i := 0; i < len(params); i++ {
+			p, _ := strconv.Atoi(params[i])
+			switch {
+			case p == 38 || p == 48:
+				if i+1 < len(params) && params[i+1] == "5" {
+					kinds["256"]++
+					i += 2
+				} else if i+1 < len(params) && params[i+1] == "2" {
+					kinds["rgb"]++
+					i += 4
+				} else {
+					kinds["other"]++
+				}
+			case p >= 30 && p <= 37, p >= 90 && p <= 97, p >= 40 && p <= 47, p >= 100 && p <= 107:
+				kinds["16"]++
+			}
+		}
+	}
+	return kinds
+}
+
+func TestSSHColour(t *testing.T) {
+	f := newFixture(t, nil)
+	x := newTmux(t)
+	// Both open at once: each session's colours are its own.
+	x.start("c256", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.start("c16", 100, 30, f.sshCommand("screen", f.key))
+	x.waitFor("c256", "console", 20*time.Second, console...)
+	x.waitFor("c16", "console", 20*time.Second, console...)
+	if n := f.srv.Sessions(); n != 2 {
+		t.Fatalf("Sessions() = %d, want both open", n)
+	}
+	k256 := sgrColours(x.run("capture-pane", "-e", "-p", "-t", "c256"))
+	k16 := sgrColours(x.run("capture-pane", "-e", "-p", "-t", "c16"))
+	t.Logf("TERM=xterm-256color: %v; TERM=screen: %v", k256, k16)
+	if k256["256"] == 0 || k256["rgb"] > 0 || k256["other"] > 0 {
+		t.Errorf("TERM=xterm-256color: colours %v, want 256 colours (38;5 / 48;5), no truecolor", k256)
+	}
+	if k16["16"] == 0 || k16["256"] > 0 || k16["rgb"] > 0 || k16["other"] > 0 {
+		t.Errorf("TERM=screen: colours %v, want only the 16 (30-37, 90-97)", k16)
+	}
+}
+
+func TestSSHLog(t *testing.T) {
+	f := newFixture(t, nil)
+	x := newTmux(t)
+	x.start("quits", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.start("drops", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.waitFor("quits", "console", 20*time.Second, console...)
+	x.waitFor("drops", "console", 20*time.Second, console...)
+	x.run("send-keys", "-t", "quits", "q")
+	x.waitFor("quits", "quit", 10*time.Second, "SSH-EXITED 0")
+	x.run("kill-session", "-t", "drops") // the client is killed: the connection drops
+	out, code := f.ssh(f.other, nil, []string{"-T"})
+	refused(t, out, code, "Permission denied")
+	out, code = f.ssh(f.key, nil, []string{"-T"})
+	refused(t, out, code, "Requires an active PTY")
+
+	pub, err := os.ReadFile(f.key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, _, _, err := gossh.ParseAuthorizedKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fingerprint := gossh.FingerprintSHA256(key)
+
+	ends := map[string]map[string]any{}
+	var refusedConn map[string]any
+	waitUntil(t, "the session lines", 10*time.Second, func() bool {
+		ends, refusedConn = map[string]map[string]any{}, nil
+		for _, r := range f.log.records(t) {
+			switch r["msg"] {
+			case "session end":
+				ends[fmt.Sprint(r["ended"])] = r
+			case "connection refused":
+				refusedConn = r
+			}
+		}
+		return len(ends) == 3 && refusedConn != nil
+	})
+	for _, how := range []string{"closed", "disconnected", "refused: no PTY"} {
+		r := ends[how]
+		if r == nil {
+			t.Errorf("no session end %q in %v", how, ends)
+			continue
+		}
+		if remote, _ := r["remote"].(string); !strings.HasPrefix(remote, "127.0.0.1:") {
+			t.Errorf("%s: remote %v", how, r["remote"])
+		}
+		if r["user"] != "u" || r["key"] != fingerprint || !strings.HasPrefix(fingerprint, "SHA256:") {
+			t.Errorf("%s: user %v key %v, want u and %s", how, r["user"], r["key"], fingerprint)
+		}
+		if d, ok := r["duration_s"].(float64); !ok || d <= 0 || d > 60 {
+			t.Errorf("%s: duration_s %v", how, r["duration_s"])
+		}
+	}
+	if remote, _ := refusedConn["remote"].(string); !strings.HasPrefix(remote, "127.0.0.1:") {
+		t.Errorf("connection refused: remote %v", refusedConn["remote"])
+	}
+	log := f.log.String()
+	if strings.Contains(log, apiKey) {
+		t.Errorf("the API key is in the log:\n%s", log)
+	}
+	if !strings.Contains(log, `"msg":"session start"`) {
+		t.Errorf("no session start:\n%s", log)
+	}
+}
+
+func TestSSHShutdown(t *testing.T) {
+	f := newFixture(t, nil)
+	x := newTmux(t)
+	raw := map[string]string{}
+	for _, name := range []string{"a", "b"} {
+		x.start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
+		// Everything the pane is sent, for the last screen, which lasts 0.7 s.
+		raw[name] = filepath.Join(f.dir, name+".raw")
+		x.run("pipe-pane", "-t", name, "-o", "cat >> '"+raw[name]+"'")
+		x.waitFor(name, "console", 20*time.Second, console...)
+	}
+	if n := f.srv.Sessions(); n != 2 {
+		t.Fatalf("Sessions() = %d, want 2", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), StopWithin)
+	defer cancel()
+	start := time.Now()
+	err := f.srv.Shutdown(ctx)
+	took := time.Since(start)
+	t.Logf("Shutdown: %v in %v", err, took)
+	if err != nil || took >= StopWithin {
+		t.Errorf("Shutdown with 2 sessions: %v after %v", err, took)
+	}
+	select {
+	case <-f.done:
+		if f.serveErr != nil {
+			t.Errorf("Serve: %v", f.serveErr)
+		}
+	case <-time.After(time.Second):
+		t.Error("Serve did not return after Shutdown")
+	}
+	ansi := regexp.MustCompile(`\x1b\[[0-9;?]*[a-zA-Z]`)
+	for _, name := range []string{"a", "b"} {
+		// Exit status 0: the session ended, closed by the server, not cut.
+		x.waitFor(name, "the client ends", 5*time.Second, "SSH-EXITED 0")
+		data, _ := os.ReadFile(raw[name])
+		if !strings.Contains(ansi.ReplaceAllString(string(data), ""), "wamon serve is stopping") {
+			t.Errorf("%s was not told the server is stopping", name)
+		}
+	}
+	if f.srv.Sessions() != 0 {
+		t.Errorf("Sessions() = %d after Shutdown", f.srv.Sessions())
+	}
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:"+f.port, time.Second); err == nil {
+		c.Close()
+		t.Error("the server still accepts connections after Shutdown")
+	}
+}

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// serveProcess is wamon serve running as a child process.
+type serveProcess struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	port   string
+	exited chan struct{} // closed when it has exited; err is then its exit
+	err    error
+
+	mu     sync.Mutex
+	stderr []string // every line but the one saying where it listens
+}
+
+// startServe starts wamon serve on a free port and waits until it says where it listens.
+func startServe(t *testing.T, bin string, env []string, args ...string) *serveProcess {
+	t.Helper()
+	p := &serveProcess{t: t, exited: make(chan struct{})}
+	p.cmd = exec.Command(bin, append([]string{"serve", "--ssh-listen", "127.0.0.1:0"}, args...)...)
+	p.cmd.Env = env
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	port := make(chan string, 1)
+	go func() {
+		// "wamon serve: ... SSH on 127.0.0.1:PORT; ..."
+		re := regexp.MustCompile(`^wamon serve: .*SSH on 127\.0\.0\.1:(\d+);`)
+		lines := bufio.NewScanner(stderr)
+		for lines.Scan() {
+			if m := re.FindStringSubmatch(lines.Text()); m != nil {
+				port <- m[1]
+				continue
+			}
+			p.mu.Lock()
+			p.stderr = append(p.stderr, lines.Text())
+			p.mu.Unlock()
+		}
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	select {
+	case p.port = <-port:
+	case <-p.exited:
+		t.Fatalf("wamon serve exited: %v\n%s", p.err, p.errors())
+	case <-time.After(20 * time.Second):
+		t.Fatal("wamon serve did not say where it listens in 20 s")
+	}
+	return p
+}
+
+func (p *serveProcess) errors() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.stderr, "\n")
+}
+
+func (p *serveProcess) signal(sig os.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// waitExit waits for the process to exit within d and checks it exited 0.
+func (p *serveProcess) waitExit(d time.Duration) time.Duration {
+	p.t.Helper()
+	start := time.Now()
+	select {
+	case <-p.exited:
+	case <-time.After(d):
+		p.t.Fatalf("wamon serve still running %v later", d)
+	}
+	if p.err != nil {
+		p.t.Errorf("wamon serve: %v (want exit 0)\n%s", p.err, p.errors())
+	}
+	return time.Since(start)
+}
+
+// wamon serve as an operator runs it: the real binary, a real OpenSSH client in a tmux
+// pane, SIGHUP, SIGTERM. Skipped where ssh, ssh-keygen or tmux is missing; .ci/run
+// installs them.
+func TestServeBinary(t *testing.T) {
+	for _, tool := range []string{"ssh", "ssh-keygen", "tmux"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (.ci/run installs openssh-client and tmux): %v", tool, err)
+		}
+	}
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "wamon")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	// The demo: no config (an empty XDG_CONFIG_HOME), no API key in the environment.
+	env := func(config string) []string {
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "KALEYRA_API_KEY=") && !strings.HasPrefix(kv, "XDG_") {
+				env = append(env, kv)
+			}
+		}
+		return append(env, "XDG_CONFIG_HOME="+config, "XDG_STATE_HOME="+filepath.Join(dir, "state"))
+	}
+	keygen := func(t *testing.T, path string) string {
+		t.Helper()
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", filepath.Base(path), "-f", path).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v\n%s", err, out)
+		}
+		pub, err := os.ReadFile(path + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(pub)
+	}
+
+	t.Run("SIGTERM right after start", func(t *testing.T) {
+		// Said where it listens: it is serving, and a stop now is a clean stop.
+		work := t.TempDir()
+		keygen(t, filepath.Join(work, "id"))
+		p := startServe(t, bin, env(t.TempDir()), "--authorized-keys", filepath.Join(work, "id.pub"),
+			"--host-key", filepath.Join(work, "host_key"))
+		p.signal(syscall.SIGTERM)
+		p.waitExit(5 * time.Second)
+	})
+
+	t.Run("SIGHUP and SIGTERM with a session open", func(t *testing.T) {
+		work := t.TempDir()
+		key := filepath.Join(work, "id")
+		pub := keygen(t, key)
+		auth := filepath.Join(work, "authorized_keys")
+		if err := os.WriteFile(auth, []byte(pub), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		hostKey := filepath.Join(work, "host", "ssh_host_ed25519_key")
+		logPath := filepath.Join(work, "log")
+		p := startServe(t, bin, env(t.TempDir()), "--authorized-keys", auth, "--host-key", hostKey,
+			"--interval", "1s", "--log", logPath)
+
+		// Trust the host key it made on first start.
+		pem, err := os.ReadFile(hostKey)
+		if err != nil {
+			t.Fatalf("no host key made: %v", err)
+		}
+		signer, err := gossh.ParsePrivateKey(pem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		known := filepath.Join(work, "known_hosts")
+		line := "[127.0.0.1]:" + p.port + " " + string(gossh.MarshalAuthorizedKey(signer.PublicKey()))
+		if err := os.WriteFile(known, []byte(line), 0o600); err != nil {
+			t.Fatal(err)
+		}
+
+		sockDir, err := os.MkdirTemp("", "wtmux") // a socket path must stay short
+		if err != nil {
+			t.Fatal(err)
+		}
+		sock := filepath.Join(sockDir, "s")
+		t.Cleanup(func() {
+			exec.Command("tmux", "-S", sock, "kill-server").Run()
+			os.RemoveAll(sockDir)
+		})
+		tmux := func(args ...string) string {
+			t.Helper()
+			out, err := exec.Command("tmux", append([]string{"-S", sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("tmux %v: %v\n%s", args, err, out)
+			}
+			return string(out)
+		}
+		ssh := "env TERM=xterm-256color ssh -tt -F /dev/null -i " + key + " -p " + p.port +
+			" -o UserKnownHostsFile=" + known + " -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes" +
+			" -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none -o LogLevel=ERROR alice@127.0.0.1" +
+			"; echo SSH-EXITED $?; sleep 600"
+		tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30", ssh)
+		raw := filepath.Join(work, "pane.raw") // all the pane is sent: the last screen lasts 0.7 s
+		tmux("pipe-pane", "-t", "s", "-o", "cat >> '"+raw+"'")
+		waitFor := func(what string, within time.Duration, want ...string) string {
+			t.Helper()
+			deadline := time.Now().Add(within)
+			for {
+				s := tmux("capture-pane", "-p", "-t", "s")
+				ok := true
+				for _, w := range want {
+					ok = ok && strings.Contains(s, w)
+				}
+				if ok {
+					return s
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: no %q on screen in %v:\n%s", what, want, within, s)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		waitUntil := func(what string, cond func() bool) {
+			t.Helper()
+			deadline := time.Now().Add(10 * time.Second)
+			for !cond() {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: not within 10 s", what)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		logHas := func(s string) bool {
+			log, _ := os.ReadFile(logPath)
+			return bytes.Contains(log, []byte(s))
+		}
+		waitFor("console", 20*time.Second, "callback queue", "callbacks by type")
+
+		// SIGHUP with no key left warns and keeps serving with the keys it has; with keys,
+		// it reloads them.
+		if err := os.WriteFile(auth, []byte("# nobody\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p.signal(syscall.SIGHUP)
+		waitUntil("a warning for a file without keys", func() bool {
+			return strings.Contains(p.errors(), "wamon: warning: ") && strings.Contains(p.errors(), "no usable public key")
+		})
+		if err := os.WriteFile(auth, []byte("# alice\n"+pub), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p.signal(syscall.SIGHUP)
+		waitUntil("keys reloaded", func() bool { return logHas(`"msg":"authorized keys reloaded"`) })
+		if s := waitFor("console after SIGHUP", 5*time.Second, "callback queue"); strings.Contains(s, "SSH-EXITED") {
+			t.Fatalf("SIGHUP ended the session:\n%s", s)
+		}
+
+		p.signal(syscall.SIGTERM)
+		took := p.waitExit(5 * time.Second)
+		t.Logf("exited %v after SIGTERM", took)
+		waitFor("the client ends", 5*time.Second, "SSH-EXITED 0")
+		data, _ := os.ReadFile(raw)
+		if !strings.Contains(regexp.MustCompile(`\x1b\[[0-9;?]*[a-zA-Z]`).ReplaceAllString(string(data), ""), "wamon serve is stopping") {
+			t.Error("the session was not told the server is stopping")
+		}
+		for _, want := range []string{`"msg":"session end"`, `"msg":"stopping"`} {
+			if !logHas(want) {
+				log, _ := os.ReadFile(logPath)
+				t.Errorf("the log lacks %s:\n%s", want, log)
+			}
+		}
+		// Nothing on the operator's terminal but the line it started with and the warning.
+		if lines := strings.Split(p.errors(), "\n"); len(lines) != 1 {
+			t.Errorf("stderr:\n%s", p.errors())
+		}
+	})
+
+	t.Run("no authorized keys", func(t *testing.T) {
+		hostKey := filepath.Join(t.TempDir(), "host_key")
+		cmd := exec.Command(bin, "serve", "--host-key", hostKey, "--ssh-listen", "127.0.0.1:0")
+		cmd.Env = env(t.TempDir()) // the default, $XDG_CONFIG_HOME/wamon/authorized_keys, is missing
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("wamon serve without keys is still running after 10 s")
+		}
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+			t.Errorf("exit: %v, want status 2", err)
+		}
+		msg := stderr.String()
+		if strings.Count(msg, "\n") != 1 || !strings.HasSuffix(msg, "\n") || !strings.HasPrefix(msg, "wamon: ") ||
+			!strings.Contains(msg, "refuses to start") {
+			t.Errorf("stderr is not one line \"wamon: ... refuses to start ...\": %q", msg)
+		}
+		if stdout.Len() > 0 {
+			t.Errorf("stdout: %q", stdout.String())
+		}
+		if _, err := os.Stat(hostKey); err == nil {
+			t.Error("a refused start made a host key")
+		}
+	})
+}
