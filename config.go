@@ -43,7 +43,8 @@ type Config struct {
 
 	// wamon serve: where the SSH server listens, whom it admits, its host key, how many
 	// sessions it holds at once.
-	SSHListen      string
+	SSHListen      string // "" turns the SSH console off
+	MetricsListen  string // where /metrics is served; "" for nowhere
 	AuthorizedKeys string
 	HostKey        string
 	MaxSessions    int
@@ -110,6 +111,7 @@ type cliFlags struct {
 
 	// wamon serve
 	sshListen      string
+	metricsListen  string
 	authorizedKeys string
 	hostKey        string
 	maxSessions    int
@@ -284,10 +286,16 @@ func applyFlags(cfg *Config, cli cliFlags) error {
 		cfg.Concurrency = cli.concurrency
 	}
 	if cli.set["ssh-listen"] {
-		if err := check("ssh-listen", checkListen(cli.sshListen)); err != nil {
+		if err := check("ssh-listen", checkListenOrOff(cli.sshListen)); err != nil {
 			return err
 		}
 		cfg.SSHListen = cli.sshListen
+	}
+	if cli.set["metrics-listen"] {
+		if err := check("metrics-listen", checkListenOrOff(cli.metricsListen)); err != nil {
+			return err
+		}
+		cfg.MetricsListen = cli.metricsListen
 	}
 	if cli.set["authorized-keys"] {
 		cfg.AuthorizedKeys = cli.authorizedKeys
@@ -329,6 +337,7 @@ type fileConfig struct {
 	Color       setting[string]                  `toml:"color"`
 	ASCII       setting[bool]                    `toml:"ascii"`
 	SSHListen   setting[string]                  `toml:"ssh_listen"`
+	MetricsAt   setting[string]                  `toml:"metrics_listen"`
 	AuthKeys    setting[string]                  `toml:"authorized_keys"`
 	HostKey     setting[string]                  `toml:"host_key"`
 	MaxSessions setting[int]                     `toml:"max_sessions"`
@@ -347,7 +356,8 @@ func newFileConfig() *fileConfig {
 		Numbers:     setting[[]string]{parse: parseNumbers},
 		Color:       setting[string]{parse: parseColor},
 		ASCII:       setting[bool]{parse: parseBool},
-		SSHListen:   setting[string]{parse: parseListen},
+		SSHListen:   setting[string]{parse: parseListenOrOff},
+		MetricsAt:   setting[string]{parse: parseListenOrOff},
 		AuthKeys:    setting[string]{parse: parsePath},
 		HostKey:     setting[string]{parse: parsePath},
 		MaxSessions: setting[int]{parse: intParser(1, maxSessions)},
@@ -451,6 +461,7 @@ func applyFile(cfg *Config, path, text string) error {
 	fc.Numbers.apply(&cfg.Numbers)
 	fc.Color.apply(&cfg.Color)
 	fc.SSHListen.apply(&cfg.SSHListen)
+	fc.MetricsAt.apply(&cfg.MetricsListen)
 	fc.AuthKeys.apply(&cfg.AuthorizedKeys)
 	fc.HostKey.apply(&cfg.HostKey)
 	fc.MaxSessions.apply(&cfg.MaxSessions)
@@ -490,6 +501,7 @@ func (fc *fileConfig) errors() map[string]error {
 		"numbers":         fc.Numbers.err,
 		"color":           fc.Color.err,
 		"ssh_listen":      fc.SSHListen.err,
+		"metrics_listen":  fc.MetricsAt.err,
 		"authorized_keys": fc.AuthKeys.err,
 		"host_key":        fc.HostKey.err,
 		"max_sessions":    fc.MaxSessions.err,
@@ -505,7 +517,7 @@ func (fc *fileConfig) errors() map[string]error {
 }
 
 var knownKeys = []string{"base_url", "api_key", "interval", "timeout", "history", "concurrency",
-	"max_body", "numbers", "color", "ascii", "thresholds", "ssh_listen", "authorized_keys", "host_key", "max_sessions"}
+	"max_body", "numbers", "color", "ascii", "thresholds", "ssh_listen", "metrics_listen", "authorized_keys", "host_key", "max_sessions"}
 
 // unknownKeys are the file's keys wamon does not read. TOML keys are case-sensitive, but
 // the decoder matches struct fields case-insensitively, so top-level keys are checked
@@ -665,12 +677,12 @@ func parseColor(v any) (string, error) {
 	return s, checkColor(s)
 }
 
-func parseListen(v any) (string, error) {
+func parseListenOrOff(v any) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", wantType("an address such as \"127.0.0.1:2222\"", v)
+		return "", wantType("an address such as \"127.0.0.1:2222\", or \"\" for none", v)
 	}
-	return s, checkListen(s)
+	return s, checkListenOrOff(s)
 }
 
 func parsePath(v any) (string, error) {
@@ -681,8 +693,12 @@ func parsePath(v any) (string, error) {
 	return s, nil
 }
 
-// checkListen accepts host:port (the host may be empty: every address).
-func checkListen(s string) error {
+// checkListenOrOff accepts host:port (the host may be empty: every address), or "" for
+// not listening at all.
+func checkListenOrOff(s string) error {
+	if s == "" {
+		return nil
+	}
 	if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
 		return fmt.Errorf("%q is not an address such as 127.0.0.1:2222", source.Sanitize(s))
 	}

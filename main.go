@@ -218,7 +218,8 @@ func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 	fs.Var(&numbers, "number", "a number to watch, as `+E164` (repeatable; replaces the config's list)")
 	fs.DurationVar(&cli.interval, "interval", monitor.DefaultInterval, "poll each number every `DURATION`")
 	if serving {
-		fs.StringVar(&cli.sshListen, "ssh-listen", serve.DefaultListen, "serve SSH at `ADDRESS`")
+		fs.StringVar(&cli.sshListen, "ssh-listen", serve.DefaultListen, "serve the console over SSH at `ADDRESS` (\"\": not at all)")
+		fs.StringVar(&cli.metricsListen, "metrics-listen", "", "serve Prometheus metrics at `ADDRESS`, e.g. 127.0.0.1:9464 (default: not at all)")
 		fs.StringVar(&cli.authorizedKeys, "authorized-keys", "", "admit the public keys in `FILE` (default $XDG_CONFIG_HOME/wamon/authorized_keys)")
 		fs.StringVar(&cli.hostKey, "host-key", "", "the server's private key `FILE`, made on first start (default $XDG_STATE_HOME/wamon/ssh_host_ed25519_key)")
 		fs.IntVar(&cli.maxSessions, "max-sessions", serve.DefaultMaxSessions, "at most `N` sessions at once")

@@ -2,78 +2,130 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/wamon/wamon/export"
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/serve"
 	"github.com/wamon/wamon/source"
 )
 
-// runServe is wamon serve: one engine, the console over SSH to every holder of an
-// authorized key, until SIGTERM or SIGINT. SIGHUP re-reads the authorized keys.
+// runServe is wamon serve: one engine, polled once, and what it serves: the console over
+// SSH to every holder of an authorized key (--ssh-listen), Prometheus metrics
+// (--metrics-listen), or both, until SIGTERM or SIGINT. SIGHUP re-reads the keys.
 func runServe(cfg Config, src source.Source, logger *slog.Logger, stderr io.Writer) int {
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "wamon: "+format+"\n", a...)
+		return exitUsage
+	}
+	if cfg.SSHListen == "" && cfg.MetricsListen == "" {
+		return fail("serve has nothing to serve: --ssh-listen and --metrics-listen are both off")
+	}
 	engine := monitor.New(monitor.Config{
 		Source: src, Numbers: cfg.Numbers, Interval: cfg.Interval, Timeout: cfg.Timeout,
 		History: cfg.History, Concurrency: cfg.Concurrency, Thresholds: cfg.Thresholds, Logger: logger,
 	})
-	srv, err := serve.New(serve.Options{
-		Engine: engine, Listen: cfg.SSHListen, AuthorizedKeys: cfg.AuthorizedKeys, HostKey: cfg.HostKey,
-		MaxSessions: cfg.MaxSessions, Color: cfg.Color, Logger: logger,
-		Glyphs: func(getenv func(string) string) (bool, string) {
-			return chooseGlyphs(cfg.asciiSetting, cfg.asciiFrom, getenv)
-		},
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "wamon: %v\n", err)
-		return exitUsage
+
+	var srv *serve.Server
+	var sshLn net.Listener
+	if cfg.SSHListen != "" {
+		var err error
+		srv, err = serve.New(serve.Options{
+			Engine: engine, Listen: cfg.SSHListen, AuthorizedKeys: cfg.AuthorizedKeys, HostKey: cfg.HostKey,
+			MaxSessions: cfg.MaxSessions, Color: cfg.Color, Logger: logger,
+			Glyphs: func(getenv func(string) string) (bool, string) {
+				return chooseGlyphs(cfg.asciiSetting, cfg.asciiFrom, getenv)
+			},
+		})
+		if err != nil {
+			return fail("%v", err)
+		}
+		if sshLn, err = net.Listen("tcp", cfg.SSHListen); err != nil {
+			return fail("ssh: %v", err)
+		}
 	}
-	ln, err := net.Listen("tcp", cfg.SSHListen)
-	if err != nil {
-		fmt.Fprintf(stderr, "wamon: ssh: %v\n", err)
-		return exitUsage
+	var metrics *http.Server
+	var metricsLn net.Listener
+	if cfg.MetricsListen != "" {
+		var err error
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			if sshLn != nil {
+				sshLn.Close()
+			}
+			return fail("metrics: %v", err)
+		}
+		metrics = &http.Server{Handler: export.Handler(export.Registry(engine)), ReadHeaderTimeout: 10 * time.Second}
 	}
-	// Signals are caught before the line that says it serves: a SIGTERM (or SIGHUP) sent
-	// once that line is read must stop (or reload) it cleanly, not kill it.
+
+	// Signals are ours from here on, before anything is announced: a SIGTERM right after
+	// the ready line must stop the server, not kill it.
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(signals)
 	engine.Start()
 	defer engine.Stop()
+
 	what := "the API"
 	if cfg.Demo {
 		what = "the demo (simulated numbers)"
 	}
-	fmt.Fprintf(stderr, "wamon serve: %d numbers of %s; SSH on %s; connect with ssh -p %s HOST\n",
-		len(cfg.Numbers), what, ln.Addr(), portOf(ln.Addr()))
-	logger.Info("serve", "listen", ln.Addr().String(), "authorized_keys", cfg.AuthorizedKeys, "max_sessions", cfg.MaxSessions)
+	fmt.Fprintf(stderr, "wamon serve: %d numbers of %s", len(cfg.Numbers), what)
+	done := make(chan error, 2)
+	if srv != nil {
+		fmt.Fprintf(stderr, "; SSH on %s; connect with ssh -p %s HOST", sshLn.Addr(), portOf(sshLn.Addr()))
+		go func() { done <- srv.Serve(sshLn) }()
+	}
+	if metrics != nil {
+		fmt.Fprintf(stderr, "; metrics on http://%s/metrics", metricsLn.Addr())
+		go func() {
+			if err := metrics.Serve(metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				done <- err
+			}
+		}()
+	}
+	fmt.Fprintln(stderr)
+	logger.Info("serve", "ssh", cfg.SSHListen, "metrics", cfg.MetricsListen, "authorized_keys", cfg.AuthorizedKeys, "max_sessions", cfg.MaxSessions)
 
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
 	for {
 		select {
 		case err := <-done:
 			if err != nil {
-				fmt.Fprintf(stderr, "wamon: ssh: %v\n", err)
+				fmt.Fprintf(stderr, "wamon: serve: %v\n", err)
 				return exitFailed
 			}
 			return exitOK
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
+				if srv == nil {
+					continue
+				}
 				if err := srv.Reload(); err != nil {
 					fmt.Fprintf(stderr, "wamon: warning: %v\n", err)
 					logger.Warn("authorized keys not reloaded", "error", err.Error())
 				}
 				continue
 			}
-			logger.Info("stopping", "signal", sig.String(), "sessions", srv.Sessions())
+			sessions := 0
+			if srv != nil {
+				sessions = srv.Sessions()
+			}
+			logger.Info("stopping", "signal", sig.String(), "sessions", sessions)
 			ctx, cancel := context.WithTimeout(context.Background(), serve.StopWithin)
-			srv.Shutdown(ctx)
+			if srv != nil {
+				srv.Shutdown(ctx)
+			}
+			if metrics != nil {
+				metrics.Shutdown(ctx)
+			}
 			cancel()
 			return exitOK
 		}

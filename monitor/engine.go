@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -273,6 +274,7 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 	hadWarnings := len(st.Warnings) > 0
 	if err != nil {
 		st.Errors++
+		st.ErrorsBy[slices.Index(source.ErrorKinds, source.ErrorKind(err))]++
 		st.Failures++
 		st.Err, st.SeenErr = err, err
 		st.ErrAt, st.SeenErrAt = at, at

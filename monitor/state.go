@@ -48,7 +48,9 @@ type Status struct {
 	Failures  int // consecutive
 	Polls     int
 	Errors    int
-	Warnings  []string // the newest snapshot's decoder warnings
+	// ErrorsBy counts the failed polls by kind, in source.ErrorKinds' order.
+	ErrorsBy [6]int
+	Warnings []string // the newest snapshot's decoder warnings
 
 	InFlight bool
 	NextPoll time.Time

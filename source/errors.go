@@ -122,6 +122,9 @@ func (e *DecodeError) Error() string {
 
 // ErrorKind names the class of an error for machine output (--once --json):
 // "api", "http", "transport", "too_large", "decode", or "other".
+// ErrorKinds are the kinds ErrorKind names, in a fixed order.
+var ErrorKinds = []string{"api", "http", "transport", "too_large", "decode", "other"}
+
 func ErrorKind(err error) string {
 	var (
 		apiErr  *APIError
