@@ -11,9 +11,8 @@ package export
 import (
 	"math"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -28,7 +27,7 @@ import (
 type Collector struct {
 	eng *monitor.Engine
 
-	up, duration, lastOK, polls, errors, level *prometheus.Desc
+	up, duration, lastOK, polls, errors, lastErr, level *prometheus.Desc
 }
 
 // NewCollector builds the collector of an engine.
@@ -43,7 +42,9 @@ func NewCollector(eng *monitor.Engine) *Collector {
 		lastOK:   own("wamon_last_success_timestamp_seconds", "When wamon last polled the number successfully, in seconds since the epoch."),
 		polls:    own("wamon_polls_total", "Polls of the number wamon has made."),
 		errors:   own("wamon_poll_errors_total", "Polls of the number that failed, by kind of failure.", "kind"),
-		level:    own("wamon_level", "The number's level against wamon's thresholds: 0 ok, 1 warn, 2 crit."),
+		lastErr: own("wamon_last_error_info", "1 while wamon's last poll of the number failed: the kind of failure and its reason "+
+			"(an API code such as WS500, HTTP 502, timeout 10s ...), as the console shows it.", "kind", "reason"),
+		level: own("wamon_level", "The number's level against wamon's thresholds: 0 ok, 1 warn, 2 crit."),
 	}
 }
 
@@ -82,6 +83,10 @@ func (c *Collector) own(ch chan<- prometheus.Metric, v *monitor.View) {
 	for k, kind := range source.ErrorKinds {
 		ch <- prometheus.MustNewConstMetric(c.errors, prometheus.CounterValue, float64(v.ErrorsBy[k]), n, kind)
 	}
+	if v.Err != nil {
+		// A reason is a word or two (source.Reason), so the series stay few.
+		ch <- prometheus.MustNewConstMetric(c.lastErr, prometheus.GaugeValue, 1, n, source.ErrorKind(v.Err), source.Reason(v.Err))
+	}
 	ch <- prometheus.MustNewConstMetric(c.level, prometheus.GaugeValue, float64(v.Level), n)
 }
 
@@ -93,32 +98,61 @@ type families map[string]*family
 type family struct {
 	source.PromFamily
 	help   string
-	labels map[string]bool
+	names  map[string]int // label name -> its place in values, in order of first sight
 	series []series
-	seen   map[string]bool // label values already sent: a series is sent once
 }
 
 type series struct {
-	labels map[string]string
+	labels []label
 	value  float64 // a gauge's, counter's or untyped value; a summary's sum
 	count  uint64  // a summary's count
 }
 
-func (fs families) family(f source.PromFamily, help string) *family {
+type label struct{ name, value string }
+
+// families also remember which family each payload metric went to in this scrape, by
+// its payload name and type (and "summary " + X for a summary): hundreds of numbers
+// carry the same few dozen metrics, named and helped once each.
+func (fs families) plain(name string, m *source.Metric) *family {
+	key := string(m.Type) + " " + name
+	if fam := fs[key]; fam != nil {
+		return fam
+	}
+	f := source.PromFamilyOf(name, m.Type)
+	fam := fs.family(f, func() string { return source.PromHelp(f, m.Group, m.Help) })
+	fs[key] = fam
+	return fam
+}
+
+func (fs families) summary(x string, counts *source.Metric) *family {
+	key := "summary " + x
+	if fam := fs[key]; fam != nil {
+		return fam
+	}
+	f := source.PromSummaryOf(x)
+	fam := fs.family(f, func() string { return source.PromHelp(f, counts.Group, counts.Help) })
+	fs[key] = fam
+	return fam
+}
+
+// family is the exported family f, made with the help given when it is new.
+func (fs families) family(f source.PromFamily, help func() string) *family {
 	fam := fs[f.Name]
 	if fam == nil {
-		fam = &family{PromFamily: f, help: help, labels: map[string]bool{}, seen: map[string]bool{}}
+		fam = &family{PromFamily: f, help: help(), names: map[string]int{"number": 0}}
 		fs[f.Name] = fam
 	}
 	return fam
 }
 
-func labelsOf(number string, ls source.Labels) map[string]string {
-	m := map[string]string{"number": number}
+// labelsOf is a sample's labels as exported: number first, then the payload's.
+func labelsOf(number string, ls source.Labels) []label {
+	out := make([]label, 0, len(ls)+1)
+	out = append(out, label{"number", number})
 	for _, l := range ls {
-		m[source.PromLabel(l.Name)] = l.Value
+		out = append(out, label{source.PromLabel(l.Name), l.Value})
 	}
-	return m
+	return out
 }
 
 // add files one number's payload.
@@ -134,8 +168,8 @@ func (fs families) add(number string, snap *source.Snapshot) {
 				continue
 			}
 		}
-		f := source.PromFamilyOf(name, m.Type)
-		fam := fs.family(f, source.PromHelp(f, m.Help))
+		fam := fs.plain(name, m)
+		f := fam.PromFamily
 		for _, s := range m.Samples {
 			if math.IsNaN(s.Value) || f.Kind == source.PromCounter && s.Value < 0 {
 				continue
@@ -147,14 +181,21 @@ func (fs families) add(number string, snap *source.Snapshot) {
 
 // addSummary files an X_count / X_sum pair as one summary, sums in seconds.
 func (fs families) addSummary(number, x string, counts, sums *source.Metric) {
-	f := source.PromSummaryOf(x)
-	fam := fs.family(f, source.PromHelp(f, counts.Help))
-	sumOf := map[string]float64{}
-	for _, s := range sums.Samples {
-		sumOf[s.Labels.String()] = s.Value
-	}
-	for _, s := range counts.Samples {
-		sum, ok := sumOf[s.Labels.String()]
+	fam := fs.summary(x, counts)
+	f := fam.PromFamily
+	for i, s := range counts.Samples {
+		// The halves list the same label sets, nearly always in the same order.
+		sum, ok := 0.0, false
+		if i < len(sums.Samples) && slices.Equal(sums.Samples[i].Labels, s.Labels) {
+			sum, ok = sums.Samples[i].Value, true
+		} else {
+			for _, t := range sums.Samples {
+				if slices.Equal(t.Labels, s.Labels) {
+					sum, ok = t.Value, true
+					break
+				}
+			}
+		}
 		if !ok || math.IsNaN(s.Value) || s.Value < 0 || math.IsNaN(sum) || math.IsInf(s.Value, 0) {
 			continue
 		}
@@ -163,32 +204,43 @@ func (fs families) addSummary(number, x string, counts, sums *source.Metric) {
 }
 
 func (fam *family) put(s series) {
-	for k := range s.labels {
-		fam.labels[k] = true
+	for _, l := range s.labels {
+		if _, ok := fam.names[l.name]; !ok {
+			fam.names[l.name] = len(fam.names)
+		}
 	}
 	fam.series = append(fam.series, s)
 }
 
 // emit sends every family, each with the union of its label names (a label a series
-// lacks is empty, which Prometheus reads as absent).
+// lacks is empty, which Prometheus reads as absent). A series whose label values repeat
+// one sent already (two payload labels that export under one name) is sent once.
 func (fs families) emit(ch chan<- prometheus.Metric) {
-	for _, fam := range fs {
-		names := make([]string, 0, len(fam.labels))
-		for k := range fam.labels {
-			names = append(names, k)
+	for key, fam := range fs {
+		if key != fam.Name {
+			continue // a payload metric's entry: its family is under its own name too
 		}
-		sort.Strings(names)
+		names := make([]string, len(fam.names))
+		for k, i := range fam.names {
+			names[i] = k
+		}
 		desc := prometheus.NewDesc(fam.Name, fam.help, names, nil)
+		seen := make(map[string]bool, len(fam.series))
+		var key strings.Builder
 		for _, s := range fam.series {
 			values := make([]string, len(names))
-			for i, k := range names {
-				values[i] = s.labels[k]
+			for _, l := range s.labels {
+				values[fam.names[l.name]] = l.value
 			}
-			key := strings.Join(values, "\xff")
-			if fam.seen[key] {
+			key.Reset()
+			for _, v := range values {
+				key.WriteString(v)
+				key.WriteByte(0xff)
+			}
+			if seen[key.String()] {
 				continue
 			}
-			fam.seen[key] = true
+			seen[key.String()] = true
 			var m prometheus.Metric
 			var err error
 			switch fam.Kind {
@@ -220,7 +272,9 @@ func Registry(eng *monitor.Engine) *prometheus.Registry {
 func Handler(reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true, Timeout: 10 * time.Second,
+		// No Timeout: the collector reads memory, and promhttp's timeout would hold the
+		// whole body in a buffer (a tenth of a scrape's allocations at 500 numbers).
+		ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true,
 	}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -232,4 +286,3 @@ func Handler(reg *prometheus.Registry) http.Handler {
 	})
 	return mux
 }
-

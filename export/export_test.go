@@ -72,26 +72,26 @@ wamon_up{number="+12025550101"} 0
 # TYPE wamon_level gauge
 wamon_level{number="+12025550100"} 0
 wamon_level{number="+12025550101"} 0
-# HELP whatsapp_callback_queue_size Current callback queue size (wamon: payload callback_queue_size, unit -; as of wamon's last poll, a scrape does not call the API)
+# HELP whatsapp_callback_queue_size Current callback queue size (wamon: payload callback_queue_size, group app, unit -; as of wamon's last poll, a scrape does not call the API)
 # TYPE whatsapp_callback_queue_size gauge
 whatsapp_callback_queue_size{node="wa-1:aaaa",number="+12025550100"} 14
-# HELP whatsapp_callback_requests_duration_seconds Callback requests (wamon: payload callback_requests_duration_ms, unit ms; as of wamon's last poll, a scrape does not call the API)
+# HELP whatsapp_callback_requests_duration_seconds Callback requests (wamon: payload callback_requests_duration_ms, group app, unit ms; as of wamon's last poll, a scrape does not call the API)
 # TYPE whatsapp_callback_requests_duration_seconds summary
 whatsapp_callback_requests_duration_seconds_sum{node="wa-1:aaaa",number="+12025550100",result="99",type="inbound_message"} 9
 whatsapp_callback_requests_duration_seconds_count{node="wa-1:aaaa",number="+12025550100",result="99",type="inbound_message"} 10
 whatsapp_callback_requests_duration_seconds_sum{node="wa-1:aaaa",number="+12025550100",result="success",type="inbound_message"} 120
 whatsapp_callback_requests_duration_seconds_count{node="wa-1:aaaa",number="+12025550100",result="success",type="inbound_message"} 1000
-# HELP whatsapp_db_pending_callbacks Pending callbacks (wamon: payload db_pending_callbacks, unit -; as of wamon's last poll, a scrape does not call the API)
+# HELP whatsapp_db_pending_callbacks Pending callbacks (wamon: payload db_pending_callbacks, group db, unit -; as of wamon's last poll, a scrape does not call the API)
 # TYPE whatsapp_db_pending_callbacks gauge
 whatsapp_db_pending_callbacks{number="+12025550100"} 31
-# HELP whatsapp_db_request_duration_seconds (wamon: payload db_request_duration_us, unit us; as of wamon's last poll, a scrape does not call the API)
+# HELP whatsapp_db_request_duration_seconds (wamon: payload db_request_duration_us, group app, unit us; as of wamon's last poll, a scrape does not call the API)
 # TYPE whatsapp_db_request_duration_seconds summary
 whatsapp_db_request_duration_seconds_sum{node="wa-1:aaaa",number="+12025550100"} 0.002
 whatsapp_db_request_duration_seconds_count{node="wa-1:aaaa",number="+12025550100"} 4
-# HELP whatsapp_endpoint_requests_total Requests (wamon: payload endpoint_requests, unit -; as of wamon's last poll, a scrape does not call the API)
+# HELP whatsapp_endpoint_requests_total Requests (wamon: payload endpoint_requests, group app, unit -; as of wamon's last poll, a scrape does not call the API)
 # TYPE whatsapp_endpoint_requests_total counter
 whatsapp_endpoint_requests_total{endpoint="/v1/messages",method="post",node="wa-1:aaaa",number="+12025550100",result="429"} 12
-# HELP whatsapp_odd_thing h (wamon: payload odd_thing, unit -; as of wamon's last poll, a scrape does not call the API)
+# HELP whatsapp_odd_thing h (wamon: payload odd_thing, group app, unit -; as of wamon's last poll, a scrape does not call the API)
 # TYPE whatsapp_odd_thing untyped
 whatsapp_odd_thing{node="wa-1:aaaa",number="+12025550100"} 3
 `
@@ -125,6 +125,7 @@ whatsapp_odd_thing{node="wa-1:aaaa",number="+12025550100"} 3
 		"wamon_polls_total,number=+12025550101":                           2,
 		"wamon_poll_errors_total,kind=api,number=+12025550101":            1,
 		"wamon_poll_errors_total,kind=transport,number=+12025550101":      0,
+		"wamon_last_error_info,kind=api,number=+12025550101,reason=WS500": 1,
 		"wamon_poll_duration_seconds,number=+12025550100":                 0.084,
 		"wamon_last_success_timestamp_seconds,number=+12025550100":        float64(t0.Add(5 * time.Second).Unix()),
 		"wamon_last_success_timestamp_seconds,number=+12025550101":        float64(t0.Add(5 * time.Second).Unix()),

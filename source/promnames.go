@@ -86,10 +86,34 @@ func splitUnit(name string) (base, unit string) {
 	return name, ""
 }
 
-var promUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+// promSafe makes a payload name a valid Prometheus name part: every character other
+// than an ASCII letter, digit or underscore becomes an underscore. A name that is valid
+// already, as nearly every one is, is returned as it is, without allocating: a scrape
+// names every series.
+func promSafe(s string) string {
+	i := 0
+	for i < len(s) && promSafeByte(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		if r < 0x80 && promSafeByte(byte(r)) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
 
-// promSafe makes a payload name a valid Prometheus name part.
-func promSafe(s string) string { return promUnsafe.ReplaceAllString(s, "_") }
+func promSafeByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
 
 // PromLabel makes a payload label name a valid Prometheus label name; the names wamon
 // adds itself (number) are taken, so a payload's own gets an "exported_" prefix, as
@@ -105,32 +129,49 @@ func PromLabel(name string) string {
 	return s
 }
 
-// PromHelp is the HELP of an exported family: the payload's help, the payload metric and
-// unit it comes from, and that the value is the engine's last poll's (a scrape never
-// calls the API).
-func PromHelp(f PromFamily, help string) string {
-	unit := f.Unit
-	if unit == "" {
-		unit = "-"
-	}
+// PromHelp is the HELP of an exported family: the payload's help, the payload metric,
+// stats group and unit it comes from, and that the value is the engine's last poll's (a
+// scrape never calls the API). The Prometheus source reads the tail back (ParsePromHelp).
+func PromHelp(f PromFamily, group, help string) string {
 	help = strings.TrimSpace(Sanitize(help))
 	if help != "" {
 		help += " "
 	}
-	return fmt.Sprintf("%s(wamon: payload %s, unit %s; as of wamon's last poll, a scrape does not call the API)", help, f.Payload, unit)
+	return fmt.Sprintf("%s(wamon: payload %s, group %s, unit %s; as of wamon's last poll, a scrape does not call the API)",
+		help, f.Payload, orDash(promSafe(group)), orDash(f.Unit))
 }
 
-var promHelpTail = regexp.MustCompile(`\(wamon: payload (\S+), unit (ms|us|-);`)
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
 
-// ParsePromHelp reads the payload metric and unit back from an exported HELP text.
-func ParsePromHelp(help string) (payload, unit string, ok bool) {
-	m := promHelpTail.FindStringSubmatch(help)
+var promHelpTail = regexp.MustCompile(`\s*\(wamon: payload (.+?), group (\S+), unit (ms|us|-);[^)]*\)$`)
+
+// PromHelpOrigin is what an exported HELP text says of its payload metric.
+type PromHelpOrigin struct {
+	Payload, Group, Unit string // Group and Unit "" for none
+	Help                 string // the payload's own help
+}
+
+// ParsePromHelp reads the payload metric, group and unit back from an exported HELP text.
+func ParsePromHelp(help string) (PromHelpOrigin, bool) {
+	m := promHelpTail.FindStringSubmatchIndex(help)
 	if m == nil {
-		return "", "", false
+		return PromHelpOrigin{}, false
 	}
-	unit = m[2]
-	if unit == "-" {
-		unit = ""
+	undash := func(s string) string {
+		if s == "-" {
+			return ""
+		}
+		return s
 	}
-	return m[1], unit, true
+	return PromHelpOrigin{
+		Payload: help[m[2]:m[3]],
+		Group:   undash(help[m[4]:m[5]]),
+		Unit:    undash(help[m[6]:m[7]]),
+		Help:    help[:m[0]],
+	}, true
 }
