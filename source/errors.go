@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,11 +121,69 @@ func (e *DecodeError) Error() string {
 	return s
 }
 
+// QueryError is Prometheus (the Prometheus source's) answering with an error: a query it
+// refused (HTTP 400 bad_data, 422 execution), one that timed out or found it overloaded
+// (503 timeout, unavailable), a failure of its own (500), or a page that is not its API
+// at all (a 404 from a wrong URL or path, a proxy's login page).
+type QueryError struct {
+	Status int    // the HTTP status; 0 when it is not known
+	Type   string // Prometheus' errorType ("bad_data", "execution", "timeout" ...), sanitised
+	Msg    string // Prometheus' error text or what the body was, sanitised, one line
+}
+
+func (e *QueryError) Error() string {
+	s := "prometheus"
+	if e.Status != 0 {
+		s += fmt.Sprintf(" HTTP %d", e.Status)
+	}
+	if e.Type != "" {
+		s += " " + e.Type
+	}
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	return s
+}
+
+// NoDataError is a source that answered but holds nothing for the number: Prometheus has
+// no wamon_up series of it (the exporter is not scraped, or does not watch the number).
+type NoDataError struct {
+	Number string
+	Detail string // what was looked for, one line
+}
+
+func (e *NoDataError) Error() string {
+	s := "no data for " + e.Number
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// UpstreamError is a poll that failed further up: the wamon that Prometheus scrapes
+// exported wamon_up 0 for the number, with the kind and reason of its own failure
+// (wamon_last_error_info), which this error reports as its own.
+type UpstreamError struct {
+	Number string
+	Kind   string // one of ErrorKinds, or "" when the exporter did not say
+	Reason string // as Reason gave it at the exporter: "WS500", "timeout 10s" ...
+}
+
+func (e *UpstreamError) Error() string {
+	if e.Reason == "" {
+		// No wamon_last_error_info: the exporter has not had an answer yet.
+		return "the exporter has no good poll of " + e.Number + " (wamon_up 0 in Prometheus)"
+	}
+	return "the exporter's poll of " + e.Number + " failed: " + e.Reason + " (wamon_up 0 in Prometheus)"
+}
+
 // ErrorKind names the class of an error for machine output (--once --json):
 // "api", "http", "transport", "too_large", "decode", or "other".
 // ErrorKinds are the kinds ErrorKind names, in a fixed order.
 var ErrorKinds = []string{"api", "http", "transport", "too_large", "decode", "other"}
 
+// The Prometheus source's errors take the kind of what they resemble: a QueryError is
+// "http", an UpstreamError the kind the exporter reported ("other" when it did not say).
 func ErrorKind(err error) string {
 	var (
 		apiErr  *APIError
@@ -132,10 +191,19 @@ func ErrorKind(err error) string {
 		trErr   *TransportError
 		bigErr  *TooLargeError
 		decErr  *DecodeError
+		qErr    *QueryError
+		upErr   *UpstreamError
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &upErr):
+		if slices.Contains(ErrorKinds, upErr.Kind) {
+			return upErr.Kind
+		}
+		return "other"
+	case errors.As(err, &qErr):
+		return "http"
 	case errors.As(err, &apiErr):
 		return "api"
 	case errors.As(err, &httpErr):
@@ -154,8 +222,10 @@ func ErrorKind(err error) string {
 // of --once --json: an API error's code ("WS406", or "API error" without one), "HTTP 502",
 // a transport failure's kind ("refused", "dns", "tls", "reset", "redirect", "network",
 // "timeout 10s" with how long the client waited, "timeout" when that is not known),
-// "too large", "bad payload", and "error" for anything else; "" for nil. Wrapped errors
-// are recognised (errors.As), in ErrorKind's order. The result is sanitised.
+// "too large", "bad payload", and "error" for anything else; "" for nil. From the
+// Prometheus source: the exporter's own reason for an UpstreamError ("wamon_up 0" when
+// it gave none), "no data", "query timeout" or "prometheus 422". Wrapped errors are
+// recognised (errors.As), in ErrorKind's order. The result is sanitised.
 func Reason(err error) string {
 	var (
 		apiErr  *APIError
@@ -163,10 +233,28 @@ func Reason(err error) string {
 		trErr   *TransportError
 		bigErr  *TooLargeError
 		decErr  *DecodeError
+		qErr    *QueryError
+		upErr   *UpstreamError
+		noData  *NoDataError
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &upErr):
+		if r := strings.TrimSpace(Truncate(Sanitize(upErr.Reason), reasonWidth)); r != "" {
+			return r
+		}
+		return "wamon_up 0"
+	case errors.As(err, &noData):
+		return "no data"
+	case errors.As(err, &qErr):
+		if qErr.Type == "timeout" {
+			return "query timeout"
+		}
+		if qErr.Status != 0 {
+			return "prometheus " + strconv.Itoa(qErr.Status)
+		}
+		return "prometheus"
 	case errors.As(err, &apiErr):
 		if code := strings.TrimSpace(Truncate(Sanitize(apiErr.Code), reasonWidth)); code != "" {
 			return code

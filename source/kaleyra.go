@@ -161,9 +161,14 @@ func (k *Kaleyra) fetch(ctx context.Context, number string) (Snapshot, error) {
 	return snap, err
 }
 
-// transportError classifies a failure to get (or read) a response. The *url.Error
-// wrapper is dropped: it repeats the URL in every line, and nothing below it is needed.
 func (k *Kaleyra) transportError(ctx context.Context, err error) error {
+	return classifyTransport(ctx, err, k.timeout)
+}
+
+// classifyTransport classifies a failure to get (or read) a response from a client that
+// waits timeout. The *url.Error wrapper is dropped: it repeats the URL (with any
+// credentials in it) in every line, and nothing below it is needed.
+func classifyTransport(ctx context.Context, err error, timeout time.Duration) error {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		err = uerr.Err
@@ -185,7 +190,7 @@ func (k *Kaleyra) transportError(ctx context.Context, err error) error {
 	kind, detail := Network, Sanitize(err.Error())
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		kind, detail = Timeout, fmt.Sprintf("no complete response within %v", k.timeout)
+		kind, detail = Timeout, fmt.Sprintf("no complete response within %v", timeout)
 	case errors.Is(err, context.Canceled):
 		kind, detail = Network, "cancelled"
 	case errors.Is(err, errTooManyRedirects):
@@ -205,11 +210,11 @@ func (k *Kaleyra) transportError(ctx context.Context, err error) error {
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		kind, detail = Reset, "connection closed before the response was complete"
 	case errors.As(err, &netErr) && netErr.Timeout():
-		kind, detail = Timeout, fmt.Sprintf("no complete response within %v", k.timeout)
+		kind, detail = Timeout, fmt.Sprintf("no complete response within %v", timeout)
 	}
 	te := &TransportError{Kind: kind, Detail: Truncate(detail, 160), Err: err}
 	if kind == Timeout {
-		te.Timeout = k.timeout
+		te.Timeout = timeout
 	}
 	return te
 }
