@@ -73,6 +73,7 @@ type Engine struct {
 	idle    *sync.Cond // signalled when busy drops
 	busy    int        // polls started and not yet filed
 	started bool
+	filling bool // reading a Historian's past: nothing is armed meanwhile
 	stopped bool
 	paused  atomic.Bool
 
@@ -279,6 +280,13 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 		st.Err, st.SeenErr = err, err
 		st.ErrAt, st.SeenErrAt = at, at
 		n.hist.RecordGap(at)
+	} else if st.Last != nil && !snap.FetchedAt.IsZero() && !at.After(st.LastOK) {
+		// The source answered with a poll already filed: the Prometheus source reads an
+		// exporter's polls, which may come slower than this engine asks. The source is
+		// fine, but there is nothing new for the history, and the data is as old as it is.
+		st.Failures = 0
+		st.Err = nil
+		st.LastPoll = e.cfg.Clock.Now()
 	} else {
 		st.Failures = 0
 		st.Err = nil
@@ -319,6 +327,133 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 	}
 	e.publish(alert)
 	return done
+}
+
+// Backfill files what the source knew of numbers[i] before this engine polled it (a
+// source.Historian's outcomes, oldest first): into the history, and the newest as the
+// number's last snapshot or error, as if polled then. It counts no poll, raises no
+// alert (the first live poll past critical does), and adds to the timeline only the
+// counter resets it shows and the state the number is in after it. An outcome no newer than what is filed is skipped, so a number
+// polled already keeps its history in order. It returns how many outcomes it filed.
+func (e *Engine) Backfill(i int, outs []source.Outcome) int {
+	e.write.Lock()
+	defer e.write.Unlock()
+	n := e.numbers[i]
+	n.mu.Lock()
+	st := &n.st
+	_, newest := n.hist.Times()
+	held := n.hist.Len() > 0
+	var resets []Event
+	filed := 0
+	for k := range outs {
+		o := &outs[k]
+		at := o.Snap.FetchedAt
+		if at.IsZero() || held && !at.After(newest) {
+			continue
+		}
+		newest, held = at, true
+		filed++
+		if o.Err != nil {
+			st.Err, st.SeenErr = o.Err, o.Err
+			st.ErrAt, st.SeenErrAt = at, at
+			n.hist.RecordGap(at)
+			continue
+		}
+		snap := o.Snap
+		st.Err = nil
+		st.LastOK = at
+		st.Last = &snap
+		st.Warnings = snap.Warnings
+		if snap.Latency > 0 {
+			n.lat.push(snap.Latency)
+		}
+		if d := n.hist.Record(at, &snap); d.Restarts+d.Others > 0 {
+			resets = append(resets, Event{At: at, Index: i, Number: st.Number, Kind: EventReset,
+				Reason: resetReason(d.Restarts, d.Others, d.First)})
+		}
+	}
+	if filed == 0 {
+		n.mu.Unlock()
+		return 0
+	}
+	st.Version++
+	fig := Derive(st.Last, n.hist, e.cfg.Window, Scope{})
+	n.figs = append(n.figs[:0], &fig)
+	st.Crossings = e.cfg.Thresholds.Crossings(st.Last, n.hist, &fig)
+	st.Level = Worst(st.Crossings)
+	now := e.cfg.Clock.Now()
+	change := e.settle(st, now)
+	// No alert for the past. The first live poll past critical rings, as the first poll
+	// of any console does, however long the number has been critical.
+	n.mu.Unlock()
+	for _, ev := range resets {
+		e.event(ev)
+	}
+	if change != nil {
+		e.event(*change)
+	}
+	e.publish(nil)
+	return filed
+}
+
+// FillTimeout bounds how long Start waits for a Historian's past before polling.
+const FillTimeout = time.Minute
+
+// fill asks the Historian for the window before now, files it, and then starts polling.
+func (e *Engine) fill(h source.Historian) {
+	start := e.cfg.Clock.Now()
+	span := time.Duration(e.cfg.History-1) * e.cfg.Interval
+	names := make([]string, len(e.numbers))
+	for i, n := range e.numbers {
+		names[i] = n.name
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, FillTimeout)
+	past, err := h.History(ctx, names, start.Add(-span), start, e.cfg.Interval)
+	cancel()
+	filed, numbers := 0, 0
+	var oldest time.Time
+	for i := range min(len(past), len(e.numbers)) {
+		if n := e.Backfill(i, past[i]); n > 0 {
+			filed += n
+			numbers++
+			if at := past[i][0].Snap.FetchedAt; oldest.IsZero() || at.Before(oldest) {
+				oldest = at
+			}
+		}
+	}
+	took := e.cfg.Clock.Now().Sub(start).Round(time.Millisecond)
+	switch {
+	case e.ctx.Err() != nil:
+		// Stopped meanwhile: nothing to say.
+	case err != nil:
+		e.cfg.Logger.Warn("history not loaded", "error", err.Error())
+		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistoryFailed,
+			Reason: fmt.Sprintf("%s (%d polls filed, in %v)", source.Truncate(err.Error(), 160), filed, took)})
+	default:
+		e.cfg.Logger.Info("history loaded", "polls", filed, "span", span, "took", took)
+		reason := fmt.Sprintf("none in the last %v, in %v", span, took)
+		if filed > 0 {
+			reason = fmt.Sprintf("%d polls of %d numbers, back %v (of %v asked), in %v",
+				filed, numbers, start.Sub(oldest).Round(time.Second), span, took)
+		}
+		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistory, Reason: reason})
+	}
+	e.sched.Lock()
+	e.filling = false
+	if !e.stopped && !e.paused.Load() {
+		e.armAll()
+	}
+	e.armSweep()
+	e.sched.Unlock()
+	e.publish(nil)
+}
+
+// Filling reports whether the engine is still reading its source's past (polling
+// starts after).
+func (e *Engine) Filling() bool {
+	e.sched.Lock()
+	defer e.sched.Unlock()
+	return e.filling
 }
 
 // settle works out the number's state at now, and its reason, and returns the event of
@@ -392,7 +527,7 @@ func (e *Engine) armSweep() {
 		e.sweep.Stop()
 		e.sweep = nil
 	}
-	if !e.started || e.stopped || e.paused.Load() {
+	if !e.started || e.stopped || e.paused.Load() || e.filling {
 		return
 	}
 	seq := e.sweepSeq
@@ -423,6 +558,8 @@ func (e *Engine) logPoll(st *Status, latency time.Duration, err error) {
 
 // Start begins polling: the first polls are staggered over one interval, so a fleet does
 // not arrive as one burst every tick forever after. The first number is polled at once.
+// A source that is a source.Historian is first asked for the window before now (at most
+// FillTimeout), which Backfill files; polling starts when that is in.
 func (e *Engine) Start() {
 	e.sched.Lock()
 	defer e.sched.Unlock()
@@ -430,6 +567,12 @@ func (e *Engine) Start() {
 		return
 	}
 	e.started = true
+	if h, ok := e.cfg.Source.(source.Historian); ok {
+		// The window first, then polls: the history takes polls in time order.
+		e.filling = true
+		go e.fill(h)
+		return
+	}
 	e.armAll()
 	e.armSweep()
 }
@@ -482,7 +625,7 @@ func (e *Engine) SetPaused(paused bool) {
 	for _, n := range e.numbers {
 		n.disarm()
 	}
-	if !paused && e.started && !e.stopped {
+	if !paused && e.started && !e.stopped && !e.filling {
 		e.armAll()
 	}
 	e.armSweep()
@@ -502,8 +645,8 @@ func (e *Engine) SetPaused(paused bool) {
 func (e *Engine) PollNow(idxs ...int) {
 	e.sched.Lock()
 	defer e.sched.Unlock()
-	if e.stopped {
-		return
+	if e.stopped || e.filling {
+		return // while filling, polls start when the past is in
 	}
 	now := e.cfg.Clock.Now()
 	for _, i := range idxs {

@@ -1004,7 +1004,9 @@ func TestEngineConcurrentReaders(t *testing.T) {
 				_ = r.e.State(&st, r.e.Now())
 				w := windows[j%len(windows)]
 				r.e.Read(i, func(v *View) {
-					if want := min(v.Polls, history); v.History.Len() != want {
+					// A poll at the instant of the one before (the manual clock stands
+					// still between some) brings nothing new and adds no point.
+					if most := min(v.Polls, history); v.History.Len() > most || v.Polls > 0 && v.History.Len() == 0 {
 						t.Errorf("number %d: history Len %d with %d polls", i, v.History.Len(), v.Polls)
 					}
 					if v.Version != uint64(v.Polls) {

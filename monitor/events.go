@@ -12,10 +12,12 @@ import (
 type EventKind int
 
 const (
-	EventState    EventKind = iota // a number changed state (From -> To)
-	EventReset                     // counters of a number went down
-	EventWarnings                  // the decoder dropped parts of a number's payload
-	EventPause                     // polling was paused or resumed (the fleet's, Index -1)
+	EventState         EventKind = iota // a number changed state (From -> To)
+	EventReset                          // counters of a number went down
+	EventWarnings                       // the decoder dropped parts of a number's payload
+	EventPause                          // polling was paused or resumed (the fleet's, Index -1)
+	EventHistory                        // the source's past filled the history at start (the fleet's)
+	EventHistoryFailed                  // it could not (the fleet's)
 )
 
 // Event is one entry of the timeline.
@@ -36,7 +38,7 @@ type Event struct {
 // warnings, 0 for the rest (recoveries, a first answer, pauses).
 func (ev *Event) Severity() int {
 	switch ev.Kind {
-	case EventReset, EventWarnings:
+	case EventReset, EventWarnings, EventHistoryFailed:
 		return 1
 	case EventState:
 		switch ev.To {
@@ -58,6 +60,10 @@ func (ev *Event) What() string {
 		return "counters went down"
 	case EventWarnings:
 		return "decoder warnings"
+	case EventHistory:
+		return "history loaded"
+	case EventHistoryFailed:
+		return "history not loaded"
 	}
 	return "polling " + ev.Reason
 }

@@ -31,6 +31,8 @@ func (m *Model) renderFooter() string {
 		}
 		st := ctx.Engine.Status(m.focus())
 		switch {
+		case st.Last == nil && st.Err == nil && ctx.Engine.Filling():
+			parts = append(parts, "loading the window from "+ctx.cut(ctx.Engine.SourceName(), 60)+"; polls start after")
 		case st.Last == nil && st.Err == nil:
 			parts = append(parts, "waiting for the first poll of "+st.Number)
 		case !st.LastOK.IsZero():
