@@ -36,10 +36,14 @@ type Config struct {
 	Numbers     []string
 	Color       string // auto | truecolor | 256 | 16 | none
 	Thresholds  monitor.Thresholds
-	ASCII       bool     // ASCII glyphs only: asked for, or the terminal cannot draw more
-	Glyphs      string   // which glyphs and why, for the help screen
-	Demo        bool     // poll the embedded simulator instead of the API
-	Warnings    []string // one line each, shown on stderr and logged
+	ASCII       bool   // ASCII glyphs only: asked for, or the terminal cannot draw more
+	Glyphs      string // which glyphs and why, for the help screen
+	Demo        bool   // poll the embedded simulator instead of the API
+	// Source is where stats come from: "kaleyra" (the API), "demo" (the simulator) or
+	// "prometheus" (what wamon serve --metrics-listen exported, read back from Prometheus).
+	Source        string
+	PrometheusURL string   // the Prometheus source's server; may hold user:password@
+	Warnings      []string // one line each, shown on stderr and logged
 
 	// wamon serve: where the SSH server listens, whom it admits, its host key, how many
 	// sessions it holds at once.
@@ -52,6 +56,7 @@ type Config struct {
 	// The ascii setting, if the file or a flag gave one, and where from.
 	asciiSetting *bool
 	asciiFrom    string
+	intervalSet  bool // the file or a flag set the interval
 }
 
 // secret keeps the API key out of every print: fmt, slog and encoders see a placeholder.
@@ -79,16 +84,17 @@ const (
 
 func defaultConfig() Config {
 	return Config{
-		BaseURL:     source.DefaultBaseURL,
-		Interval:    monitor.DefaultInterval,
-		Timeout:     monitor.DefaultTimeout,
-		History:     monitor.DefaultHistory,
-		Concurrency: monitor.DefaultConcurrency,
-		MaxBody:     source.DefaultMaxBody,
-		Color:       "auto",
-		Thresholds:  monitor.DefaultThresholds(),
-		SSHListen:   serve.DefaultListen,
-		MaxSessions: serve.DefaultMaxSessions,
+		BaseURL:       source.DefaultBaseURL,
+		Interval:      monitor.DefaultInterval,
+		Timeout:       monitor.DefaultTimeout,
+		History:       monitor.DefaultHistory,
+		Concurrency:   monitor.DefaultConcurrency,
+		MaxBody:       source.DefaultMaxBody,
+		Color:         "auto",
+		Thresholds:    monitor.DefaultThresholds(),
+		SSHListen:     serve.DefaultListen,
+		MaxSessions:   serve.DefaultMaxSessions,
+		PrometheusURL: source.DefaultPrometheusURL,
 	}
 }
 
@@ -113,8 +119,11 @@ type cliFlags struct {
 	sshListen      string
 	metricsListen  string
 	authorizedKeys string
-	hostKey        string
-	maxSessions    int
+
+	source        string // --source
+	prometheusURL string // --prometheus-url
+	hostKey       string
+	maxSessions   int
 }
 
 // loadConfig resolves the configuration. A missing default config file means the demo;
@@ -133,6 +142,8 @@ func loadConfig(cli cliFlags, getenv func(string) string) (Config, error) {
 			}
 			if w := permissionWarning(path, cfg.APIKey); w != "" {
 				cfg.Warnings = append(cfg.Warnings, w)
+			} else if w := permissionWarning(path, urlPassword(cfg.PrometheusURL)); w != "" {
+				cfg.Warnings = append(cfg.Warnings, strings.Replace(w, "holds api_key", "holds a password in prometheus_url", 1))
 			}
 		case errors.Is(err, fs.ErrNotExist) && !explicit:
 			// No config at the default place: the demo runs.
@@ -165,14 +176,55 @@ func loadConfig(cli cliFlags, getenv func(string) string) (Config, error) {
 	}
 	cfg.ASCII, cfg.Glyphs = chooseGlyphs(cfg.asciiSetting, cfg.asciiFrom, getenv)
 
-	cfg.Demo = cli.demo || (cfg.Path == "" && !cli.set["base-url"] && cfg.APIKey == "")
+	switch {
+	case cli.demo:
+		cfg.Source = sourceDemo
+	case cfg.Source != "":
+		// Asked for by --source, --prometheus-url or the file's source key.
+	case cfg.Path == "" && !cli.set["base-url"] && cfg.APIKey == "":
+		cfg.Source = sourceDemo
+	default:
+		cfg.Source = sourceKaleyra
+	}
+	cfg.Demo = cfg.Source == sourceDemo
+	if cfg.Source == sourcePrometheus && !cfg.intervalSet {
+		// Prometheus has nothing newer than its last scrape, 15 s apart by default
+		// (examples/prometheus.yml): asking more often only reads the same poll again.
+		cfg.Interval = prometheusInterval
+	}
 	if len(cfg.Numbers) == 0 {
-		if !cfg.Demo {
+		switch cfg.Source {
+		case sourceDemo:
+			cfg.Numbers = source.DemoNumbers()
+		case sourcePrometheus:
+			// The numbers Prometheus has: main asks it.
+		default:
 			return Config{}, errors.New("no numbers to watch: add numbers to the config file or pass --number")
 		}
-		cfg.Numbers = source.DemoNumbers()
 	}
 	return cfg, nil
+}
+
+// The sources of the source key and --source.
+const (
+	sourceKaleyra    = "kaleyra"
+	sourceDemo       = "demo"
+	sourcePrometheus = "prometheus"
+)
+
+var sourceNames = []string{sourceKaleyra, sourceDemo, sourcePrometheus}
+
+// prometheusInterval is the Prometheus source's interval when none is set.
+const prometheusInterval = 15 * time.Second
+
+// urlPassword is the password in a URL, as a secret, or "".
+func urlPassword(s string) secret {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	pw, _ := u.User.Password()
+	return secret(pw)
 }
 
 // configPath is --config, else $XDG_CONFIG_HOME/wamon/config.toml (XDG's default being
@@ -266,6 +318,22 @@ func applyFlags(cfg *Config, cli cliFlags) error {
 			return err
 		}
 		cfg.Interval = cli.interval
+		cfg.intervalSet = true
+	}
+	if cli.set["source"] {
+		if err := check("source", checkSource(cli.source)); err != nil {
+			return err
+		}
+		cfg.Source = cli.source
+	}
+	if cli.set["prometheus-url"] {
+		if err := check("prometheus-url", checkPrometheusURL(cli.prometheusURL)); err != nil {
+			return err
+		}
+		cfg.PrometheusURL = cli.prometheusURL
+		if !cli.set["source"] {
+			cfg.Source = sourcePrometheus // the flag says where to read from, and so what
+		}
 	}
 	if cli.set["color"] {
 		if err := check("color", checkColor(cli.color)); err != nil {
@@ -342,6 +410,8 @@ type fileConfig struct {
 	HostKey     setting[string]                  `toml:"host_key"`
 	MaxSessions setting[int]                     `toml:"max_sessions"`
 	Thresholds  setting[map[string]thresholdSet] `toml:"thresholds"`
+	Source      setting[string]                  `toml:"source"`
+	PromURL     setting[string]                  `toml:"prometheus_url"`
 }
 
 func newFileConfig() *fileConfig {
@@ -362,6 +432,8 @@ func newFileConfig() *fileConfig {
 		HostKey:     setting[string]{parse: parsePath},
 		MaxSessions: setting[int]{parse: intParser(1, maxSessions)},
 		Thresholds:  setting[map[string]thresholdSet]{parse: parseThresholds},
+		Source:      setting[string]{parse: stringParser(checkSource)},
+		PromURL:     setting[string]{parse: stringParser(checkPrometheusURL)},
 	}
 }
 
@@ -465,6 +537,9 @@ func applyFile(cfg *Config, path, text string) error {
 	fc.AuthKeys.apply(&cfg.AuthorizedKeys)
 	fc.HostKey.apply(&cfg.HostKey)
 	fc.MaxSessions.apply(&cfg.MaxSessions)
+	fc.Source.apply(&cfg.Source)
+	fc.PromURL.apply(&cfg.PrometheusURL)
+	cfg.intervalSet = fc.Interval.set
 	if fc.ASCII.set {
 		cfg.asciiSetting, cfg.asciiFrom = &fc.ASCII.value, fmt.Sprintf("ascii = %v in %s", fc.ASCII.value, filepath.Base(path))
 	}
@@ -507,6 +582,8 @@ func (fc *fileConfig) errors() map[string]error {
 		"max_sessions":    fc.MaxSessions.err,
 		"ascii":           fc.ASCII.err,
 		"thresholds":      fc.Thresholds.err,
+		"source":          fc.Source.err,
+		"prometheus_url":  fc.PromURL.err,
 	}
 	for k, err := range all {
 		if err == nil {
@@ -517,7 +594,8 @@ func (fc *fileConfig) errors() map[string]error {
 }
 
 var knownKeys = []string{"base_url", "api_key", "interval", "timeout", "history", "concurrency",
-	"max_body", "numbers", "color", "ascii", "thresholds", "ssh_listen", "metrics_listen", "authorized_keys", "host_key", "max_sessions"}
+	"max_body", "numbers", "color", "ascii", "thresholds", "ssh_listen", "metrics_listen", "authorized_keys", "host_key", "max_sessions",
+	"source", "prometheus_url"}
 
 // unknownKeys are the file's keys wamon does not read. TOML keys are case-sensitive, but
 // the decoder matches struct fields case-insensitively, so top-level keys are checked
@@ -611,6 +689,17 @@ func parseBaseURL(v any) (string, error) {
 		return "", wantType("a URL string", v)
 	}
 	return s, checkBaseURL(s)
+}
+
+// stringParser reads a string the check accepts.
+func stringParser(check func(string) error) func(any) (string, error) {
+	return func(v any) (string, error) {
+		s, ok := v.(string)
+		if !ok {
+			return "", wantType("a string", v)
+		}
+		return s, check(s)
+	}
 }
 
 func parseAPIKey(v any) (secret, error) {
@@ -837,6 +926,26 @@ func checkBaseURL(s string) error {
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("%q: a base URL takes no query or fragment", source.Sanitize(s))
+	}
+	return nil
+}
+
+func checkSource(s string) error {
+	if slices.Contains(sourceNames, s) {
+		return nil
+	}
+	return fmt.Errorf("%q is not one of %s", source.Sanitize(s), strings.Join(sourceNames, ", "))
+}
+
+// checkPrometheusURL accepts an http(s) URL, with user:password@ for basic auth; its
+// errors never repeat a password.
+func checkPrometheusURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", source.RedactURL(s))
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q: a Prometheus URL takes no query or fragment", source.RedactURL(s))
 	}
 	return nil
 }

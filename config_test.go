@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -62,6 +63,7 @@ func TestNoConfigRunsTheDemoWithDefaults(t *testing.T) {
 	cfg := mustLoad(t, env)
 	want := defaultConfig()
 	want.Demo = true
+	want.Source = sourceDemo
 	want.Numbers = source.DemoNumbers()
 	want.Glyphs = unicodeByLANG
 	// Serve's files default under the XDG directories, here $HOME's.
@@ -140,6 +142,9 @@ func TestFileValues(t *testing.T) {
 		AuthorizedKeys: "/etc/wamon/authorized_keys",
 		HostKey:        "/var/lib/wamon/host",
 		MaxSessions:    5,
+		Source:         sourceKaleyra,
+		PrometheusURL:  source.DefaultPrometheusURL,
+		intervalSet:    true,
 		Thresholds: monitor.Thresholds{
 			"callback_queue_size":            {Warn: 5, Critical: 1000}, // critical kept from the default
 			"failure_ratio":                  {Warn: 0.02, Critical: 0.1},
@@ -548,5 +553,89 @@ func TestServeSettings(t *testing.T) {
 	}
 	if _, err := parseCommandLine([]string{"serve", "--once"}, io.Discard); err == nil {
 		t.Error("--once accepted by serve")
+	}
+}
+
+func TestPrometheusSource(t *testing.T) {
+	// --source prometheus needs no numbers (Prometheus has them) and asks every 15 s,
+	// Prometheus' own scrape interval, unless told otherwise.
+	cfg := mustLoad(t, testEnv(t), "--source", "prometheus")
+	if cfg.Source != sourcePrometheus || cfg.Demo || len(cfg.Numbers) != 0 || cfg.Interval != 15*time.Second ||
+		cfg.PrometheusURL != "http://localhost:9090" {
+		t.Errorf("--source prometheus: %+v", cfg)
+	}
+	if cfg := mustLoad(t, testEnv(t), "--source", "prometheus", "--interval", "3s"); cfg.Interval != 3*time.Second {
+		t.Errorf("--interval 3s read as %v", cfg.Interval)
+	}
+	// --prometheus-url says where, and so what.
+	cfg = mustLoad(t, testEnv(t), "--prometheus-url", "https://ops:pw@prom.example.com:9090", "--number", "+12025550100")
+	if cfg.Source != sourcePrometheus || cfg.PrometheusURL != "https://ops:pw@prom.example.com:9090" || len(cfg.Numbers) != 1 {
+		t.Errorf("--prometheus-url: %+v", cfg)
+	}
+	// The file's keys; an interval it sets is kept.
+	path := writeConfig(t, "source = \"prometheus\"\nprometheus_url = \"http://prom:9090\"\ninterval = \"5s\"\n", 0o600)
+	cfg = mustLoad(t, testEnv(t), "--config", path)
+	if cfg.Source != sourcePrometheus || cfg.PrometheusURL != "http://prom:9090" || cfg.Interval != 5*time.Second || len(cfg.Warnings) != 0 {
+		t.Errorf("file: %+v", cfg)
+	}
+	// A password in a file others can read is warned about; a file without one is not.
+	path = writeConfig(t, "source = \"prometheus\"\nprometheus_url = \"http://ops:s3cret@prom:9090\"\n", 0o644)
+	cfg = mustLoad(t, testEnv(t), "--config", path)
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "holds a password in prometheus_url and is readable by group or others") ||
+		strings.Contains(cfg.Warnings[0], "s3cret") {
+		t.Errorf("warnings %q", cfg.Warnings)
+	}
+	// --demo wins over a source in the file.
+	if cfg := mustLoad(t, testEnv(t), "--config", path, "--demo"); cfg.Source != sourceDemo || !cfg.Demo {
+		t.Errorf("--demo over source = prometheus: %+v", cfg)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		file string
+		want string
+	}{
+		{args: []string{"--source", "grafana"}, want: `--source: "grafana" is not one of kaleyra, demo, prometheus`},
+		{args: []string{"--prometheus-url", "ftp://ops:s3cret@prom:9090"}, want: `--prometheus-url: "ftp://ops:xxxxx@prom:9090" is not an http(s) URL`},
+		{args: []string{"--prometheus-url", "http://prom:9090/?x=1"}, want: `--prometheus-url: "http://prom:9090/?x=1": a Prometheus URL takes no query or fragment`},
+		{file: "source = \"Prometheus\"\n", want: `config.toml:1: source: "Prometheus" is not one of kaleyra, demo, prometheus`},
+		{file: "\nprometheus_url = \"prom:9090\"\n", want: `config.toml:2: prometheus_url: "prom:9090" is not an http(s) URL`},
+		{file: "source = \"kaleyra\"\n", want: "no numbers to watch: add numbers to the config file or pass --number"},
+	} {
+		args := tt.args
+		if tt.file != "" {
+			args = append(args, "--config", writeConfig(t, tt.file, 0o600))
+		}
+		_, err := load(t, testEnv(t), args...)
+		if err == nil || !strings.HasSuffix(err.Error(), tt.want) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q %q: %v, want %q", tt.args, tt.file, err, tt.want)
+		}
+	}
+}
+
+func TestRunPrometheusSourceFailures(t *testing.T) {
+	// Prometheus unreachable and no numbers listed: one line, and exit 1 (the source
+	// failed, the command line was fine).
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	code, out, errOut := runWamon(t, testEnv(t), "--once", "--prometheus-url", "http://ops:s3cret@"+addr)
+	want := "wamon: cannot list the numbers of prometheus http://ops:xxxxx@" + addr + ": refused: connection refused by " + addr + " (or name them with --number)\n"
+	if code != exitFailed || out != "" || errOut != want {
+		t.Errorf("exit %d, stdout %q, stderr %q\nwant %q", code, out, errOut, want)
+	}
+	// Listed numbers need no listing: each fails on its own line.
+	code, out, _ = runWamon(t, testEnv(t), "--once", "--prometheus-url", "http://"+addr, "--number", "+12025550100")
+	if code != exitFailed || !strings.Contains(out, "+12025550100") || !strings.Contains(out, "refused") {
+		t.Errorf("exit %d, stdout %q", code, out)
+	}
+	// Serving Prometheus' own series back to it is refused.
+	code, _, errOut = runWamon(t, testEnv(t), "serve", "--prometheus-url", "http://"+addr, "--number", "+12025550100",
+		"--ssh-listen", "", "--metrics-listen", "127.0.0.1:0")
+	if code != exitUsage || !strings.Contains(errOut, "--metrics-listen with --source prometheus") {
+		t.Errorf("serve: exit %d, stderr %q", code, errOut)
 	}
 }

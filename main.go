@@ -82,6 +82,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if err != nil {
 		return fail(exitUsage, err)
 	}
+	if len(cfg.Numbers) == 0 {
+		// The Prometheus source without a list: the numbers Prometheus has.
+		if cfg.Numbers, err = discoverNumbers(src, cfg.Timeout, stderr); err != nil {
+			return fail(exitFailed, err)
+		}
+	}
+	if cli.serve && cfg.Source == sourcePrometheus && cfg.MetricsListen != "" {
+		return fail(exitUsage, errors.New("--metrics-listen with --source prometheus would export Prometheus' own series back to it; serve the console alone"))
+	}
 	logger.Info("start", "version", version, "source", src.Name(), "config", cfg.Path,
 		"numbers", len(cfg.Numbers), "interval", cfg.Interval, "once", cli.once)
 
@@ -213,7 +222,9 @@ func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 	fs := flag.NewFlagSet("wamon", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by run, in one line
 	fs.StringVar(&cli.configPath, "config", "", "config file `PATH` (TOML)")
-	fs.BoolVar(&cli.demo, "demo", false, "force the embedded simulator")
+	fs.BoolVar(&cli.demo, "demo", false, "force the embedded simulator (--source demo)")
+	fs.StringVar(&cli.source, "source", "", "where stats come from: `NAME` kaleyra (the API), demo, or prometheus (what wamon serve exported, read back)")
+	fs.StringVar(&cli.prometheusURL, "prometheus-url", "", "read from the Prometheus at `URL` (implies --source prometheus; user:password@ for basic auth; default "+source.DefaultPrometheusURL+")")
 	fs.StringVar(&cli.baseURL, "base-url", "", "API `URL`, instead of the config's base_url")
 	fs.Var(&numbers, "number", "a number to watch, as `+E164` (repeatable; replaces the config's list)")
 	fs.DurationVar(&cli.interval, "interval", monitor.DefaultInterval, "poll each number every `DURATION`")
@@ -277,11 +288,17 @@ func openLog(path string) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
 }
 
-// newSource is the simulator or the API client, as the config decided.
+// newSource is the simulator, the API client or the Prometheus source, as the config
+// decided.
 func newSource(cfg Config) (source.Source, error) {
-	if cfg.Demo {
+	switch cfg.Source {
+	case sourceDemo:
 		// A fixed seed: the same demo every run, so a capture or a bug report reproduces.
 		return source.NewDemo(source.DemoOptions{Seed: 1, Numbers: cfg.Numbers}), nil
+	case sourcePrometheus:
+		return source.NewPrometheus(source.PrometheusOptions{
+			URL: cfg.PrometheusURL, Timeout: cfg.Timeout, Version: version, Concurrency: cfg.Concurrency,
+		})
 	}
 	return source.NewKaleyra(source.KaleyraOptions{
 		BaseURL: cfg.BaseURL,
@@ -290,4 +307,26 @@ func newSource(cfg Config) (source.Source, error) {
 		MaxBody: cfg.MaxBody,
 		Version: version,
 	})
+}
+
+// discoverNumbers asks a source that can list its numbers (the Prometheus source) for
+// them; skipped ones are warned about.
+func discoverNumbers(src source.Source, timeout time.Duration, stderr io.Writer) ([]string, error) {
+	lister, ok := src.(interface {
+		Numbers(context.Context) ([]string, []string, error)
+	})
+	if !ok {
+		return nil, errors.New("no numbers to watch: add numbers to the config file or pass --number")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	numbers, skipped, err := lister.Numbers(ctx)
+	if len(skipped) > 0 {
+		fmt.Fprintf(stderr, "wamon: warning: %s has %d numbers that are not E.164, left out: %s\n",
+			src.Name(), len(skipped), strings.Join(skipped, ", "))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot list the numbers of %s: %v (or name them with --number)", src.Name(), err)
+	}
+	return numbers, nil
 }

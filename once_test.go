@@ -20,7 +20,12 @@ import (
 	"github.com/wamon/wamon/source"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+// updating reports -update: rewrite the golden files under testdata/. teatest, which
+// this package's tests import too, defines the flag, and a second definition panics.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // fixedNow is the clock of every headless test.
 var fixedNow = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
@@ -136,7 +141,7 @@ func onceRun(t *testing.T, src source.Source, numbers []string, opts onceOptions
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

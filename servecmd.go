@@ -75,8 +75,11 @@ func runServe(cfg Config, src source.Source, logger *slog.Logger, stderr io.Writ
 	defer engine.Stop()
 
 	what := "the API"
-	if cfg.Demo {
+	switch cfg.Source {
+	case sourceDemo:
 		what = "the demo (simulated numbers)"
+	case sourcePrometheus:
+		what = src.Name()
 	}
 	fmt.Fprintf(stderr, "wamon serve: %d numbers of %s", len(cfg.Numbers), what)
 	done := make(chan error, 2)
