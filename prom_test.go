@@ -32,18 +32,19 @@ import (
 	"github.com/wamon/wamon/ui"
 )
 
-// promTools finds Debian's prometheus and promtool: skipped where they are missing, failed
-// in CI, where .ci/run installs them.
+// promTools finds Debian's prometheus and promtool. Where they are missing the test skips,
+// saying why; but under CI a missing binary fails it unless .ci/run said it could not
+// install them (WAMON_CI_UNINSTALLABLE), so a broken install step cannot pass as a skip.
 func promTools(t testing.TB, names ...string) []string {
 	t.Helper()
 	var paths []string
 	for _, name := range names {
 		path, err := exec.LookPath(name)
 		if err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is not installed: .ci/run installs Debian's prometheus package (apt-get install --no-install-recommends prometheus): %v", name, err)
+			if os.Getenv("CI") != "" && !strings.Contains(os.Getenv("WAMON_CI_UNINSTALLABLE"), "prometheus") {
+				t.Fatalf("%s is not installed, and .ci/run did not report failing to install it (apt-get install --no-install-recommends prometheus): %v", name, err)
 			}
-			t.Skipf("%s is not installed (Debian's prometheus package has it; .ci/run installs it): %v", name, err)
+			t.Skipf("%s is not installed (Debian's prometheus package has it; .ci/run installs it with apt where it can): %v", name, err)
 		}
 		paths = append(paths, path)
 	}
