@@ -238,12 +238,7 @@ func startPromProcess(t testing.TB, logPath string, env []string, name string, a
 		close(p.exited)
 	}()
 	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
+		killAndWait(p.cmd, p.exited)
 		if t.Failed() {
 			out, _ := os.ReadFile(p.log)
 			if len(out) > 8000 {

@@ -29,6 +29,17 @@ type serveProcess struct {
 	stderr []string // every line but the one saying where it listens
 }
 
+// killAndWait kills cmd unless it has exited already, and waits for exited (closed by
+// whoever waits on cmd) so that nothing outlives the test.
+func killAndWait(cmd *exec.Cmd, exited <-chan struct{}) {
+	select {
+	case <-exited:
+	default:
+		cmd.Process.Kill()
+		<-exited
+	}
+}
+
 // startServe starts wamon serve on a free port and waits until it says where it listens.
 func startServe(t *testing.T, bin string, env []string, args ...string) *serveProcess {
 	t.Helper()
@@ -43,12 +54,7 @@ func startServe(t *testing.T, bin string, env []string, args ...string) *servePr
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
+		killAndWait(p.cmd, p.exited)
 	})
 	port := make(chan string, 1)
 	go func() {

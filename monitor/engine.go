@@ -295,12 +295,8 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 		st.Warnings = snap.Warnings
 		drops = n.hist.Record(at, &snap)
 	}
-	fig := Derive(st.Last, n.hist, e.cfg.Window, Scope{})
-	n.figs = append(n.figs[:0], &fig)
-	st.Crossings = e.cfg.Thresholds.Crossings(st.Last, n.hist, &fig)
-	st.Level = Worst(st.Crossings)
 	now := e.cfg.Clock.Now()
-	change := e.settle(st, now)
+	change := e.reassess(n, st, now)
 	crit := st.critical(now, e.cfg.Interval, e.cfg.Timeout)
 	raise := crit && !n.critical
 	n.critical = crit
@@ -377,12 +373,8 @@ func (e *Engine) Backfill(i int, outs []source.Outcome) int {
 		return 0
 	}
 	st.Version++
-	fig := Derive(st.Last, n.hist, e.cfg.Window, Scope{})
-	n.figs = append(n.figs[:0], &fig)
-	st.Crossings = e.cfg.Thresholds.Crossings(st.Last, n.hist, &fig)
-	st.Level = Worst(st.Crossings)
 	now := e.cfg.Clock.Now()
-	change := e.settle(st, now)
+	change := e.reassess(n, st, now)
 	// No alert for the past. The first live poll past critical rings, as the first poll
 	// of any console does, however long the number has been critical.
 	n.mu.Unlock()
@@ -454,6 +446,16 @@ func (e *Engine) Filling() bool {
 	e.sched.Lock()
 	defer e.sched.Unlock()
 	return e.filling
+}
+
+// reassess derives n's figures over the engine's window from its new history, the
+// crossings and level they make, and settles its state at now; the caller holds n.mu.
+func (e *Engine) reassess(n *number, st *Status, now time.Time) *Event {
+	fig := Derive(st.Last, n.hist, e.cfg.Window, Scope{})
+	n.figs = append(n.figs[:0], &fig)
+	st.Crossings = e.cfg.Thresholds.Crossings(st.Last, n.hist, &fig)
+	st.Level = Worst(st.Crossings)
+	return e.settle(st, now)
 }
 
 // settle works out the number's state at now, and its reason, and returns the event of
