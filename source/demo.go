@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -75,12 +76,8 @@ func (d *Demo) Fetch(ctx context.Context, number string) (Snapshot, error) {
 	n.mu.Lock()
 	body, latency := n.poll(now)
 	n.mu.Unlock()
-	snap, err := Decode(body)
+	snap, err := Interpret(http.StatusOK, body, number)
 	snap.Number, snap.FetchedAt, snap.Latency = number, now, latency
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		apiErr.Number = number
-	}
 	return snap, err
 }
 

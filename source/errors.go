@@ -177,6 +177,17 @@ func (e *UpstreamError) Error() string {
 	return "the exporter's poll of " + e.Number + " failed: " + e.Reason + " (wamon_up 0 in Prometheus)"
 }
 
+// RecordedError is a failed poll read back from a recording that kept no response to
+// interpret again (a timeout, a refused connection, a body over the cap): the kind,
+// reason and line it had when it happened, sanitised.
+type RecordedError struct {
+	Kind   string // one of ErrorKinds
+	Reason string // as Reason gave it then: "timeout 10s", "refused" ...
+	Line   string // as Error gave it then
+}
+
+func (e *RecordedError) Error() string { return e.Line }
+
 // ErrorKind names the class of an error for machine output (--once --json):
 // "api", "http", "transport", "too_large", "decode", or "other".
 // ErrorKinds are the kinds ErrorKind names, in a fixed order.
@@ -193,6 +204,7 @@ func ErrorKind(err error) string {
 		decErr  *DecodeError
 		qErr    *QueryError
 		upErr   *UpstreamError
+		recErr  *RecordedError
 	)
 	switch {
 	case err == nil:
@@ -200,6 +212,11 @@ func ErrorKind(err error) string {
 	case errors.As(err, &upErr):
 		if slices.Contains(ErrorKinds, upErr.Kind) {
 			return upErr.Kind
+		}
+		return "other"
+	case errors.As(err, &recErr):
+		if slices.Contains(ErrorKinds, recErr.Kind) {
+			return recErr.Kind
 		}
 		return "other"
 	case errors.As(err, &qErr):
@@ -236,10 +253,16 @@ func Reason(err error) string {
 		qErr    *QueryError
 		upErr   *UpstreamError
 		noData  *NoDataError
+		recErr  *RecordedError
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &recErr):
+		if r := strings.TrimSpace(Truncate(Sanitize(recErr.Reason), reasonWidth)); r != "" {
+			return r
+		}
+		return "error"
 	case errors.As(err, &upErr):
 		if r := strings.TrimSpace(Truncate(Sanitize(upErr.Reason), reasonWidth)); r != "" {
 			return r

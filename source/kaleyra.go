@@ -135,28 +135,37 @@ func (k *Kaleyra) fetch(ctx context.Context, number string) (Snapshot, error) {
 		return Snapshot{}, &TooLargeError{Limit: k.maxBody}
 	}
 
+	return Interpret(resp.StatusCode, body, number)
+}
+
+// Interpret makes a poll's outcome of an HTTP response to the stats request of number:
+// the decoded snapshot, or the error it was (an API envelope, a page that is not the
+// API, data under an error status). The client uses it, and so does a replay of a
+// recorded response, so both tell the same story of the same bytes.
+func Interpret(status int, body []byte, number string) (Snapshot, error) {
 	snap, err := Decode(body)
+	snap.HTTPStatus = status
 	var (
 		apiErr *APIError
 		decErr *DecodeError
 	)
 	switch {
 	case errors.As(err, &apiErr):
-		apiErr.HTTPStatus = resp.StatusCode
+		apiErr.HTTPStatus = status
 		apiErr.Number = number
 	case errors.As(err, &decErr):
-		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if status < 200 || status > 299 {
 			// A proxy page or an empty 5xx: the status is the news, the body the detail.
-			return snap, &HTTPError{Status: resp.StatusCode, Found: decErr.What}
+			return snap, &HTTPError{Status: status, Found: decErr.What}
 		}
-		decErr.HTTPStatus = resp.StatusCode
-	case err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299):
+		decErr.HTTPStatus = status
+	case err == nil && (status < 200 || status > 299):
 		if snap.Code == "" {
 			// An error status and no API code to say otherwise: an outage, not data.
-			return snap, &HTTPError{Status: resp.StatusCode, Found: "JSON without an API code"}
+			return snap, &HTTPError{Status: status, Found: "JSON without an API code"}
 		}
 		// A success envelope under an error status: keep the data, say what was odd.
-		snap.Warnings = append(snap.Warnings, fmt.Sprintf("success envelope with HTTP status %d", resp.StatusCode))
+		snap.Warnings = append(snap.Warnings, fmt.Sprintf("success envelope with HTTP status %d", status))
 	}
 	return snap, err
 }

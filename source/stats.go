@@ -55,6 +55,9 @@ type Snapshot struct {
 	// Raw is the response body as received (bounded by the client's cap). Views must
 	// sanitise it before display.
 	Raw []byte
+	// HTTPStatus is the status the body came with; 0 when no HTTP response carried it
+	// (a source that is not the API's client).
+	HTTPStatus int
 }
 
 // Node is one node of a multiconnect deployment, named as the payload names it
