@@ -43,6 +43,31 @@ type Config struct {
 	Logger *slog.Logger   // default: discard; events and failed polls are logged
 	Jitter func() float64 // in [0, 1), spreads retries; default math/rand
 	Events int            // events the timeline keeps (default 4096)
+	// Recorder, when set, is given every live poll's outcome and every event as they
+	// happen (not what Backfill or Recall files). It must not block.
+	Recorder Recorder
+	// Memory, when set, is asked at Start for the window before now (Recall): the
+	// console's own recordings. Polling starts when that is filed.
+	Memory Memory
+}
+
+// Memory is a store of the engine's own past: what a recording kept of the numbers'
+// polls and events.
+type Memory interface {
+	// Name says where it is, for people: "recordings in /var/lib/wamon".
+	Name() string
+	// Recall gives what it holds of numbers between from and to: each number's
+	// outcomes through file, oldest first (in as many calls as it likes, each number's
+	// in time order), and those numbers' events through event, oldest first; never
+	// two calls at once. An event with no number is the Memory's own notice (what it
+	// had to skip), news of now.
+	Recall(ctx context.Context, numbers []string, from, to time.Time, file func(i int, outs []source.Outcome), event func(Event)) error
+}
+
+// Recorder keeps what the engine sees, as it happens: a recording.
+type Recorder interface {
+	Poll(number string, snap source.Snapshot, err error)
+	Event(ev Event)
 }
 
 // MaxBackoff caps the wait between polls of a failing number.
@@ -84,6 +109,16 @@ type Engine struct {
 
 	subsMu sync.Mutex
 	subs   map[*Subscription]struct{}
+
+	noticeMu sync.Mutex
+	notice   struct {
+		seq  uint64
+		text string
+	}
+	filledC          chan struct{} // closed when polling starts: the past (if any) is in
+	fillFrom, fillTo time.Time     // the span a fill reads (e.sched)
+	fillName         string        // what it reads from (e.sched)
+	fillAt           atomic.Int64  // the newest time filed so far, in Unix ms
 }
 
 // number is one watched number.
@@ -139,13 +174,14 @@ func New(cfg Config) *Engine {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{
-		cfg:    cfg,
-		index:  make(map[string]int, len(cfg.Numbers)),
-		ctx:    ctx,
-		cancel: cancel,
-		sem:    make(chan struct{}, cfg.Concurrency),
-		subs:   map[*Subscription]struct{}{},
-		events: newTimeline(cfg.Events),
+		cfg:     cfg,
+		index:   make(map[string]int, len(cfg.Numbers)),
+		ctx:     ctx,
+		cancel:  cancel,
+		sem:     make(chan struct{}, cfg.Concurrency),
+		subs:    map[*Subscription]struct{}{},
+		events:  newTimeline(cfg.Events),
+		filledC: make(chan struct{}),
 	}
 	born := cfg.Clock.Now()
 	e.idle = sync.NewCond(&e.sched)
@@ -325,6 +361,26 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 	return done
 }
 
+// Reset forgets everything filed: every number is waiting again with an empty history,
+// and the timeline is empty. A replay that seeks back files the recording again from
+// before the new moment. Versions keep counting up, so readers see the change.
+func (e *Engine) Reset() {
+	e.write.Lock()
+	defer e.write.Unlock()
+	born := e.cfg.Clock.Now()
+	for i, n := range e.numbers {
+		n.mu.Lock()
+		n.st = Status{Index: i, Number: n.name, State: StateWaiting, Since: born, Version: n.st.Version + 1}
+		n.hist = history.NewNumber(e.cfg.History)
+		n.lat = latencyRing{}
+		n.critical = false
+		n.figs = n.figs[:0]
+		n.mu.Unlock()
+	}
+	e.events.reset()
+	e.publish(nil)
+}
+
 // Backfill files what the source knew of numbers[i] before this engine polled it (a
 // source.Historian's outcomes, oldest first): into the history, and the newest as the
 // number's last snapshot or error, as if polled then. It counts no poll, raises no
@@ -332,6 +388,12 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 // counter resets it shows and the state the number is in after it. An outcome no newer than what is filed is skipped, so a number
 // polled already keeps its history in order. It returns how many outcomes it filed.
 func (e *Engine) Backfill(i int, outs []source.Outcome) int {
+	return e.backfill(i, outs, true)
+}
+
+// backfill is Backfill; resets says whether counter resets go on the timeline (a
+// recording brings its own events, those included).
+func (e *Engine) backfill(i int, outs []source.Outcome, resets bool) int {
 	e.write.Lock()
 	defer e.write.Unlock()
 	n := e.numbers[i]
@@ -339,7 +401,7 @@ func (e *Engine) Backfill(i int, outs []source.Outcome) int {
 	st := &n.st
 	_, newest := n.hist.Times()
 	held := n.hist.Len() > 0
-	var resets []Event
+	var dropEvents []Event
 	filed := 0
 	for k := range outs {
 		o := &outs[k]
@@ -363,8 +425,8 @@ func (e *Engine) Backfill(i int, outs []source.Outcome) int {
 		if snap.Latency > 0 {
 			n.lat.push(snap.Latency)
 		}
-		if d := n.hist.Record(at, &snap); d.Restarts+d.Others > 0 {
-			resets = append(resets, Event{At: at, Index: i, Number: st.Number, Kind: EventReset,
+		if d := n.hist.Record(at, &snap); resets && d.Restarts+d.Others > 0 {
+			dropEvents = append(dropEvents, Event{At: at, Index: i, Number: st.Number, Kind: EventReset,
 				Reason: resetReason(d.Restarts, d.Others, d.First)})
 		}
 	}
@@ -378,7 +440,8 @@ func (e *Engine) Backfill(i int, outs []source.Outcome) int {
 	// No alert for the past. The first live poll past critical rings, as the first poll
 	// of any console does, however long the number has been critical.
 	n.mu.Unlock()
-	for _, ev := range resets {
+	e.fillAt.Store(newest.UnixMilli())
+	for _, ev := range dropEvents {
 		e.event(ev)
 	}
 	if change != nil {
@@ -430,8 +493,14 @@ func (e *Engine) fill(h source.Historian) {
 		}
 		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistory, Reason: reason})
 	}
+	e.filled()
+}
+
+// filled ends a fill: polling starts.
+func (e *Engine) filled() {
 	e.sched.Lock()
 	e.filling = false
+	close(e.filledC)
 	if !e.stopped && !e.paused.Load() {
 		e.armAll()
 	}
@@ -440,12 +509,89 @@ func (e *Engine) fill(h source.Historian) {
 	e.publish(nil)
 }
 
+// recall asks the Memory for the window before now, files it with its events, and then
+// starts polling.
+func (e *Engine) recall(m Memory) {
+	start := e.cfg.Clock.Now()
+	span := time.Duration(e.cfg.History-1) * e.cfg.Interval
+	from := start.Add(-span)
+	names := make([]string, len(e.numbers))
+	for i, n := range e.numbers {
+		names[i] = n.name
+	}
+	filed := 0
+	seen := make([]bool, len(e.numbers))
+	var oldest time.Time
+	ctx, cancel := context.WithTimeout(e.ctx, FillTimeout)
+	err := m.Recall(ctx, names, from, start, func(i int, outs []source.Outcome) {
+		if i < 0 || i >= len(e.numbers) {
+			return
+		}
+		if k := e.backfill(i, outs, false); k > 0 {
+			filed += k
+			seen[i] = true
+			if at := outs[0].Snap.FetchedAt; oldest.IsZero() || at.Before(oldest) {
+				oldest = at
+			}
+		}
+	}, func(ev Event) {
+		if ev.Number == "" {
+			// The Memory's own notice (what it skipped): news of now.
+			ev.At, ev.Index = e.cfg.Clock.Now(), -1
+			e.event(ev)
+			return
+		}
+		// The recording's own timeline, as it was; not recorded again.
+		if i, ok := e.index[ev.Number]; ok {
+			ev.Index = i
+			e.events.add(ev)
+		}
+	})
+	cancel()
+	numbers := 0
+	for _, s := range seen {
+		if s {
+			numbers++
+		}
+	}
+	took := e.cfg.Clock.Now().Sub(start).Round(time.Millisecond)
+	switch {
+	case e.ctx.Err() != nil:
+	case err != nil:
+		e.cfg.Logger.Warn("recordings not reloaded", "error", err.Error())
+		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistoryFailed,
+			Reason: fmt.Sprintf("%s (%d polls reloaded, in %v)", source.Truncate(err.Error(), 160), filed, took)})
+	case filed > 0:
+		e.cfg.Logger.Info("recordings reloaded", "polls", filed, "numbers", numbers, "took", took)
+		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistory,
+			Reason: fmt.Sprintf("%d polls of %d numbers reloaded from %s, back %v, in %v",
+				filed, numbers, m.Name(), start.Sub(oldest).Round(time.Second), took)})
+	}
+	e.filled()
+}
+
 // Filling reports whether the engine is still reading its source's past (polling
 // starts after).
 func (e *Engine) Filling() bool {
 	e.sched.Lock()
 	defer e.sched.Unlock()
 	return e.filling
+}
+
+// FillProgress says, while Filling, what the past is read from and how far through its
+// span filing has come, from 0 to 1 (by the newest time filed).
+func (e *Engine) FillProgress() (from string, done float64) {
+	e.sched.Lock()
+	defer e.sched.Unlock()
+	if !e.filling {
+		return "", 1
+	}
+	span := e.fillTo.Sub(e.fillFrom)
+	at := e.fillAt.Load()
+	if span <= 0 || at == 0 {
+		return e.fillName, 0
+	}
+	return e.fillName, min(1, max(0, float64(time.UnixMilli(at).Sub(e.fillFrom))/float64(span)))
 }
 
 // reassess derives n's figures over the engine's window from its new history, the
@@ -569,15 +715,28 @@ func (e *Engine) Start() {
 		return
 	}
 	e.started = true
+	span := time.Duration(e.cfg.History-1) * e.cfg.Interval
 	if h, ok := e.cfg.Source.(source.Historian); ok {
 		// The window first, then polls: the history takes polls in time order.
 		e.filling = true
+		e.fillFrom, e.fillTo, e.fillName = e.cfg.Clock.Now().Add(-span), e.cfg.Clock.Now(), e.cfg.Source.Name()
 		go e.fill(h)
 		return
 	}
+	if e.cfg.Memory != nil {
+		e.filling = true
+		e.fillFrom, e.fillTo, e.fillName = e.cfg.Clock.Now().Add(-span), e.cfg.Clock.Now(), e.cfg.Memory.Name()
+		go e.recall(e.cfg.Memory)
+		return
+	}
+	close(e.filledC)
 	e.armAll()
 	e.armSweep()
 }
+
+// Filled is closed once Start has filed the past it reads (a Historian's or a Memory's)
+// and polling has begun; at once after Start when there is none.
+func (e *Engine) Filled() <-chan struct{} { return e.filledC }
 
 // armAll arms every number not in flight, staggered over one interval.
 func (e *Engine) armAll() {
@@ -739,6 +898,9 @@ func (e *Engine) finish(i int, snap source.Snapshot, err error) {
 	var st Status
 	if !dropped {
 		st = e.record(i, snap, err)
+		if e.cfg.Recorder != nil {
+			e.cfg.Recorder.Poll(e.numbers[i].name, snap, err)
+		}
 	}
 	e.sched.Lock()
 	defer e.sched.Unlock()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/wamon/wamon/source"
 )
 
 // The timeline: what happened to the fleet, newest last, bounded.
@@ -18,7 +20,29 @@ const (
 	EventPause                          // polling was paused or resumed (the fleet's, Index -1)
 	EventHistory                        // the source's past filled the history at start (the fleet's)
 	EventHistoryFailed                  // it could not (the fleet's)
+	EventNotice                         // something the operator should know once: a recording that failed (the fleet's)
 )
+
+// eventNames name the kinds in recordings and logs, in EventKind's order.
+var eventNames = [...]string{"state", "reset", "warnings", "pause", "history", "history_failed", "notice"}
+
+// Name is the kind's name in recordings: "state", "reset" ...
+func (k EventKind) Name() string {
+	if k >= 0 && int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return "unknown"
+}
+
+// ParseEventKind reads a kind's Name back.
+func ParseEventKind(name string) (EventKind, bool) {
+	for k, n := range eventNames {
+		if n == name {
+			return EventKind(k), true
+		}
+	}
+	return 0, false
+}
 
 // Event is one entry of the timeline.
 type Event struct {
@@ -38,7 +62,7 @@ type Event struct {
 // warnings, 0 for the rest (recoveries, a first answer, pauses).
 func (ev *Event) Severity() int {
 	switch ev.Kind {
-	case EventReset, EventWarnings, EventHistoryFailed:
+	case EventReset, EventWarnings, EventHistoryFailed, EventNotice:
 		return 1
 	case EventState:
 		switch ev.To {
@@ -64,6 +88,8 @@ func (ev *Event) What() string {
 		return "history loaded"
 	case EventHistoryFailed:
 		return "history not loaded"
+	case EventNotice:
+		return "notice"
 	}
 	return "polling " + ev.Reason
 }
@@ -82,6 +108,14 @@ type timeline struct {
 
 func newTimeline(capacity int) *timeline {
 	return &timeline{events: make([]Event, max(capacity, 1))}
+}
+
+// reset empties the timeline; sequence numbers go on counting.
+func (t *timeline) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	clear(t.events)
+	t.next, t.full = 0, false
 }
 
 func (t *timeline) add(ev Event) {
@@ -127,9 +161,12 @@ func (t *timeline) newestFirst(f EventFilter) []Event {
 // Events lists the timeline's events that pass f, newest first.
 func (e *Engine) Events(f EventFilter) []Event { return e.events.newestFirst(f) }
 
-// event records ev on the timeline and in the log.
+// event records ev on the timeline, in the log and in the recording.
 func (e *Engine) event(ev Event) {
 	e.events.add(ev)
+	if e.cfg.Recorder != nil {
+		e.cfg.Recorder.Event(ev)
+	}
 	attrs := []any{"kind", ev.What(), "reason", ev.Reason}
 	if ev.Index >= 0 {
 		attrs = append(attrs, "number", ev.Number)
@@ -154,4 +191,25 @@ func resetReason(restarts, others int, first string) string {
 		return "went back a little (another node or replica answered?): " + first + more
 	}
 	return fmt.Sprintf("%d restarted, %d went back a little: %s%s", restarts, others, first, more)
+}
+
+// Notify tells the operator something once: it goes on the timeline (and in the log) as
+// a notice, and Notice returns it until a newer one comes. A recording that cannot be
+// written says so here, once.
+func (e *Engine) Notify(msg string) {
+	msg = source.Sanitize(msg)
+	e.noticeMu.Lock()
+	e.notice.seq++
+	e.notice.text = msg
+	e.noticeMu.Unlock()
+	e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventNotice, Reason: msg})
+	e.publish(nil)
+}
+
+// Notice is the newest notice and its sequence number (0 for none), so a reader shows
+// each one once.
+func (e *Engine) Notice() (seq uint64, text string) {
+	e.noticeMu.Lock()
+	defer e.noticeMu.Unlock()
+	return e.notice.seq, e.notice.text
 }

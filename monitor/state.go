@@ -23,6 +23,16 @@ func (s State) Word() string {
 	return [...]string{"WAIT", "OK", "WARN", "CRIT", "STALE", "ERR"}[s]
 }
 
+// ParseState reads a state's Word back.
+func ParseState(word string) (State, bool) {
+	for s := StateWaiting; s <= StateError; s++ {
+		if s.Word() == word {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
 // Severity orders states worst first (higher is worse): a failing number before a
 // critical one, before a stale one, a warning, one not heard from yet, one that is fine.
 func (s State) Severity() int {
