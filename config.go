@@ -12,12 +12,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/record"
 	"github.com/wamon/wamon/serve"
 	"github.com/wamon/wamon/source"
 )
@@ -53,6 +55,16 @@ type Config struct {
 	HostKey        string
 	MaxSessions    int
 
+	// Recording: every poll and event appended to segments in RecordDir (see record/),
+	// reloaded at start. Record is resolved: on for the API unless set off; off for the
+	// demo and Prometheus (which keeps its own history) unless set on.
+	Record        bool
+	RecordDir     string
+	RecordKeep    time.Duration
+	RecordMaxSize int64
+
+	// The record setting, if the file or a flag gave one.
+	recordSetting *bool
 	// The ascii setting, if the file or a flag gave one, and where from.
 	asciiSetting *bool
 	asciiFrom    string
@@ -95,6 +107,8 @@ func defaultConfig() Config {
 		SSHListen:     serve.DefaultListen,
 		MaxSessions:   serve.DefaultMaxSessions,
 		PrometheusURL: source.DefaultPrometheusURL,
+		RecordKeep:    record.DefaultKeep,
+		RecordMaxSize: record.DefaultMaxSize,
 	}
 }
 
@@ -122,6 +136,8 @@ type cliFlags struct {
 
 	source        string // --source
 	prometheusURL string // --prometheus-url
+	record        bool   // --record
+	recordDir     string // --record-dir
 	hostKey       string
 	maxSessions   int
 }
@@ -161,6 +177,9 @@ func loadConfig(cli cliFlags, getenv func(string) string) (Config, error) {
 	if cfg.HostKey == "" {
 		cfg.HostKey = xdgPath(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"), "ssh_host_ed25519_key")
 	}
+	if cfg.RecordDir == "" {
+		cfg.RecordDir = xdgPath(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"), "recordings")
+	}
 	if err := applyFlags(&cfg, cli); err != nil {
 		return Config{}, err
 	}
@@ -187,6 +206,16 @@ func loadConfig(cli cliFlags, getenv func(string) string) (Config, error) {
 		cfg.Source = sourceKaleyra
 	}
 	cfg.Demo = cfg.Source == sourceDemo
+	cfg.Record = cfg.Source == sourceKaleyra
+	if cfg.recordSetting != nil {
+		cfg.Record = *cfg.recordSetting
+	}
+	if cfg.Record && cfg.Source == sourcePrometheus {
+		cfg.Record = false
+		if cfg.recordSetting != nil {
+			cfg.Warnings = append(cfg.Warnings, "record: the Prometheus source is not recorded (Prometheus keeps its history); record where wamon serve polls the API")
+		}
+	}
 	if cfg.Source == sourcePrometheus && !cfg.intervalSet {
 		// Prometheus has nothing newer than its last scrape, 15 s apart by default
 		// (examples/prometheus.yml): asking more often only reads the same poll again.
@@ -371,6 +400,15 @@ func applyFlags(cfg *Config, cli cliFlags) error {
 	if cli.set["host-key"] {
 		cfg.HostKey = cli.hostKey
 	}
+	if cli.set["record"] {
+		cfg.recordSetting = &cli.record
+	}
+	if cli.set["record-dir"] {
+		if cli.recordDir == "" {
+			return errors.New("--record-dir: want a directory")
+		}
+		cfg.RecordDir = cli.recordDir
+	}
 	if cli.set["max-sessions"] {
 		if err := check("max-sessions", checkRange(int64(cli.maxSessions), 1, maxSessions)); err != nil {
 			return err
@@ -412,6 +450,10 @@ type fileConfig struct {
 	Thresholds  setting[map[string]thresholdSet] `toml:"thresholds"`
 	Source      setting[string]                  `toml:"source"`
 	PromURL     setting[string]                  `toml:"prometheus_url"`
+	Record      setting[bool]                    `toml:"record"`
+	RecordDir   setting[string]                  `toml:"record_dir"`
+	RecordKeep  setting[time.Duration]           `toml:"record_keep"`
+	RecordMax   setting[int64]                   `toml:"record_max_size"`
 }
 
 func newFileConfig() *fileConfig {
@@ -434,6 +476,10 @@ func newFileConfig() *fileConfig {
 		Thresholds:  setting[map[string]thresholdSet]{parse: parseThresholds},
 		Source:      setting[string]{parse: stringParser(checkSource)},
 		PromURL:     setting[string]{parse: stringParser(checkPrometheusURL)},
+		Record:      setting[bool]{parse: parseBool},
+		RecordDir:   setting[string]{parse: parsePath},
+		RecordKeep:  setting[time.Duration]{parse: parseKeep},
+		RecordMax:   setting[int64]{parse: parseSize},
 	}
 }
 
@@ -539,6 +585,12 @@ func applyFile(cfg *Config, path, text string) error {
 	fc.MaxSessions.apply(&cfg.MaxSessions)
 	fc.Source.apply(&cfg.Source)
 	fc.PromURL.apply(&cfg.PrometheusURL)
+	fc.RecordDir.apply(&cfg.RecordDir)
+	fc.RecordKeep.apply(&cfg.RecordKeep)
+	fc.RecordMax.apply(&cfg.RecordMaxSize)
+	if fc.Record.set {
+		cfg.recordSetting = &fc.Record.value
+	}
 	cfg.intervalSet = fc.Interval.set
 	if fc.ASCII.set {
 		cfg.asciiSetting, cfg.asciiFrom = &fc.ASCII.value, fmt.Sprintf("ascii = %v in %s", fc.ASCII.value, filepath.Base(path))
@@ -584,6 +636,10 @@ func (fc *fileConfig) errors() map[string]error {
 		"thresholds":      fc.Thresholds.err,
 		"source":          fc.Source.err,
 		"prometheus_url":  fc.PromURL.err,
+		"record":          fc.Record.err,
+		"record_dir":      fc.RecordDir.err,
+		"record_keep":     fc.RecordKeep.err,
+		"record_max_size": fc.RecordMax.err,
 	}
 	for k, err := range all {
 		if err == nil {
@@ -595,7 +651,7 @@ func (fc *fileConfig) errors() map[string]error {
 
 var knownKeys = []string{"base_url", "api_key", "interval", "timeout", "history", "concurrency",
 	"max_body", "numbers", "color", "ascii", "thresholds", "ssh_listen", "metrics_listen", "authorized_keys", "host_key", "max_sessions",
-	"source", "prometheus_url"}
+	"source", "prometheus_url", "record", "record_dir", "record_keep", "record_max_size"}
 
 // unknownKeys are the file's keys wamon does not read. TOML keys are case-sensitive, but
 // the decoder matches struct fields case-insensitively, so top-level keys are checked
@@ -935,6 +991,65 @@ func checkSource(s string) error {
 		return nil
 	}
 	return fmt.Errorf("%q is not one of %s", source.Sanitize(s), strings.Join(sourceNames, ", "))
+}
+
+// parseKeep reads record_keep: a duration ("36h") or days ("7d"), at least an hour.
+func parseKeep(v any) (time.Duration, error) {
+	str, ok := v.(string)
+	if !ok {
+		return 0, wantType("a duration such as \"7d\" or \"36h\"", v)
+	}
+	var d time.Duration
+	if days, found := strings.CutSuffix(str, "d"); found {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%q is not a number of days", str)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(str); err != nil {
+			return 0, fmt.Errorf("%q is not a duration (\"7d\", \"36h\")", str)
+		}
+	}
+	if d < time.Hour {
+		return 0, fmt.Errorf("%q: keep recordings at least an hour", str)
+	}
+	return d, nil
+}
+
+// parseSize reads record_max_size: bytes, or a size with a unit ("1GiB", "500MB"), at
+// least 1 MiB.
+func parseSize(v any) (int64, error) {
+	var n int64
+	switch x := v.(type) {
+	case int64:
+		n = x
+	case string:
+		units := []struct {
+			suffix string
+			scale  int64
+		}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+			{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
+		num, scale := strings.TrimSpace(x), int64(1)
+		for _, u := range units {
+			if rest, ok := strings.CutSuffix(num, u.suffix); ok {
+				num, scale = strings.TrimSpace(rest), u.scale
+				break
+			}
+		}
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil || f < 0 || f*float64(scale) > math.MaxInt64/2 {
+			return 0, fmt.Errorf("%q is not a size (\"1GiB\", \"500MB\")", x)
+		}
+		n = int64(f * float64(scale))
+	default:
+		return 0, wantType("a size such as \"1GiB\"", v)
+	}
+	if n < 1<<20 {
+		return 0, fmt.Errorf("%d bytes: keep at least 1 MiB of recordings", n)
+	}
+	return n, nil
 }
 
 // checkPrometheusURL accepts an http(s) URL, with user:password@ for basic auth; its

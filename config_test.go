@@ -69,6 +69,7 @@ func TestNoConfigRunsTheDemoWithDefaults(t *testing.T) {
 	// Serve's files default under the XDG directories, here $HOME's.
 	want.AuthorizedKeys = filepath.Join(env("HOME"), ".config", "wamon", "authorized_keys")
 	want.HostKey = filepath.Join(env("HOME"), ".local", "state", "wamon", "ssh_host_ed25519_key")
+	want.RecordDir = filepath.Join(env("HOME"), ".local", "state", "wamon", "recordings")
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("config without a file:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -115,6 +116,10 @@ ssh_listen = "0.0.0.0:2200"
 authorized_keys = "/etc/wamon/authorized_keys"
 host_key = "/var/lib/wamon/host"
 max_sessions = 5
+record = false
+record_dir = "/var/lib/wamon/rec"
+record_keep = "3d"
+record_max_size = "200MiB"
 
 [thresholds]
 callback_queue_size = { warn = 5 }
@@ -124,6 +129,7 @@ db_pending_callbacks = { critical = 9 }
 `
 
 func TestFileValues(t *testing.T) {
+	no := false
 	path := writeConfig(t, fullConfig, 0o600)
 	cfg := mustLoad(t, testEnv(t), "--config", path)
 	want := Config{
@@ -144,6 +150,10 @@ func TestFileValues(t *testing.T) {
 		MaxSessions:    5,
 		Source:         sourceKaleyra,
 		PrometheusURL:  source.DefaultPrometheusURL,
+		RecordDir:      "/var/lib/wamon/rec",
+		RecordKeep:     72 * time.Hour,
+		RecordMaxSize:  200 << 20,
+		recordSetting:  &no,
 		intervalSet:    true,
 		Thresholds: monitor.Thresholds{
 			"callback_queue_size":            {Warn: 5, Critical: 1000}, // critical kept from the default
@@ -637,5 +647,65 @@ func TestRunPrometheusSourceFailures(t *testing.T) {
 		"--ssh-listen", "", "--metrics-listen", "127.0.0.1:0")
 	if code != exitUsage || !strings.Contains(errOut, "--metrics-listen with --source prometheus") {
 		t.Errorf("serve: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestRecordSettings(t *testing.T) {
+	api := []string{"--base-url", "https://stats.example.com", "--number", "+12025550100"}
+	cases := []struct {
+		name   string
+		file   string
+		args   []string
+		record bool
+		warns  int
+	}{
+		{"the API records by default", "", api, true, 0},
+		{"--record=false turns it off", "", append(slices.Clone(api), "--record=false"), false, 0},
+		{"the file turns it off", "record = false\n", api, false, 0},
+		{"the flag wins over the file", "record = false\n", append(slices.Clone(api), "--record"), true, 0},
+		{"the demo records only when asked", "", []string{"--demo"}, false, 0},
+		{"the demo, asked", "", []string{"--demo", "--record"}, true, 0},
+		{"Prometheus keeps its own history", "", []string{"--source", "prometheus"}, false, 0},
+		{"Prometheus, asked: a warning", "record = true\n", []string{"--source", "prometheus"}, false, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if tc.file != "" {
+				args = append([]string{"--config", writeConfig(t, tc.file, 0o600)}, args...)
+			}
+			cfg := mustLoad(t, testEnv(t), args...)
+			if cfg.Record != tc.record || len(cfg.Warnings) != tc.warns {
+				t.Errorf("record %v, warnings %q; want %v and %d", cfg.Record, cfg.Warnings, tc.record, tc.warns)
+			}
+		})
+	}
+	env := testEnv(t, "XDG_STATE_HOME", "/srv/state")
+	if cfg := mustLoad(t, env, "--demo"); cfg.RecordDir != "/srv/state/wamon/recordings" {
+		t.Errorf("record dir %q under XDG_STATE_HOME", cfg.RecordDir)
+	}
+	if cfg := mustLoad(t, env, "--demo", "--record-dir", "/tmp/r"); cfg.RecordDir != "/tmp/r" {
+		t.Errorf("--record-dir: %q", cfg.RecordDir)
+	}
+	for text, want := range map[string]string{
+		`record_keep = "30m"`:        `config.toml:1: record_keep: "30m": keep recordings at least an hour`,
+		`record_keep = "7x"`:         `config.toml:1: record_keep: "7x" is not a duration ("7d", "36h")`,
+		`record_keep = "-2d"`:        `config.toml:1: record_keep: "-2d" is not a number of days`,
+		`record_max_size = "10KB"`:   `config.toml:1: record_max_size: 10000 bytes: keep at least 1 MiB of recordings`,
+		`record_max_size = "lots"`:   `config.toml:1: record_max_size: "lots" is not a size ("1GiB", "500MB")`,
+		`record_max_size = true`:     `config.toml:1: record_max_size: want a size such as "1GiB", got true/false`,
+		`record = "yes"`:             `config.toml:1: record: want true or false, got a string`,
+		`record_max_size = "1.5GiB"`: "",
+		`record_max_size = 5000000`:  "",
+	} {
+		_, err := load(t, testEnv(t), "--demo", "--config", writeConfig(t, text+"\n", 0o600))
+		got := ""
+		if err != nil {
+			got = err.Error()
+			got = got[strings.LastIndex(got, "config.toml"):]
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", text, got, want)
+		}
 	}
 }

@@ -52,6 +52,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return code
 	}
 
+	if len(args) > 0 && args[0] == "replay" {
+		return runReplay(args[1:], getenv, stdout, stderr)
+	}
 	cli, err := parseCommandLine(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -122,24 +125,19 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if cli.serve {
 		return runServe(cfg, src, logger, stderr)
 	}
-	engine := monitor.New(monitor.Config{
-		Source:      src,
-		Numbers:     cfg.Numbers,
-		Interval:    cfg.Interval,
-		Timeout:     cfg.Timeout,
-		History:     cfg.History,
-		Concurrency: cfg.Concurrency,
-		Thresholds:  cfg.Thresholds,
-		Logger:      logger,
-	})
+	engine, closeRecording, warnings := newEngine(cfg, src, logger)
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "wamon: warning: %s\n", w)
+	}
 	engine.Start()
 	err = ui.Run(ui.Options{
 		Engine:   engine,
 		ASCII:    cfg.ASCII,
 		Glyphs:   cfg.Glyphs,
-		Warnings: cfg.Warnings,
+		Warnings: append(cfg.Warnings, warnings...),
 	}, ui.ColorProfile(cfg.Color, os.Stdout))
 	engine.Stop() // requests in flight are cancelled: quitting does not wait for them
+	closeRecording()
 	if err != nil {
 		logger.Error("console stopped", "err", err)
 		return fail(exitFailed, err)
@@ -160,6 +158,7 @@ const usageHead = `wamon: a terminal console for the Kaleyra WhatsApp Monitoring
 
 Usage: wamon [flags]
        wamon serve [flags]   the console over SSH, one poller for the team (wamon serve -h)
+       wamon replay PATH...  the console over a recording (wamon replay -h)
 
 Without a config file (--config, else $XDG_CONFIG_HOME/wamon/config.toml) it runs the demo.
 KALEYRA_API_KEY overrides api_key; NO_COLOR turns colour off.
@@ -239,6 +238,8 @@ func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 		fs.BoolVar(&cli.json, "json", false, "with --once: JSON Lines, one object per number")
 		fs.Var(&failOn, "fail-on", "with --once: exit 1 also when a number is at or past `LEVEL`: warn or crit")
 	}
+	fs.BoolVar(&cli.record, "record", false, "record every poll and event, and reload them at start (default: on for the API; --record=false: off)")
+	fs.StringVar(&cli.recordDir, "record-dir", "", "keep recordings in `DIR` (default $XDG_STATE_HOME/wamon/recordings)")
 	fs.StringVar(&cli.color, "color", "auto", "colour depth `MODE`: "+strings.Join(colorModes, "|"))
 	fs.BoolVar(&cli.ascii, "ascii", false, "ASCII glyphs only (--ascii=false: never)")
 	fs.StringVar(&cli.logPath, "log", "", "structured logs to `FILE`; nothing is logged to the screen")

@@ -293,10 +293,7 @@ func TestPrometheusScrapesServe(t *testing.T) {
 	}
 	start := time.Now()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "wamon")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildWamon(t)
 	t.Logf("built in %v", time.Since(start).Round(time.Millisecond))
 
 	const (

@@ -124,10 +124,7 @@ func TestServeBinary(t *testing.T) {
 		t.Skip("-short")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "wamon")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildWamon(t)
 	// The demo: no config (an empty XDG_CONFIG_HOME), no API key in the environment.
 	env := func(config string) []string {
 		var env []string

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/wamon/wamon/export"
-	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/serve"
 	"github.com/wamon/wamon/source"
 )
@@ -30,10 +29,11 @@ func runServe(cfg Config, src source.Source, logger *slog.Logger, stderr io.Writ
 	if cfg.SSHListen == "" && cfg.MetricsListen == "" {
 		return fail("serve has nothing to serve: --ssh-listen and --metrics-listen are both off")
 	}
-	engine := monitor.New(monitor.Config{
-		Source: src, Numbers: cfg.Numbers, Interval: cfg.Interval, Timeout: cfg.Timeout,
-		History: cfg.History, Concurrency: cfg.Concurrency, Thresholds: cfg.Thresholds, Logger: logger,
-	})
+	engine, closeRecording, warnings := newEngine(cfg, src, logger)
+	defer closeRecording()
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "wamon: warning: %s\n", w)
+	}
 
 	var srv *serve.Server
 	var sshLn net.Listener

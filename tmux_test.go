@@ -19,10 +19,7 @@ func TestConsoleInTmux(t *testing.T) {
 		t.Skip("-short")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "wamon")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildWamon(t)
 	for _, size := range [][2]string{{"80", "24"}, {"160", "48"}} {
 		t.Run(size[0]+"x"+size[1], func(t *testing.T) {
 			session := "wamon-test-" + size[0]

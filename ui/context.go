@@ -35,6 +35,8 @@ type Context struct {
 	Labels []string
 	// Glyphs says which glyphs are drawn and why ("Unicode: LANG=en_US.UTF-8").
 	Glyphs string
+	// Replay is the recording played back, or nil for a live console.
+	Replay Replay
 
 	nav navigator
 }

@@ -61,8 +61,21 @@ func (m *Model) renderFooter() string {
 	return ansi.Truncate(status, w, th.Ellipsis) + "\n" + keys
 }
 
+// refreshKey is r as the footer shows it: hidden in a replay, which polls nothing.
+func (c *Context) refreshKey() key.Binding {
+	if c.Replay != nil {
+		b := c.Keys.Refresh
+		b.SetEnabled(false)
+		return b
+	}
+	return c.Keys.Refresh
+}
+
 // pauseKey is p as the footer shows it: pause, or resume while paused.
 func (c *Context) pauseKey() key.Binding {
+	if c.Replay != nil {
+		return c.Keys.ReplayPause
+	}
 	if c.paused() {
 		return key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "resume"))
 	}

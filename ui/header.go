@@ -74,6 +74,22 @@ func (m *Model) renderHeader() string {
 	if ctx.paused() {
 		right = th.Paused.Render("PAUSED") + " · " + right
 	}
+	if from, done := ctx.Engine.FillProgress(); from != "" {
+		right = fmt.Sprintf("loading %d%% · %s", int(done*100), right)
+	}
+	if r := ctx.Replay; r != nil {
+		// The replayed clock, to the second: what moment of the recording this is.
+		speed, paused, ended := r.Status()
+		how := speed
+		switch {
+		case ended:
+			how = "end"
+		case paused:
+			how = "paused"
+		}
+		right = fmt.Sprintf("every %s · window %s · ", ctx.Engine.Interval(), windowName(ctx.WindowDur())) +
+			th.Paused.Render("REPLAY") + " " + ctx.Now().In(ctx.Loc).Format("2006-01-02 15:04:05") + " " + how
+	}
 	line1 := ansi.Truncate(left+th.Dim.Render(" · ")+right, w, th.Ellipsis)
 
 	// Tabs: the active one is always shown; the rest as many as fit, then "+N more".

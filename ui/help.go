@@ -32,6 +32,9 @@ func (s *helpScreen) SetSize(w, h int) {
 	hm.ShowAll = true
 	hm.Width = 0 // measured below; help.Model would cut columns off instead
 	groups := ctx.Keys.fullHelp()
+	if ctx.Replay != nil {
+		groups = ctx.Keys.replayHelp()
+	}
 	keys := hm.FullHelpView(groups)
 	if lipgloss.Width(keys) > w-4 {
 		// Narrow: two rows of two columns rather than cutting the last ones off.

@@ -17,6 +17,9 @@ type KeyMap struct {
 	Filter, Sort                 key.Binding
 	ZoomIn, ZoomOut              key.Binding
 	Save, Help, Quit             key.Binding
+
+	// A replay's (wamon replay).
+	ReplayPause, SeekBack, SeekForward, SeekBack10, SeekForward10 key.Binding
 }
 
 func newKeyMap() KeyMap {
@@ -50,6 +53,12 @@ func newKeyMap() KeyMap {
 		Save:       key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save screen")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+
+		ReplayPause:   key.NewBinding(key.WithKeys(" ", "p"), key.WithHelp("space", "pause replay")),
+		SeekBack:      key.NewBinding(key.WithKeys("["), key.WithHelp("[", "back 1m")),
+		SeekForward:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "on 1m")),
+		SeekBack10:    key.NewBinding(key.WithKeys("{"), key.WithHelp("{", "back 10m")),
+		SeekForward10: key.NewBinding(key.WithKeys("}"), key.WithHelp("}", "on 10m")),
 	}
 }
 
@@ -61,4 +70,12 @@ func (k KeyMap) fullHelp() [][]key.Binding {
 		{k.Pause, k.Refresh, k.Filter, k.Sort, k.Severity, k.Nodes, k.ZoomIn, k.ZoomOut},
 		{k.Copy, k.Save, k.Help, k.Quit},
 	}
+}
+
+// replayHelp is fullHelp for a replay: its own keys in place of pause and poll now.
+func (k KeyMap) replayHelp() [][]key.Binding {
+	groups := k.fullHelp()
+	groups[2] = []key.Binding{k.ReplayPause, k.SeekBack, k.SeekForward, k.SeekBack10, k.SeekForward10,
+		k.Filter, k.Sort, k.Severity, k.Nodes, k.ZoomIn, k.ZoomOut}
+	return groups
 }

@@ -32,6 +32,7 @@ type Model struct {
 	width, height int
 	sized         bool   // the first usable size has come (and chose the first screen)
 	flash         string // a one-off note in the footer ("screen saved to ..."); a key clears it
+	noticed       uint64 // the engine's notices shown so far
 	title         string // the terminal title set last
 	stopping      string // the server is stopping: the last screen says so
 	frame         string
@@ -55,6 +56,7 @@ func New(opts Options) *Model {
 		Loc:    opts.Location,
 		Window: 1,
 		Glyphs: opts.Glyphs,
+		Replay: opts.Replay,
 	}
 	for !ctx.windowFits(ctx.Window) { // a short history: start on the longest window it fills
 		ctx.Window++
@@ -166,6 +168,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // onData follows the engine: alerts ring the bell, the title is recounted, and the
 // screen in view draws again if its data changed.
 func (m *Model) onData() tea.Cmd {
+	if seq, text := m.ctx.Engine.Notice(); seq > m.noticed {
+		// A notice (a recording that stopped) is shown once, until a key clears it.
+		m.noticed, m.flash = seq, text
+	}
 	return tea.Batch(m.bell(), m.setTitle(), m.top().Update(dataMsg{}))
 }
 
@@ -206,6 +212,23 @@ func (m *Model) layout() {
 	}
 }
 
+// onReplayKey works the replay: pause, and seek a minute or ten.
+func (m *Model) onReplayKey(msg tea.KeyMsg) {
+	k, r := m.ctx.Keys, m.ctx.Replay
+	switch {
+	case key.Matches(msg, k.ReplayPause):
+		r.TogglePause()
+	case key.Matches(msg, k.SeekBack):
+		r.Seek(-time.Minute)
+	case key.Matches(msg, k.SeekForward):
+		r.Seek(time.Minute)
+	case key.Matches(msg, k.SeekBack10):
+		r.Seek(-10 * time.Minute)
+	case key.Matches(msg, k.SeekForward10):
+		r.Seek(10 * time.Minute)
+	}
+}
+
 // onKeys takes one key message. Bubble Tea v1 hands runes read together (a held key,
 // keys bunched up by SSH or tmux) to Update as one message, "jjjj" or "ip": each rune is
 // one key press. A paste stays whole (it is text for a filter).
@@ -236,6 +259,11 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		m.push(newHelpScreen(m.ctx))
 	case key.Matches(msg, k.Save):
 		return m.saveScreen()
+	case m.ctx.Replay != nil && key.Matches(msg, k.ReplayPause, k.SeekBack, k.SeekForward, k.SeekBack10, k.SeekForward10):
+		m.onReplayKey(msg)
+		return top.Update(dataMsg{})
+	case m.ctx.Replay != nil && key.Matches(msg, k.Refresh):
+		m.flash = "a replay does not poll: space pauses, [ ] and { } move it"
 	case key.Matches(msg, k.Pause):
 		if m.opts.ViewPause {
 			m.ctx.Frozen = !m.ctx.Frozen

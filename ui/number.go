@@ -118,7 +118,8 @@ func (s *numberScreen) render(v *monitor.View) string {
 	}
 	lines := []string{
 		th.Title.Render(v.Number) + " " + state,
-		th.Dim.Render(fmt.Sprintf("%d polls, %d failed · %d series held, %s", v.Polls, v.Errors, len(v.History.Keys()), source.FormatBytes(int64(v.History.MemBytes())))),
+		th.Dim.Render(fmt.Sprintf("%d polls, %d failed · %s · %d series held, %s", v.Polls, v.Errors, heldSince(ctx, v),
+			len(v.History.Keys()), source.FormatBytes(int64(v.History.MemBytes())))),
 	}
 	if lat := v.Latencies(); len(lat) > 0 {
 		var sum, hi float64
@@ -235,4 +236,15 @@ func crossingLevel(cs []monitor.Crossing, name string) monitor.Level {
 		}
 	}
 	return monitor.LevelOK
+}
+
+// heldSince is how many polls the history holds and since when: reloaded polls (from
+// recordings or Prometheus) count, which Polls, this run's own, does not.
+func heldSince(ctx *Context, v *monitor.View) string {
+	n := v.History.Len()
+	if n == 0 {
+		return "history empty"
+	}
+	oldest, _ := v.History.Times()
+	return fmt.Sprintf("history %d since %s", n, oldest.In(ctx.Loc).Format("15:04:05"))
 }

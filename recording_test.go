@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wamon/wamon/record"
+)
+
+// buildWamon builds the binary into a test directory.
+func buildWamon(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "wamon")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// demoEnv is the environment without an API key or XDG directories of the user's.
+func demoEnv(dir string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KALEYRA_API_KEY=") && !strings.HasPrefix(kv, "XDG_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_STATE_HOME="+filepath.Join(dir, "state"))
+}
+
+// startRecording starts wamon serve on the demo, metrics only, recording into rec, and
+// waits for it to say it is serving; it returns the process and what it said before.
+func startRecording(t *testing.T, bin, dir string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--demo", "--record", "--ssh-listen", "",
+		"--metrics-listen", "127.0.0.1:0", "--interval", "1s"}, args...)...)
+	cmd.Env = demoEnv(dir)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	said := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		lines := bufio.NewScanner(stderr)
+		for lines.Scan() {
+			b.WriteString(lines.Text() + "\n")
+			if strings.Contains(lines.Text(), "metrics on http://") {
+				said <- b.String()
+				io.Copy(io.Discard, stderr)
+				return
+			}
+		}
+		said <- b.String()
+	}()
+	select {
+	case s := <-said:
+		if !strings.Contains(s, "metrics on") {
+			t.Fatalf("wamon serve did not start:\n%s", s)
+		}
+		return cmd, s
+	case <-time.After(20 * time.Second):
+		t.Fatal("wamon serve did not start in 20 s")
+	}
+	return nil, ""
+}
+
+// recordedPolls counts the polls a recording directory reads back, and its warnings.
+func recordedPolls(t *testing.T, dir string) (int, []string) {
+	t.Helper()
+	files, err := record.Segments(dir)
+	if err != nil {
+		return 0, nil
+	}
+	r := record.NewReader(files, time.Time{})
+	n := 0
+	for {
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return n, r.Warnings()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Poll != nil {
+			n++
+		}
+	}
+}
+
+// waitUntil polls cond every 100 ms for up to limit.
+func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, limit)
+		}
+	}
+}
+
+// kill -9 while recording, then start again: every poll written before the kill is
+// reloaded, the torn end is skipped with one notice, and recording goes on in a new
+// segment. A directory that cannot be made is a warning, and serving goes on.
+func TestRecordingSurvivesKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs wamon serve for about 15 s")
+	}
+	bin := buildWamon(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "rec")
+
+	file := filepath.Join(dir, "a-file")
+	os.WriteFile(file, nil, 0o600)
+	_, said := startRecording(t, bin, dir, "--record-dir", filepath.Join(file, "rec"))
+	if !strings.Contains(said, "wamon: warning: not recording: cannot make the recording directory") {
+		t.Errorf("an unusable recording directory: %q, want a warning", said)
+	}
+
+	first, _ := startRecording(t, bin, dir, "--record-dir", rec)
+	// The first lines reach the file at the first flush, 10 s in.
+	waitUntil(t, 30*time.Second, "polls on disk", func() bool { n, _ := recordedPolls(t, rec); return n >= 6 })
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	first.Wait()
+	before, warnings := recordedPolls(t, rec)
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "ends mid-record") {
+		t.Errorf("after kill -9: warnings %q, want the torn end", warnings)
+	}
+
+	log := filepath.Join(dir, "second.log")
+	second, _ := startRecording(t, bin, dir, "--record-dir", rec, "--log", log)
+	var reloaded, notice string
+	waitUntil(t, 20*time.Second, "the reload in the log", func() bool {
+		b, _ := os.ReadFile(log)
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			switch {
+			case bytes.Contains(line, []byte(`"msg":"recordings reloaded"`)):
+				reloaded = string(line)
+			case bytes.Contains(line, []byte(`"kind":"notice"`)):
+				notice = string(line)
+			}
+		}
+		return reloaded != ""
+	})
+	if !strings.Contains(reloaded, `"polls":`+strconv.Itoa(before)+`,`) {
+		t.Errorf("reloaded %s, want the %d polls written before the kill", reloaded, before)
+	}
+	if !strings.Contains(notice, "ends mid-record") {
+		t.Errorf("notice %q, want the torn end skipped", notice)
+	}
+	second.Process.Signal(syscall.SIGTERM)
+	second.Wait()
+	files, _ := record.Segments(rec)
+	if len(files) != 2 {
+		t.Errorf("%d segments, want the killed one and the new one", len(files))
+	}
+	after, warnings := recordedPolls(t, rec)
+	if after <= before || len(warnings) != 1 {
+		t.Errorf("%d polls and warnings %q after a clean stop, want more than %d and only the old torn end", after, warnings, before)
+	}
+}

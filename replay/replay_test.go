@@ -1,0 +1,100 @@
+package replay
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wamon/wamon/monitor"
+)
+
+const shipped = "../testdata/demo-recording"
+
+func TestOpenReadsTheSpanNumbersAndSettings(t *testing.T) {
+	rec, err := Open(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want0 := time.Date(2026, 11, 24, 10, 0, 1, 0, time.UTC)
+	if !rec.First.Equal(want0) || rec.Last.Sub(rec.First) < 29*time.Minute || len(rec.Numbers) != 3 ||
+		rec.Header.Interval != 5*time.Second || rec.Header.Source != "demo" || rec.Header.Thresholds == nil {
+		t.Errorf("recording %v to %v, numbers %v, header %+v", rec.First, rec.Last, rec.Numbers, rec.Header)
+	}
+}
+
+// until waits for cond, checked on the player's own state, for up to 5 s.
+func until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 5 s", what)
+		}
+	}
+}
+
+// Played at max speed the player reaches the end; paused, it seeks back and forth within
+// the recording, and the engine stands as it did at the new moment each time.
+func TestPlayerPlaysPausesAndSeeks(t *testing.T) {
+	rec, err := Open(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &Clock{}
+	engine := NewEngine(rec, clock)
+	p := NewPlayer(rec, engine, clock, rec.First.Add(10*time.Minute), time.Time{}, Max)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { p.Run(stop); close(done) }()
+	defer func() { close(stop); <-done }()
+
+	until(t, "the end", func() bool { return p.State().Ended })
+	if !clock.Now().Equal(rec.Last) {
+		t.Errorf("at the end the clock reads %v, want %v", clock.Now(), rec.Last)
+	}
+	newest := func() time.Time { return engine.Status(0).LastPoll }
+	if d := rec.Last.Sub(newest()); d < 0 || d > 5*time.Second {
+		t.Errorf("at the end the newest poll is %v old", d)
+	}
+	p.TogglePause()
+	until(t, "paused", func() bool { return p.State().Paused })
+
+	for _, step := range []struct {
+		seek time.Duration
+		want time.Time
+	}{
+		{-10 * time.Minute, rec.Last.Add(-10 * time.Minute)},
+		{time.Minute, rec.Last.Add(-9 * time.Minute)},
+		{-time.Hour, rec.First},
+		{time.Hour, rec.Last},
+	} {
+		p.Seek(step.seek)
+		until(t, "the seek", func() bool {
+			return clock.Now().Equal(step.want) && p.State().Ended == step.want.Equal(rec.Last)
+		})
+		polled := newest()
+		if d := step.want.Sub(polled); d < 0 || d > 5*time.Second {
+			t.Errorf("after seeking %v to %v the newest poll is at %v", step.seek, step.want, polled)
+		}
+		if got := p.State(); got.Ended != step.want.Equal(rec.Last) || !got.Paused {
+			t.Errorf("after seeking to %v: %+v", step.want, got)
+		}
+		// The history holds the window before the moment, and nothing after it.
+		var oldest, latest time.Time
+		engine.Read(0, func(v *monitor.View) { oldest, latest = v.History.Times() })
+		if latest.After(step.want) || step.want.Sub(oldest) > time.Duration(engine.HistoryLen())*engine.Interval() {
+			t.Errorf("after seeking to %v the history spans %v to %v", step.want, oldest, latest)
+		}
+	}
+}
+
+func TestParseSpeed(t *testing.T) {
+	for in, want := range map[string]Speed{"1": 1, "10": 10, "60": 60, "0.5": 0.5, "max": Max} {
+		if got, err := ParseSpeed(in); err != nil || got != want {
+			t.Errorf("ParseSpeed(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"0", "-1", "fast", "NaN", "1e9", ""} {
+		if _, err := ParseSpeed(in); err == nil {
+			t.Errorf("ParseSpeed(%q) accepted", in)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/record"
+	"github.com/wamon/wamon/replay"
+	"github.com/wamon/wamon/source"
+)
+
+// demoRecording is the recording that ships in testdata: 30 minutes of the demo's three
+// numbers, polled at 5 s by the real engine on a manual clock from fixedNow, events and
+// all. `go test -run TestDemoRecording -update .` makes it again.
+const demoRecording = "testdata/demo-recording"
+
+func TestDemoRecording(t *testing.T) {
+	if updating() {
+		os.RemoveAll(demoRecording)
+		clock := monitor.NewManualClock(fixedNow)
+		numbers := source.DemoNumbers()
+		demo := source.NewDemo(source.DemoOptions{Seed: 1, Numbers: numbers, Now: clock.Now})
+		var engine *monitor.Engine
+		w, err := record.Open(record.Options{Dir: demoRecording, Now: clock.Now}, record.Header{
+			Source: demo.Name(), Numbers: numbers, Interval: 5 * time.Second, Timeout: 2 * time.Second,
+			History: monitor.DefaultHistory, Thresholds: monitor.DefaultThresholds(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		engine = monitor.New(monitor.Config{Source: demo, Numbers: numbers, Interval: 5 * time.Second,
+			Timeout: 2 * time.Second, Thresholds: monitor.DefaultThresholds(), Clock: clock, Recorder: w,
+			Jitter: func() float64 { return 0.5 }})
+		engine.Start()
+		for range 30 * 60 {
+			clock.Advance(time.Second)
+			engine.WaitIdle()
+		}
+		engine.Stop()
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, err := replay.Open(demoRecording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size int64
+	for _, f := range rec.Files {
+		fi, _ := os.Stat(f)
+		size += fi.Size()
+	}
+	t.Logf("%d segments, %d bytes, %v to %v", len(rec.Files), size, rec.First, rec.Last)
+	if size > 300<<10 || len(rec.Warnings) > 0 || len(rec.Numbers) != 3 || rec.Last.Sub(rec.First) < 29*time.Minute {
+		t.Errorf("the shipped recording: %d bytes, warnings %q, numbers %v, %v to %v", size, rec.Warnings, rec.Numbers, rec.First, rec.Last)
+	}
+}
+
+// wamon replay --once prints the numbers as they stood at --to, as --once prints a poll.
+func TestReplayOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		golden string
+		code   int
+	}{
+		{"table at the end", []string{"--once", demoRecording}, "replay-once.golden", exitOK},
+		{"JSON ten minutes before the end", []string{demoRecording, "--once", "--json", "--to", "10m"}, "replay-once.jsonl.golden", exitOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := run(append([]string{"replay"}, tc.args...), func(string) string { return "" }, &stdout, &stderr)
+			if code != tc.code || stderr.Len() > 0 {
+				t.Errorf("exit %d, stderr %q; want %d and nothing", code, stderr.String(), tc.code)
+			}
+			path := filepath.Join("testdata", tc.golden)
+			if updating() {
+				os.WriteFile(path, []byte(stdout.String()), 0o644)
+			}
+			want, _ := os.ReadFile(path)
+			if stdout.String() != string(want) {
+				t.Errorf("output differs from %s:\n%s", path, stdout.String())
+			}
+		})
+	}
+}
+
+func TestReplayCommandLine(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{nil, exitUsage, "wamon: replay needs a recording: wamon replay PATH... (see wamon replay --help)\n"},
+		{[]string{"--json", demoRecording}, exitUsage, "wamon: --json needs --once\n"},
+		{[]string{"--speed", "0", demoRecording}, exitUsage, "wamon: --speed: \"0\": want a factor such as 1, 10 or 60, or max\n"},
+		{[]string{"--once", "--from", "yesterday", demoRecording}, exitUsage, "wamon: --from: \"yesterday\" is not a time (2026-11-25T16:30:00Z, \"2026-11-25 16:30\", 16:30) or a duration before the end (10m)\n"},
+		{[]string{"--once", "--from", "5m", "--to", "10m", demoRecording}, exitUsage, "wamon: --to 2026-11-24T10:19:59Z is before --from 2026-11-24T10:24:59Z\n"},
+		{[]string{"--once", filepath.Join(demoRecording, "nothing-here")}, exitFailed, "wamon: replay: stat testdata/demo-recording/nothing-here: no such file or directory\n"},
+		{[]string{"--once", "testdata/once"}, exitFailed, "wamon: replay: no recording in [testdata/once] (segments are named wamon-*.jsonl.zst)\n"},
+	} {
+		var stdout, stderr strings.Builder
+		code := run(append([]string{"replay"}, tc.args...), func(string) string { return "" }, &stdout, &stderr)
+		if code != tc.code || stderr.String() != tc.err {
+			t.Errorf("replay %q: exit %d, %q; want %d, %q", tc.args, code, stderr.String(), tc.code, tc.err)
+		}
+	}
+	var stdout strings.Builder
+	if code := run([]string{"replay", "--help"}, func(string) string { return "" }, &stdout, &stdout); code != exitOK ||
+		!strings.Contains(stdout.String(), "Usage: wamon replay [flags] PATH...") || !strings.Contains(stdout.String(), "--speed FACTOR") {
+		t.Errorf("replay --help: %d\n%s", code, stdout.String())
+	}
+}
