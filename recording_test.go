@@ -4,16 +4,24 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/record"
 )
 
@@ -173,4 +181,77 @@ func TestRecordingSurvivesKill9(t *testing.T) {
 	if after <= before || len(warnings) != 1 {
 		t.Errorf("%d polls and warnings %q after a clean stop, want more than %d and only the old torn end", after, warnings, before)
 	}
+}
+
+// The console's and serve's engine records through the real client, and the API key is
+// in no file of the recording, even from a server that echoes it back in a body and an
+// error page. A directory that cannot be made is a warning, and the engine runs.
+func TestNewEngineRecordsWithoutTheKey(t *testing.T) {
+	const key = "live-KEY-7f3a9c"
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1)%2 == 0 {
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprintf(w, "<html>bad gateway for api-key %s</html>", r.Header.Get("api-key"))
+			return
+		}
+		fmt.Fprintf(w, `{"RESPONSE":{"code":"WS201","message":"hello %s","data":{"stats":{"app":{"callback_queue_size":{"help":"q","type":"gauge","data":[{"value":3}]}}}}}}`, r.Header.Get("api-key"))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := defaultConfig()
+	cfg.BaseURL, cfg.APIKey, cfg.Numbers = srv.URL, secret(key), []string{"+12025550100"}
+	cfg.Source, cfg.Record, cfg.RecordDir = sourceKaleyra, true, filepath.Join(dir, "rec")
+	src, err := newSource(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, closeRecording, warnings := newEngine(cfg, src, slog.New(slog.DiscardHandler))
+	if len(warnings) > 0 {
+		t.Fatalf("warnings %q", warnings)
+	}
+	// Two polls: the answer that echoes the key in its body, then the error page.
+	engine.Start()
+	<-engine.Filled()
+	waitUntil(t, 5*time.Second, "the first poll", func() bool { return engine.Status(0).Polls == 1 })
+	time.Sleep(monitor.PollNowSpacing)
+	engine.PollAll()
+	waitUntil(t, 5*time.Second, "the second poll", func() bool { return engine.Status(0).Polls == 2 })
+	engine.Stop()
+	closeRecording()
+	if n, _ := recordedPolls(t, cfg.RecordDir); n != 2 {
+		t.Errorf("%d polls recorded, want the 2 made", n)
+	}
+	files, _ := record.Segments(cfg.RecordDir)
+	for _, f := range files {
+		raw, _ := os.ReadFile(f)
+		dec, _ := zstd.NewReader(bytes.NewReader(raw))
+		plain, err := io.ReadAll(dec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(plain, []byte(key)) || bytes.Contains(raw, []byte(key)) {
+			t.Errorf("%s holds the API key", f)
+		}
+		if !bytes.Contains(plain, []byte("[redacted]")) {
+			t.Errorf("%s: the echoed key is not marked as redacted", f)
+		}
+	}
+
+	file := filepath.Join(dir, "a-file")
+	os.WriteFile(file, nil, 0o600)
+	cfg.RecordDir = filepath.Join(file, "rec")
+	engine, closeRecording, warnings = newEngine(cfg, src, slog.New(slog.DiscardHandler))
+	defer closeRecording()
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "not recording: cannot make the recording directory") {
+		t.Errorf("warnings %q, want one saying why there is no recording", warnings)
+	}
+	engine.Start()
+	<-engine.Filled()
+	engine.PollAll()
+	engine.WaitIdle()
+	if st := engine.Status(0); st.Polls != 1 {
+		t.Errorf("the engine without a recording polled %d times", st.Polls)
+	}
+	engine.Stop()
 }
