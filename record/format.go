@@ -182,21 +182,32 @@ func parse(b []byte) (h *Header, e *Entry, err error) {
 	}
 	at, err := time.Parse(timeLayout, l.T)
 	if err != nil {
-		return nil, nil, fmt.Errorf("time %q: %w", l.T, err)
+		return nil, nil, fmt.Errorf("time %q: %w", source.Truncate(source.Sanitize(l.T), 40), err)
 	}
+	// A recording may come from anyone: what it says reaches a terminal sanitised.
+	l.N = source.Sanitize(l.N)
 	switch {
 	case l.Wamon != "":
 		if l.Wamon != "recording" || l.V != Version {
-			return nil, nil, fmt.Errorf("not a wamon recording of version %d (%q, version %d)", Version, l.Wamon, l.V)
+			return nil, nil, fmt.Errorf("not a wamon recording of version %d (%q, version %d)", Version, source.Truncate(source.Sanitize(l.Wamon), 40), l.V)
 		}
-		h := &Header{Started: at, Source: l.Source, Numbers: l.Numbers, History: l.History, Thresholds: l.Thresholds}
+		h := &Header{Started: at, Source: source.Sanitize(l.Source), History: l.History}
+		for _, n := range l.Numbers {
+			h.Numbers = append(h.Numbers, source.Sanitize(n))
+		}
+		if l.Thresholds != nil {
+			h.Thresholds = monitor.Thresholds{}
+			for name, th := range l.Thresholds {
+				h.Thresholds[source.Sanitize(name)] = th
+			}
+		}
 		h.Interval, _ = time.ParseDuration(l.Interval)
 		h.Timeout, _ = time.ParseDuration(l.Timeout)
 		return h, nil, nil
 	case l.Ev != "":
 		kind, ok := monitor.ParseEventKind(l.Ev)
 		if !ok {
-			return nil, nil, fmt.Errorf("unknown event %q", l.Ev)
+			return nil, nil, fmt.Errorf("unknown event %q", source.Truncate(source.Sanitize(l.Ev), 40))
 		}
 		ev := &monitor.Event{At: at, Index: -1, Number: l.N, Kind: kind, Reason: source.Sanitize(l.Reason)}
 		if kind == monitor.EventState {

@@ -1,0 +1,77 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/klauspost/compress/zstd"
+)
+
+// FuzzRecording reads arbitrary lines as a segment, as wamon replay reads a recording
+// someone handed over: it never panics, and nothing it returns for the terminal carries
+// a control character.
+func FuzzRecording(f *testing.F) {
+	f.Add([]byte(`{"wamon":"recording","v":1,"t":"2026-11-25T21:00:00.000Z","source":"demo","numbers":["+1"],"interval":"5s","history":720}` + "\n" +
+		`{"t":"2026-11-25T21:00:00.012Z","n":"+1","lat":0.1,"status":200,"raw":{"RESPONSE":{"code":"WS201","data":{}}}}` + "\n" +
+		`{"t":"2026-11-25T21:00:05.000Z","n":"+1","lat":10,"err":{"kind":"transport","reason":"timeout 10s","line":"timeout"}}` + "\n" +
+		`{"t":"2026-11-25T21:00:05.001Z","n":"+1","ev":"state","from":"OK","to":"ERR","lasted":"4m","reason":"x"}` + "\n"))
+	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"\u001b[31m+1","status":502,"body":"<html>\u001b]0;x\u0007</html>"}` + "\n"))
+	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"+1","status":200,"raw":{"a":",\"raw\":"},"x":1}` + "\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, lines []byte) {
+		path := filepath.Join(dir, "wamon-20261125T210000.000Z-1.jsonl.zst")
+		var buf bytes.Buffer
+		enc, _ := zstd.NewWriter(&buf, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+		enc.Write(lines)
+		enc.Close()
+		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := NewReader([]string{path}, time.Time{})
+		clean := func(what, s string) {
+			if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }) || ansi.Strip(s) != s {
+				t.Errorf("%s %q carries control characters", what, s)
+			}
+		}
+		for range 10000 {
+			e, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			clean("number", e.Number)
+			if e.Event != nil {
+				clean("event reason", e.Event.Reason)
+			}
+			if e.Poll != nil {
+				snap, err := e.Poll.Outcome(e.Number, e.At)
+				clean("code", snap.Code)
+				clean("message", snap.Message)
+				if err != nil {
+					clean("error", err.Error())
+				}
+			}
+		}
+		if h := r.Header(); h != nil {
+			clean("source", h.Source)
+			for _, n := range h.Numbers {
+				clean("number", n)
+			}
+			for name := range h.Thresholds {
+				clean("threshold", name)
+			}
+		}
+		for _, w := range r.Warnings() {
+			clean("warning", w)
+		}
+	})
+}
