@@ -378,6 +378,7 @@ func (e *Engine) Reset() {
 		n.mu.Unlock()
 	}
 	e.events.reset()
+	e.paused.Store(false)
 	e.publish(nil)
 }
 
@@ -391,9 +392,13 @@ func (e *Engine) Backfill(i int, outs []source.Outcome) int {
 	return e.backfill(i, outs, true)
 }
 
-// backfill is Backfill; resets says whether counter resets go on the timeline (a
-// recording brings its own events, those included).
-func (e *Engine) backfill(i int, outs []source.Outcome, resets bool) int {
+// backfill is Backfill. whole says outs are all there is: the number's level and state
+// are then worked out, and counter resets go on the timeline. A recording's reload
+// comes in batches and brings its own events: it files them with whole false, and
+// settles each number once at the end (settle), so that an hour-old first batch does
+// not make the number STALE and the next one "recovered".
+func (e *Engine) backfill(i int, outs []source.Outcome, whole bool) int {
+	resets := whole
 	e.write.Lock()
 	defer e.write.Unlock()
 	n := e.numbers[i]
@@ -435,12 +440,22 @@ func (e *Engine) backfill(i int, outs []source.Outcome, resets bool) int {
 		return 0
 	}
 	st.Version++
-	now := e.cfg.Clock.Now()
-	change := e.reassess(n, st, now)
+	var change *Event
+	if whole {
+		change = e.reassess(n, st, e.cfg.Clock.Now())
+	} else {
+		n.figs = n.figs[:0] // the history changed under them
+	}
 	// No alert for the past. The first live poll past critical rings, as the first poll
 	// of any console does, however long the number has been critical.
 	n.mu.Unlock()
-	e.fillAt.Store(newest.UnixMilli())
+	for at := newest.UnixMilli(); ; {
+		// The newest time filed by any number: fills of several numbers go on at once.
+		old := e.fillAt.Load()
+		if old >= at || e.fillAt.CompareAndSwap(old, at) {
+			break
+		}
+	}
 	for _, ev := range dropEvents {
 		e.event(ev)
 	}
@@ -549,9 +564,10 @@ func (e *Engine) recall(m Memory) {
 	})
 	cancel()
 	numbers := 0
-	for _, s := range seen {
+	for i, s := range seen {
 		if s {
 			numbers++
+			e.settle1(i)
 		}
 	}
 	took := e.cfg.Clock.Now().Sub(start).Round(time.Millisecond)
@@ -592,6 +608,21 @@ func (e *Engine) FillProgress() (from string, done float64) {
 		return e.fillName, 0
 	}
 	return e.fillName, min(1, max(0, float64(time.UnixMilli(at).Sub(e.fillFrom))/float64(span)))
+}
+
+// settle1 works out numbers[i]'s level and state after a fill filed its past in parts.
+func (e *Engine) settle1(i int) {
+	e.write.Lock()
+	defer e.write.Unlock()
+	n := e.numbers[i]
+	n.mu.Lock()
+	n.st.Version++
+	change := e.reassess(n, &n.st, e.cfg.Clock.Now())
+	n.mu.Unlock()
+	if change != nil {
+		e.event(*change)
+	}
+	e.publish(nil)
 }
 
 // reassess derives n's figures over the engine's window from its new history, the

@@ -92,8 +92,9 @@ func (m *memory) Recall(ctx context.Context, numbers []string, from, to time.Tim
 func TestRecallReloadsTheWindowBeforePolling(t *testing.T) {
 	nums := phones(2)
 	var outs []source.Outcome
+	// 20 s apart, the newest 4 s ago: the first batches alone are long stale.
 	for k := range 6 {
-		outs = append(outs, source.Outcome{Snap: callbacks(t0.Add(time.Duration(k-6)*4*time.Second), float64(100+60*k), 3)})
+		outs = append(outs, source.Outcome{Snap: callbacks(t0.Add(-4*time.Second-time.Duration(5-k)*20*time.Second), float64(100+60*k), 3)})
 	}
 	mem := &memory{
 		outs: map[string][]source.Outcome{
@@ -120,8 +121,8 @@ func TestRecallReloadsTheWindowBeforePolling(t *testing.T) {
 		if v.History.Len() != 6 {
 			t.Errorf("history holds %d polls, want the 6 reloaded", v.History.Len())
 		}
-		if rate := v.Figures(0).Callbacks.Rate; rate < 899 || rate > 901 {
-			t.Errorf("callback rate %.1f/min from the reloaded history, want 900 (60 per 4 s)", rate)
+		if rate := v.Figures(0).Callbacks.Rate; rate < 179 || rate > 181 {
+			t.Errorf("callback rate %.1f/min from the reloaded history, want 180 (60 per 20 s)", rate)
 		}
 	})
 	if st := r.e.Status(1); st.Err == nil || source.Reason(st.Err) != "WS500" {
@@ -140,10 +141,21 @@ func TestRecallReloadsTheWindowBeforePolling(t *testing.T) {
 	if recalled != 1 {
 		t.Errorf("the recorded event of number 1 is not on the timeline: %q", kinds)
 	}
-	for _, ev := range r.e.Events(EventFilter{}) {
+	states := 0
+	for _, ev := range r.e.Events(EventFilter{Number: nums[0]}) {
 		if ev.Number == "+19999999999" {
 			t.Errorf("an event of a number not watched was reloaded")
 		}
+		if ev.Kind == EventState {
+			states++
+			// One change, at the end of the reload: the batches on the way are not news.
+			if ev.From != StateWaiting || ev.To != StateOK {
+				t.Errorf("the reload made the event %s (%s)", ev.What(), ev.Reason)
+			}
+		}
+	}
+	if states != 1 {
+		t.Errorf("%d state changes of number 0 from the reload, want 1", states)
 	}
 	rec.mu.Lock()
 	for _, ev := range rec.events {

@@ -75,6 +75,7 @@ func (m *Memory) Recall(ctx context.Context, numbers []string, from, to time.Tim
 		})
 	}
 	r := NewReader(files, from)
+	defer r.Close()
 	var readErr error
 	for k := 0; ; k++ {
 		if k%256 == 0 && ctx.Err() != nil {

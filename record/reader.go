@@ -2,7 +2,6 @@ package record
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/wamon/wamon/source"
 )
 
 // Segments lists the segment files of paths: a directory's segments, and files as given.
@@ -35,8 +36,16 @@ func Segments(paths ...string) ([]string, error) {
 		}
 		files = append(files, found...)
 	}
+	// One file by two paths (dir/x and ./dir/x) is read once.
+	for i, f := range files {
+		if abs, err := filepath.Abs(f); err == nil {
+			files[i] = abs
+		}
+	}
+	slices.Sort(files)
+	files = slices.Compact(files)
 	slices.SortStableFunc(files, func(a, b string) int { return strings.Compare(filepath.Base(a), filepath.Base(b)) })
-	return slices.Compact(files), nil
+	return files, nil
 }
 
 // SegmentStart is when a segment started (its first line), from its name; ok is false for a name that
@@ -50,59 +59,46 @@ func SegmentStart(path string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// segmentWriter is what wrote a segment (its process id), from its name: segments of one
-// writer follow each other and never overlap.
-func segmentWriter(path string) string {
-	name := strings.TrimSuffix(filepath.Base(path), ".jsonl.zst")
-	const idAt = len("wamon-20060102T150405.000Z-")
-	if len(name) <= idAt {
-		return name
-	}
-	id, _, _ := strings.Cut(name[idAt:], "-")
-	return id
-}
-
 // Reader reads segments as one recording: entries of every segment merged in time order
-// (segments of different writers may overlap), from a time on. It opens a segment only
-// when the merge reaches its start, so a week of segments costs one decoder at a time.
+// (segments of different writers may overlap; a writer files a poll when it ends, so a
+// segment is in order within a poll's timeout), each number's polls strictly in time
+// order, from a time on. It opens a segment only when the merge reaches its start, so a
+// week of segments costs one decoder at a time.
 type Reader struct {
 	pending  []string // segments not opened yet, by start
 	open     []*segmentReader
 	from     time.Time
 	header   *Header // the newest header read
 	warnings []string
+	last     map[string]time.Time // each number's newest poll given
+	dropped  int
 }
 
 // NewReader reads files (from Segments) from the time from on (zero: from the start).
-// Segments that end before from (the next segment of the same writer started earlier
-// than from) are skipped unopened.
+// A writer starts a new segment on each hour, so a segment holds nothing after the end
+// of the hour it started in: segments that end before from are skipped unopened.
 func NewReader(files []string, from time.Time) *Reader {
-	r := &Reader{from: from}
-	if from.IsZero() {
-		r.pending = slices.Clone(files)
-		return r
-	}
-	// A segment of a writer ends where the writer's next one starts; a poll is filed a
-	// little after it started, so allow a minute of slack.
-	next := map[string]time.Time{}
-	for k := len(files) - 1; k >= 0; k-- {
-		f := files[k]
-		start, ok := SegmentStart(f)
-		w := segmentWriter(f)
-		if end, seen := next[w]; ok && seen && end.Before(from.Add(-time.Minute)) {
-			if ok {
-				next[w] = start
-			}
+	r := &Reader{from: from, last: map[string]time.Time{}}
+	for _, f := range files {
+		if start, ok := SegmentStart(f); ok && !from.IsZero() && start.Truncate(time.Hour).Add(time.Hour).Before(from) {
 			continue
-		}
-		if ok {
-			next[w] = start
 		}
 		r.pending = append(r.pending, f)
 	}
-	slices.Reverse(r.pending)
 	return r
 }
+
+// Close closes the segments still open; a Reader read to its end has none.
+func (r *Reader) Close() {
+	for _, s := range r.open {
+		s.close()
+	}
+	r.open, r.pending = nil, nil
+}
+
+// Dropped is how many polls were left out for coming no later than their number's
+// previous one: two processes that recorded one number into one directory.
+func (r *Reader) Dropped() int { return r.dropped }
 
 // Header is the newest segment header read so far (nil before the first).
 func (r *Reader) Header() *Header { return r.header }
@@ -146,6 +142,14 @@ func (r *Reader) Next() (Entry, error) {
 		if e.At.Before(r.from) {
 			continue
 		}
+		if e.Poll != nil {
+			// Each number's polls in time order, once: the engine's history needs it.
+			if last, ok := r.last[e.Number]; ok && !e.At.After(last) {
+				r.dropped++
+				continue
+			}
+			r.last[e.Number] = e.At
+		}
 		return e, nil
 	}
 }
@@ -170,7 +174,7 @@ func (r *Reader) openNext() {
 	r.pending = r.pending[1:]
 	s, err := openSegment(path)
 	if err != nil {
-		r.warn("%s: %v", filepath.Base(path), err)
+		r.warn("%s: %v", shownName(path), err)
 		return
 	}
 	if r.advance(s) {
@@ -185,16 +189,20 @@ func (r *Reader) openNext() {
 func (r *Reader) advance(s *segmentReader) bool {
 	for {
 		b, err := s.line()
+		if errors.Is(err, errLineTooLong) {
+			r.warn("%s line %d: skipped: %v", shownName(s.path), s.lines, err)
+			continue
+		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				r.warn("%s: ends mid-record after %d lines, the rest skipped (a crash, or still being written: %v)", filepath.Base(s.path), s.lines, err)
+				r.warn("%s: ends mid-record after %d lines, the rest skipped (a crash, or still being written: %v)", shownName(s.path), s.lines, err)
 			}
 			return false
 		}
 		h, e, err := parse(b)
 		switch {
 		case err != nil:
-			r.warn("%s line %d: skipped: %v", filepath.Base(s.path), s.lines, err)
+			r.warn("%s line %d: skipped: %v", shownName(s.path), s.lines, err)
 		case h != nil:
 			if r.header == nil || !h.Started.Before(r.header.Started) {
 				r.header = h
@@ -205,6 +213,10 @@ func (r *Reader) advance(s *segmentReader) bool {
 		}
 	}
 }
+
+// shownName is a segment's file name as a warning shows it: sanitised, since a directory
+// handed over may hold any name.
+func shownName(path string) string { return source.Sanitize(filepath.Base(path)) }
 
 // segmentReader reads one segment's lines.
 type segmentReader struct {
@@ -237,21 +249,41 @@ func openSegment(path string) (*segmentReader, error) {
 	return &segmentReader{path: path, f: f, dec: dec, br: bufio.NewReaderSize(dec, 64<<10)}, nil
 }
 
+// maxLine bounds a line read back: a poll's body is within max_body (8 MiB by default),
+// and a recording handed over must not make the reader hold gigabytes.
+const maxLine = 64 << 20
+
+// errLineTooLong is a line past maxLine: it is skipped, and reading goes on.
+var errLineTooLong = errors.New("a line longer than 64 MiB")
+
 // line returns the next whole line, without its newline. A last line without one was
 // cut short by a crash: it is an error, as a stream that does not decode to its end is.
 func (s *segmentReader) line() ([]byte, error) {
-	b, err := s.br.ReadBytes('\n')
-	if err != nil {
-		if errors.Is(err, io.EOF) && len(b) > 0 {
+	var b []byte // each line its own: an entry keeps slices of it
+	tooLong := false
+	for {
+		chunk, err := s.br.ReadSlice('\n')
+		if !tooLong && len(b)+len(chunk) > maxLine {
+			tooLong, b = true, nil
+		}
+		if !tooLong {
+			b = append(b, chunk...)
+		}
+		switch {
+		case err == nil:
+			s.lines++
+			if tooLong {
+				return nil, errLineTooLong
+			}
+			return b[:len(b)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && (len(b) > 0 || tooLong):
 			return nil, fmt.Errorf("a last line of %d bytes without its end", len(b))
+		default:
+			return nil, err
 		}
-		if errors.Is(err, io.EOF) {
-			return nil, io.EOF
-		}
-		return nil, err
 	}
-	s.lines++
-	return bytes.TrimSuffix(b, []byte("\n")), nil
 }
 
 func (s *segmentReader) close() {

@@ -482,3 +482,63 @@ func TestRecordPruneRemovesTheOldestOnly(t *testing.T) {
 		}
 	}
 }
+
+// A slow poll filed after the hour turned stays in the new segment: segments follow
+// each other in time, one per hour, and read back in order.
+func TestRecordRotationNeverGoesBack(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Date(2026, 11, 25, 10, 59, 55, 0, time.UTC)
+	var outs []outcome
+	for k, at := range []time.Time{base, base.Add(5200 * time.Millisecond), base.Add(4500 * time.Millisecond), base.Add(10200 * time.Millisecond)} {
+		snap, err := source.Interpret(200, []byte(`{"RESPONSE":{"code":"WS201","data":{}}}`), "n")
+		snap.FetchedAt = at
+		outs = append(outs, outcome{[]string{"+1", "+2", "+3", "+1"}[k], snap, err})
+	}
+	record(t, dir, outs, Options{})
+	files, _ := Segments(dir)
+	if len(files) != 2 {
+		t.Errorf("segments %v, want the 10:00 hour's and the 11:00 hour's", files)
+	}
+	entries := readAll(t, NewReader(files, time.Time{}))
+	if len(entries) != 4 {
+		t.Fatalf("%d polls back, want 4", len(entries))
+	}
+}
+
+// Segments are skipped for ending before from by the hour they started in, whoever
+// wrote them: two processes of one pid (containers) on one volume lose nothing.
+func TestRecordReaderSkipsByTheHour(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, number string, from time.Time, n int) {
+		h := header()
+		h.Started = from
+		seg, err := createSegment(dir, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range n {
+			snap, err := source.Interpret(200, []byte(`{"RESPONSE":{"code":"WS201","data":{}}}`), number)
+			snap.FetchedAt = from.Add(time.Duration(k) * time.Minute)
+			b, _ := jsonLine(pollLine(number, snap, err))
+			seg.write(b)
+		}
+		seg.close()
+		os.Rename(seg.path, filepath.Join(dir, name))
+	}
+	ten := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	write("wamon-20261124T100000.000Z-1.jsonl.zst", "+111", ten, 60)
+	write("wamon-20261124T100500.000Z-1.jsonl.zst", "+222", ten.Add(5*time.Minute), 55)
+	write("wamon-20261124T080000.000Z-1.jsonl.zst", "+333", ten.Add(-2*time.Hour), 60)
+	files, _ := Segments(dir)
+	r := NewReader(files, ten.Add(30*time.Minute))
+	count := map[string]int{}
+	for _, e := range readAll(t, r) {
+		count[e.Number]++
+	}
+	if count["+111"] != 30 || count["+222"] != 30 || count["+333"] != 0 {
+		t.Errorf("polls from 10:30: %v, want 30 of each of the 10:00 hour's", count)
+	}
+	if len(r.pending) != 0 || len(r.open) != 0 {
+		t.Errorf("segments left: %v", r.pending)
+	}
+}

@@ -213,12 +213,15 @@ func (w *Writer) write(l line) {
 		}
 		w.failed = false
 	}
-	if w.seg != nil && (w.seg.size() >= w.opts.SegmentSize || !sameHour(w.seg.started, at)) {
+	// On to a new segment with a new hour; a line of the hour before (a slow poll, filed
+	// when it ended) stays in this one, so segments never go back in time.
+	if w.seg != nil && (w.seg.size() >= w.opts.SegmentSize || laterHour(at, w.seg.started)) {
 		err := w.seg.close()
 		w.seg = nil
 		if !w.check(err) {
 			return
 		}
+		w.told = false // a whole segment written: a later failure is news again
 		if _, err := Prune(w.opts.Dir, w.opts.Keep, w.opts.MaxSize, w.opts.Now(), ""); err != nil {
 			w.opts.Logger.Warn("recordings not pruned", "dir", w.opts.Dir, "error", err.Error())
 		}
@@ -251,7 +254,6 @@ func (w *Writer) write(l line) {
 // stays readable), and writing stops for a minute. It reports whether err was nil.
 func (w *Writer) check(err error) bool {
 	if err == nil {
-		w.told = false // writing works: a later failure is news again
 		return true
 	}
 	if w.err == nil {
@@ -273,8 +275,9 @@ func (w *Writer) check(err error) bool {
 	return false
 }
 
-func sameHour(a, b time.Time) bool {
-	return a.UTC().Truncate(time.Hour).Equal(b.UTC().Truncate(time.Hour))
+// laterHour says a is in an hour after b's.
+func laterHour(a, b time.Time) bool {
+	return a.UTC().Truncate(time.Hour).After(b.UTC().Truncate(time.Hour))
 }
 
 // segment is one file being written: a zstd stream of lines.
@@ -325,6 +328,7 @@ func createSegment(dir string, h Header) (*segment, error) {
 	}
 	if err != nil {
 		s.abandon()
+		os.Remove(path) // a segment without even its header is nothing to keep
 		return nil, err
 	}
 	return s, nil
@@ -377,7 +381,9 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 // it, since b is a JSON line.
 func redact(b []byte, secrets []string) []byte {
 	for _, s := range secrets {
-		if s == "" {
+		if len(s) < 8 {
+			// Short enough to match inside a time or a count: the bodies were cleared of
+			// it already (Poll), and a line is not cut to pieces for it.
 			continue
 		}
 		forms := []string{s}

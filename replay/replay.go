@@ -19,14 +19,17 @@ import (
 	"github.com/wamon/wamon/source"
 )
 
+// Header is a recording's settings.
+type Header = record.Header
+
 // Recording is what a replay plays: its segments, the span of its entries, the numbers
 // its segments watched and the settings they were recorded with.
 type Recording struct {
 	Files       []string
-	Header      record.Header // the newest segment's: interval, history, thresholds
-	Numbers     []string      // every number a segment watched, first seen first
-	First, Last time.Time     // the first and last entries' times
-	Warnings    []string      // what reading it skipped
+	Header      Header    // the newest segment's: interval, history, thresholds
+	Numbers     []string  // every number a segment watched, first seen first
+	First, Last time.Time // the first and last entries' times
+	Warnings    []string  // what reading it skipped
 }
 
 // Open reads the segments of paths (files, or directories of segments) far enough to
@@ -46,6 +49,7 @@ func Open(paths ...string) (*Recording, error) {
 	for _, f := range files {
 		r := record.NewReader([]string{f}, time.Time{})
 		e, err := r.Next()
+		r.Close()
 		if h := r.Header(); h != nil {
 			for _, n := range h.Numbers {
 				if !seen[n] {
@@ -66,10 +70,14 @@ func Open(paths ...string) (*Recording, error) {
 		return nil, fmt.Errorf("%d files, none of them a wamon recording: %s", len(files), first(rec.Warnings))
 	}
 	rec.Header = *newest
+	if err := checkHeader(&rec.Header, len(rec.Numbers)); err != nil {
+		return nil, err
+	}
 	// The end: read the newest segments through (those that start in the newest one's
 	// hour or later), rather than the whole recording.
 	lastStart := segmentStarts(files)
 	r := record.NewReader(files, lastStart)
+	defer r.Close()
 	for {
 		e, err := r.Next()
 		if err != nil {
@@ -89,6 +97,29 @@ func Open(paths ...string) (*Recording, error) {
 		return nil, errors.New("the recording holds no poll")
 	}
 	return rec, nil
+}
+
+// Bounds on what a recording may ask of the replaying process: a recording is a file
+// someone handed over, and its header sizes the engine.
+const (
+	maxHistory      = 100_000
+	maxNumbers      = 10_000
+	maxHistoryTotal = 20_000_000 // points per series, summed over numbers: 160 MB of times
+)
+
+// checkHeader refuses settings no console would run with: they come from a file.
+func checkHeader(h *Header, numbers int) error {
+	switch {
+	case h.History < 2 || h.History > maxHistory:
+		return fmt.Errorf("the recording's header asks for a history of %d polls (2 to %d)", h.History, maxHistory)
+	case numbers > maxNumbers || numbers*h.History > maxHistoryTotal:
+		return fmt.Errorf("the recording holds %d numbers with a history of %d polls each: more than a replay holds (%d in all)", numbers, h.History, maxHistoryTotal)
+	case h.Interval < time.Second || h.Interval > 24*time.Hour:
+		return fmt.Errorf("the recording's header has a poll interval of %v (1s to 24h)", h.Interval)
+	case h.Timeout < 0 || h.Timeout > time.Hour:
+		return fmt.Errorf("the recording's header has a poll timeout of %v", h.Timeout)
+	}
+	return nil
 }
 
 func first(ws []string) string {
@@ -262,6 +293,9 @@ func (p *Player) FileTo(t time.Time) {
 	}
 	p.clock.set(t.Add(-p.span))
 	p.engine.Reset()
+	if p.reader != nil {
+		p.reader.Close()
+	}
 	p.reader = record.NewReader(p.rec.Files, t.Add(-p.span))
 	p.next = nil
 	p.swept = time.Time{}
@@ -291,8 +325,19 @@ func (p *Player) fileUntil(t time.Time, limit int) bool {
 		}
 		e := p.next
 		p.next = nil
+		if e.Event != nil {
+			// Events are made again by the engine as the polls are filed, but for a
+			// pause: while the console was paused its numbers were not stale.
+			if e.Event.Kind == monitor.EventPause && e.Number == "" {
+				if e.At.After(p.clock.Now()) {
+					p.sweepTo(e.At)
+				}
+				p.engine.SetPaused(e.Event.Reason == "paused")
+			}
+			continue
+		}
 		if e.Poll == nil {
-			continue // events are made again by the engine as the polls are filed
+			continue
 		}
 		i, ok := p.engine.Index(e.Number)
 		if !ok {
@@ -413,9 +458,10 @@ func (p *Player) TogglePause() {
 	})
 }
 
-// Seek moves the clock by d (back when negative), within From and To: forward, the
-// entries in between are filed at once; back, the engine is filled again from the
-// window before the new moment.
+// Seek moves the clock by d (back when negative), within the recording and no later
+// than To (back before From too: what led up to it): forward, the entries in between
+// are filed at once; back, the engine is filled again from the window before the new
+// moment.
 func (p *Player) Seek(d time.Duration) {
 	p.do(func() {
 		now := p.clock.Now()

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/record"
+	"github.com/wamon/wamon/source"
 )
 
 const shipped = "../testdata/demo-recording"
@@ -96,5 +98,56 @@ func TestParseSpeed(t *testing.T) {
 		if _, err := ParseSpeed(in); err == nil {
 			t.Errorf("ParseSpeed(%q) accepted", in)
 		}
+	}
+}
+
+// A console paused while it recorded was not stale meanwhile: the replay pauses where the
+// recording says, and no number goes STALE over the pause.
+func TestReplayKeepsTheRecordedPause(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	w, err := record.Open(record.Options{Dir: dir, Now: func() time.Time { return start }}, record.Header{
+		Source: "demo", Numbers: []string{"+1"}, Interval: 5 * time.Second, Timeout: 2 * time.Second, History: 720,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll := func(at time.Time) {
+		snap, err := source.Interpret(200, []byte(`{"RESPONSE":{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":1}]}}}}}}`), "+1")
+		snap.FetchedAt = at
+		w.Poll("+1", snap, err)
+	}
+	at := start
+	for ; at.Before(start.Add(time.Minute)); at = at.Add(5 * time.Second) {
+		poll(at)
+	}
+	w.Event(monitor.Event{At: at, Index: -1, Kind: monitor.EventPause, Reason: "paused"})
+	at = at.Add(10 * time.Minute)
+	w.Event(monitor.Event{At: at, Index: -1, Kind: monitor.EventPause, Reason: "resumed"})
+	for end := at.Add(time.Minute); at.Before(end); at = at.Add(5 * time.Second) {
+		poll(at)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &Clock{}
+	engine := NewEngine(rec, clock)
+	p := NewPlayer(rec, engine, clock, time.Time{}, time.Time{}, Max)
+	p.FileTo(start.Add(6 * time.Minute))
+	if !engine.Paused() {
+		t.Errorf("in the middle of the recorded pause the replay is not paused")
+	}
+	p.FileTo(rec.Last)
+	for _, ev := range engine.Events(monitor.EventFilter{}) {
+		if ev.Kind == monitor.EventState && ev.To == monitor.StateStale {
+			t.Errorf("the number went stale in the replay at %v: %s", ev.At, ev.Reason)
+		}
+	}
+	if engine.Paused() {
+		t.Errorf("after the recorded resume the replay is paused")
 	}
 }

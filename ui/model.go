@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wamon/wamon/monitor"
+	"github.com/wamon/wamon/source"
 )
 
 // The smallest terminal the console draws in; it is designed for 80x24 and up.
@@ -69,7 +70,7 @@ func New(opts Options) *Model {
 	m := &Model{ctx: ctx, opts: opts, width: 80, height: 24}
 	ctx.nav = m
 	if len(opts.Warnings) > 0 {
-		m.flash = "warning: " + opts.Warnings[0]
+		m.flash = "warning: " + source.Sanitize(opts.Warnings[0])
 	}
 	m.stack = []screen{newMainScreen(ctx)}
 	m.layout()

@@ -66,7 +66,11 @@ func Run(opts Options, profile termenv.Profile) error {
 	// in the environment still wins.
 	// The reload of recordings at start decodes on every processor (50 numbers x 1 h:
 	// 0.96 s on two, 1.8 s on one); one processor from when it is in.
-	if os.Getenv("GOMAXPROCS") == "" {
+	switch {
+	case os.Getenv("GOMAXPROCS") != "":
+	case opts.Replay != nil:
+		runtime.GOMAXPROCS(1) // a replay's engine is never started: nothing to fill
+	default:
 		go func() {
 			<-opts.Engine.Filled()
 			runtime.GOMAXPROCS(1)
