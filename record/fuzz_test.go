@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -74,4 +75,52 @@ func FuzzRecording(f *testing.F) {
 			clean("warning", w)
 		}
 	})
+}
+
+// A line past 64 MiB (a 65 MiB line compresses to kilobytes) is skipped with one
+// warning, without holding it, and the lines after it read.
+func TestRecordSkipsALineTooLong(t *testing.T) {
+	// What reading allocates does not grow with the line: it stops holding at 64 MiB (a
+	// 1 GiB line used to cost 2 GiB).
+	short, long := skipsALineTooLong(t, 65), skipsALineTooLong(t, 200)
+	if long > short+short/10 {
+		t.Errorf("a line of 65 MiB: %d MiB allocated; of 200 MiB: %d MiB", short>>20, long>>20)
+	}
+}
+
+func skipsALineTooLong(t *testing.T, lineMiB int) uint64 {
+	path := filepath.Join(t.TempDir(), "wamon-20261125T210000.000Z-1.jsonl.zst")
+	f, _ := os.Create(path)
+	enc, _ := zstd.NewWriter(f, zstd.WithEncoderConcurrency(1))
+	enc.Write([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"+1","status":200,"body":"`))
+	chunk := bytes.Repeat([]byte("a"), 1<<20)
+	for range lineMiB {
+		enc.Write(chunk)
+	}
+	enc.Write([]byte("\"}\n" + `{"t":"2026-11-25T21:00:05.000Z","n":"+1","status":200,"raw":{}}` + "\n"))
+	enc.Close()
+	f.Close()
+	r := NewReader([]string{path}, time.Time{})
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var entries []Entry
+	for {
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, e)
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if len(entries) != 1 || !entries[0].At.Equal(time.Date(2026, 11, 25, 21, 0, 5, 0, time.UTC)) {
+		t.Errorf("entries %+v, want the line after the long one", entries)
+	}
+	if w := r.Warnings(); len(w) != 1 || !strings.Contains(w[0], "longer than 64 MiB") {
+		t.Errorf("warnings %q", w)
+	}
+	return after.TotalAlloc - before.TotalAlloc
 }

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,27 @@ func TestReplayKeepsTheRecordedPause(t *testing.T) {
 	}
 	if engine.Paused() {
 		t.Errorf("after the recorded resume the replay is paused")
+	}
+}
+
+// A recording's header sizes the replay's engine: one that asks for absurd settings is
+// refused in one line, not obeyed until the process dies.
+func TestOpenRefusesAHeaderNoConsoleWouldRun(t *testing.T) {
+	for name, h := range map[string]record.Header{
+		"history":  {Source: "x", Numbers: []string{"+1"}, Interval: 5 * time.Second, History: 4_000_000_000_000_000},
+		"interval": {Source: "x", Numbers: []string{"+1"}, Interval: time.Nanosecond, History: 720},
+	} {
+		dir := t.TempDir()
+		w, err := record.Open(record.Options{Dir: dir}, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, perr := source.Interpret(200, []byte(`{"RESPONSE":{"code":"WS201","data":{}}}`), "+1")
+		snap.FetchedAt = time.Now()
+		w.Poll("+1", snap, perr)
+		w.Close()
+		if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "the recording") {
+			t.Errorf("%s: Open: %v, want a refusal", name, err)
+		}
 	}
 }
