@@ -248,19 +248,7 @@ func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 	fs.BoolVar(&cli.version, "version", false, "print the version and exit")
 
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			// The flag package prints "-name"; wamon's flags are documented as "--name"
-			// (both work), so help and errors say it the same way.
-			var defaults strings.Builder
-			fs.SetOutput(&defaults)
-			fs.PrintDefaults()
-			fmt.Fprint(stdout, head)
-			fmt.Fprint(stdout, strings.TrimPrefix(strings.ReplaceAll("\n"+defaults.String(), "\n  -", "\n  --"), "\n"))
-			return commandLine{}, err
-		}
-		msg := strings.Replace(err.Error(), "flag -", "flag --", 1)
-		msg = strings.Replace(msg, "not defined: -", "not defined: --", 1)
-		return commandLine{}, errors.New(msg)
+		return commandLine{}, flagError(fs, err, head, stdout)
 	}
 	if fs.NArg() > 0 {
 		return commandLine{}, fmt.Errorf("unexpected argument %q (see wamon --help)", fs.Arg(0))
@@ -275,6 +263,23 @@ func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
 		return commandLine{}, errors.New("--fail-on needs --once")
 	}
 	return commandLine{cliFlags: cli, serve: serving, failOn: onceLevel(failOn)}, nil
+}
+
+// flagError is what a failed fs.Parse says: -h prints head and the flags to stdout
+// (flag.ErrHelp is returned), anything else is one line. The flag package prints
+// "-name"; wamon's flags are documented as "--name" (both work), so help and errors say
+// it the same way.
+func flagError(fs *flag.FlagSet, err error, head string, stdout io.Writer) error {
+	if errors.Is(err, flag.ErrHelp) {
+		var defaults strings.Builder
+		fs.SetOutput(&defaults)
+		fs.PrintDefaults()
+		fmt.Fprint(stdout, head)
+		fmt.Fprint(stdout, strings.TrimPrefix(strings.ReplaceAll("\n"+defaults.String(), "\n  -", "\n  --"), "\n"))
+		return err
+	}
+	msg := strings.Replace(err.Error(), "flag -", "flag --", 1)
+	return errors.New(strings.Replace(msg, "not defined: -", "not defined: --", 1))
 }
 
 // openLog opens --log FILE for structured logs; without it logs are discarded.

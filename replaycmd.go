@@ -62,16 +62,7 @@ func parseReplayLine(args []string, stdout io.Writer) (replayLine, error) {
 		err = fs.Parse(fs.Args()[1:])
 	}
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			var defaults strings.Builder
-			fs.SetOutput(&defaults)
-			fs.PrintDefaults()
-			fmt.Fprint(stdout, replayUsageHead)
-			fmt.Fprint(stdout, strings.TrimPrefix(strings.ReplaceAll("\n"+defaults.String(), "\n  -", "\n  --"), "\n"))
-			return rl, err
-		}
-		msg := strings.Replace(err.Error(), "flag -", "flag --", 1)
-		return rl, errors.New(strings.Replace(msg, "not defined: -", "not defined: --", 1))
+		return rl, flagError(fs, err, replayUsageHead, stdout)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
