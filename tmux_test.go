@@ -22,42 +22,13 @@ func TestConsoleInTmux(t *testing.T) {
 	bin := buildWamon(t)
 	for _, size := range [][2]string{{"80", "24"}, {"160", "48"}} {
 		t.Run(size[0]+"x"+size[1], func(t *testing.T) {
-			session := "wamon-test-" + size[0]
-			sock := filepath.Join(dir, "tmux-"+size[0])
 			work := t.TempDir() // ctrl+s saves the screen here
-			tmux := func(args ...string) string {
-				out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
-				if err != nil {
-					t.Fatalf("tmux %v: %v\n%s", args, err, out)
-				}
-				return string(out)
-			}
 			// TERM=screen without -256color and no locale: the case where colour detection
 			// fails and an SSH session forwarded no LANG.
 			cmd := "cd " + work + " && env -u NO_COLOR -u KALEYRA_API_KEY -u LANG -u LC_ALL -u LC_CTYPE TERM=screen XDG_CONFIG_HOME=" + t.TempDir() +
 				" " + bin + " --interval 1s --log " + filepath.Join(dir, "log") + "; echo WAMON-EXITED $?; sleep 30"
-			tmux("new-session", "-d", "-s", session, "-x", size[0], "-y", size[1], cmd)
-			defer exec.Command("tmux", "-S", sock, "kill-server").Run()
-
-			screen := func() string { return tmux("capture-pane", "-p", "-t", session) }
-			waitFor := func(what string, want ...string) string {
-				t.Helper()
-				deadline := time.Now().Add(10 * time.Second)
-				for {
-					s := screen()
-					ok := true
-					for _, w := range want {
-						ok = ok && strings.Contains(s, w)
-					}
-					if ok {
-						return s
-					}
-					if time.Now().After(deadline) {
-						t.Fatalf("%s: no %q on screen:\n%s", what, want, s)
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
-			}
+			p := newPane(t, size[0], size[1], cmd)
+			tmux, screen, waitFor, session := p.tmux, p.screen, p.waitFor, p.session
 			keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", session}, k...)...) }
 			// Typed in one go, as a held key or SSH delivers them: one message of runes.
 			burst := func(s string) { tmux("send-keys", "-t", session, "-l", s) }

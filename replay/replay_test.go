@@ -58,7 +58,10 @@ func TestPlayerPlaysPausesAndSeeks(t *testing.T) {
 		t.Errorf("at the end the newest poll is %v old", d)
 	}
 	p.TogglePause()
-	until(t, "paused", func() bool { return p.State().Paused })
+	p.sync()
+	if !p.State().Paused {
+		t.Errorf("not paused")
+	}
 
 	for _, step := range []struct {
 		seek time.Duration
@@ -70,9 +73,10 @@ func TestPlayerPlaysPausesAndSeeks(t *testing.T) {
 		{time.Hour, rec.Last},
 	} {
 		p.Seek(step.seek)
-		until(t, "the seek", func() bool {
-			return clock.Now().Equal(step.want) && p.State().Ended == step.want.Equal(rec.Last)
-		})
+		p.sync()
+		if !clock.Now().Equal(step.want) {
+			t.Errorf("after seeking %v the clock reads %v, want %v", step.seek, clock.Now(), step.want)
+		}
 		polled := newest()
 		if d := step.want.Sub(polled); d < 0 || d > 5*time.Second {
 			t.Errorf("after seeking %v to %v the newest poll is at %v", step.seek, step.want, polled)
@@ -173,4 +177,11 @@ func TestOpenRefusesAHeaderNoConsoleWouldRun(t *testing.T) {
 			t.Errorf("%s: Open: %v, want a refusal", name, err)
 		}
 	}
+}
+
+// sync waits until the player's goroutine has done every control asked before it.
+func (p *Player) sync() {
+	done := make(chan struct{})
+	p.ctl <- func() { close(done) }
+	<-done
 }
