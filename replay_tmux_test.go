@@ -85,6 +85,10 @@ func TestReplayInTmux(t *testing.T) {
 	if now, _ := clock(); now <= first {
 		t.Errorf("at ×60 the clock went from %s to %s in 1.5 s", first, now)
 	}
+	p.keys(">")
+	p.waitFor("faster", "×300")
+	p.keys("<", "<")
+	p.waitFor("slower", "×30")
 	p.keys("Space")
 	p.waitFor("pause", " paused")
 	paused, _ := clock()

@@ -440,6 +440,46 @@ func (p *Player) play() (more bool) {
 	return false
 }
 
+// speeds are the steps ChangeSpeed goes through.
+var speeds = []Speed{1, 2, 5, 10, 30, 60, 300, Max}
+
+// ChangeSpeed steps the speed up (by > 0) or down (by < 0) through 1, 2, 5, 10, 30, 60,
+// 300 and max; a speed between steps moves to the next step that way.
+func (p *Player) ChangeSpeed(by int) {
+	p.do(func() {
+		p.mu.Lock()
+		cur := p.state.Speed
+		p.mu.Unlock()
+		rank := func(s Speed) float64 { // max ranks last
+			if s == Max {
+				return math.Inf(1)
+			}
+			return float64(s)
+		}
+		next := cur
+		if by > 0 {
+			for _, s := range speeds {
+				if rank(s) > rank(cur) {
+					next = s
+					break
+				}
+			}
+		} else {
+			for _, s := range slices.Backward(speeds) {
+				if rank(s) < rank(cur) {
+					next = s
+					break
+				}
+			}
+		}
+		// The clock goes on from where it is, at the new pace.
+		p.anchorR, p.anchorW = p.clock.Now(), time.Now()
+		p.mu.Lock()
+		p.state.Speed = next
+		p.mu.Unlock()
+	})
+}
+
 // do runs f on the player's goroutine.
 func (p *Player) do(f func()) {
 	select {

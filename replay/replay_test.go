@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -184,4 +185,27 @@ func (p *Player) sync() {
 	done := make(chan struct{})
 	p.ctl <- func() { close(done) }
 	<-done
+}
+
+func TestChangeSpeedSteps(t *testing.T) {
+	rec, err := Open(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &Clock{}
+	p := NewPlayer(rec, NewEngine(rec, clock), clock, rec.Last, rec.Last, 7)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { p.Run(stop); close(done) }()
+	defer func() { close(stop); <-done }()
+	var got []string
+	for _, by := range []int{1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1} {
+		p.ChangeSpeed(by)
+		p.sync()
+		got = append(got, p.State().Speed.String())
+	}
+	want := "[×10 ×30 ×60 ×300 max max ×300 ×60 ×30 ×10 ×5 ×2 ×1 ×1]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("speeds %v, want %v", got, want)
+	}
 }

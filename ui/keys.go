@@ -19,7 +19,7 @@ type KeyMap struct {
 	Save, Help, Quit             key.Binding
 
 	// A replay's (wamon replay).
-	ReplayPause, SeekBack, SeekForward, SeekBack10, SeekForward10 key.Binding
+	ReplayPause, SeekBack, SeekForward, SeekBack10, SeekForward10, Slower, Faster key.Binding
 }
 
 func newKeyMap() KeyMap {
@@ -59,6 +59,8 @@ func newKeyMap() KeyMap {
 		SeekForward:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "on 1m")),
 		SeekBack10:    key.NewBinding(key.WithKeys("{"), key.WithHelp("{", "back 10m")),
 		SeekForward10: key.NewBinding(key.WithKeys("}"), key.WithHelp("}", "on 10m")),
+		Slower:        key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "slower")),
+		Faster:        key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "faster")),
 	}
 }
 
@@ -76,6 +78,6 @@ func (k KeyMap) fullHelp() [][]key.Binding {
 func (k KeyMap) replayHelp() [][]key.Binding {
 	groups := k.fullHelp()
 	groups[2] = []key.Binding{k.ReplayPause, k.SeekBack, k.SeekForward, k.SeekBack10, k.SeekForward10,
-		k.Filter, k.Sort, k.Severity, k.Nodes, k.ZoomIn, k.ZoomOut}
+		k.Slower, k.Faster, k.Filter, k.Sort, k.Severity, k.Nodes, k.ZoomIn, k.ZoomOut}
 	return groups
 }

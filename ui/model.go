@@ -213,7 +213,7 @@ func (m *Model) layout() {
 	}
 }
 
-// onReplayKey works the replay: pause, and seek a minute or ten.
+// onReplayKey works the replay: pause, seek a minute or ten, change speed.
 func (m *Model) onReplayKey(msg tea.KeyMsg) {
 	k, r := m.ctx.Keys, m.ctx.Replay
 	switch {
@@ -227,6 +227,10 @@ func (m *Model) onReplayKey(msg tea.KeyMsg) {
 		r.Seek(-10 * time.Minute)
 	case key.Matches(msg, k.SeekForward10):
 		r.Seek(10 * time.Minute)
+	case key.Matches(msg, k.Slower):
+		r.ChangeSpeed(-1)
+	case key.Matches(msg, k.Faster):
+		r.ChangeSpeed(+1)
 	}
 }
 
@@ -260,7 +264,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		m.push(newHelpScreen(m.ctx))
 	case key.Matches(msg, k.Save):
 		return m.saveScreen()
-	case m.ctx.Replay != nil && key.Matches(msg, k.ReplayPause, k.SeekBack, k.SeekForward, k.SeekBack10, k.SeekForward10):
+	case m.ctx.Replay != nil && key.Matches(msg, k.ReplayPause, k.SeekBack, k.SeekForward, k.SeekBack10, k.SeekForward10, k.Slower, k.Faster):
 		m.onReplayKey(msg)
 		return top.Update(dataMsg{})
 	case m.ctx.Replay != nil && key.Matches(msg, k.Refresh):

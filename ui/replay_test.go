@@ -130,11 +130,13 @@ func TestReplayShowsWhatTheLiveConsoleShowed(t *testing.T) {
 type fakeReplay struct {
 	paused bool
 	seeks  []time.Duration
+	speed  int
 }
 
 func (f *fakeReplay) Status() (string, bool, bool) { return "×10", f.paused, false }
 func (f *fakeReplay) TogglePause()                 { f.paused = !f.paused }
 func (f *fakeReplay) Seek(d time.Duration)         { f.seeks = append(f.seeks, d) }
+func (f *fakeReplay) ChangeSpeed(by int)           { f.speed += by }
 
 // The replay's screens, pinned: the header with REPLAY, its clock and its state, at
 // 80x24 and 160x48, paused a minute back; and the keys reach the replay.
@@ -148,14 +150,14 @@ func TestGoldenReplayScreens(t *testing.T) {
 			fake := &fakeReplay{}
 			m.ctx.Replay = fake
 			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]))
-			for _, k := range []string{" ", "[", "]", "{", "}", "p", "r"} {
+			for _, k := range []string{" ", "[", "]", "{", "}", "p", "r", ">", ">", "<"} {
 				tm.Send(keyMsg(k))
 			}
 			tm.Send(keyMsg("q"))
 			out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model).View()
 			want := []time.Duration{-time.Minute, time.Minute, -10 * time.Minute, 10 * time.Minute}
-			if fmt.Sprint(fake.seeks) != fmt.Sprint(want) || fake.paused {
-				t.Errorf("seeks %v, paused %v: want %v, and space then p back to playing", fake.seeks, fake.paused, want)
+			if fmt.Sprint(fake.seeks) != fmt.Sprint(want) || fake.paused || fake.speed != 1 {
+				t.Errorf("seeks %v, paused %v, speed steps %d: want %v, space then p back to playing, two steps up and one down", fake.seeks, fake.paused, fake.speed, want)
 			}
 			assertFits(t, out, size[0], size[1])
 			teatest.RequireEqualOutput(t, []byte(out))

@@ -53,6 +53,7 @@ type Replay interface {
 	Status() (speed string, paused, ended bool)
 	TogglePause()
 	Seek(d time.Duration) // back when negative
+	ChangeSpeed(by int)   // a step faster (> 0) or slower (< 0)
 }
 
 // frameRate caps redraws: enough for typing to feel instant, far below Bubble Tea's 60.
