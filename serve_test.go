@@ -185,48 +185,14 @@ func TestServeBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		sockDir, err := os.MkdirTemp("", "wtmux") // a socket path must stay short
-		if err != nil {
-			t.Fatal(err)
-		}
-		sock := filepath.Join(sockDir, "s")
-		t.Cleanup(func() {
-			exec.Command("tmux", "-S", sock, "kill-server").Run()
-			os.RemoveAll(sockDir)
-		})
-		tmux := func(args ...string) string {
-			t.Helper()
-			out, err := exec.Command("tmux", append([]string{"-S", sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
-			if err != nil {
-				t.Fatalf("tmux %v: %v\n%s", args, err, out)
-			}
-			return string(out)
-		}
 		ssh := "env TERM=xterm-256color ssh -tt -F /dev/null -i " + key + " -p " + p.port +
 			" -o UserKnownHostsFile=" + known + " -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes" +
 			" -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none -o LogLevel=ERROR alice@127.0.0.1" +
 			"; echo SSH-EXITED $?; sleep 600"
-		tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30", ssh)
+		pane := newPane(t, "100", "30", ssh)
+		tmux, waitFor := pane.tmux, pane.waitWithin
 		raw := filepath.Join(work, "pane.raw") // all the pane is sent: the last screen lasts 0.7 s
-		tmux("pipe-pane", "-t", "s", "-o", "cat >> '"+raw+"'")
-		waitFor := func(what string, within time.Duration, want ...string) string {
-			t.Helper()
-			deadline := time.Now().Add(within)
-			for {
-				s := tmux("capture-pane", "-p", "-t", "s")
-				ok := true
-				for _, w := range want {
-					ok = ok && strings.Contains(s, w)
-				}
-				if ok {
-					return s
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("%s: no %q on screen in %v:\n%s", what, want, within, s)
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-		}
+		tmux("pipe-pane", "-t", pane.session, "-o", "cat >> '"+raw+"'")
 		waitUntil := func(what string, cond func() bool) {
 			t.Helper()
 			deadline := time.Now().Add(10 * time.Second)
