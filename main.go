@@ -158,7 +158,7 @@ const usageHead = `wamon: a terminal console for the Kaleyra WhatsApp Monitoring
 
 Usage: wamon [flags]
        wamon serve [flags]   the console over SSH, one poller for the team (wamon serve -h)
-       wamon replay PATH...  the console over a recording (wamon replay -h)
+       wamon replay [PATH]   the console over a recording (wamon replay -h)
 
 Without a config file (--config, else $XDG_CONFIG_HOME/wamon/config.toml) it runs the demo.
 KALEYRA_API_KEY overrides api_key; NO_COLOR turns colour off.

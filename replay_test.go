@@ -95,7 +95,7 @@ func TestReplayCommandLine(t *testing.T) {
 		code int
 		err  string
 	}{
-		{nil, exitUsage, "wamon: replay needs a recording: wamon replay PATH... (see wamon replay --help)\n"},
+
 		{[]string{"--json", demoRecording}, exitUsage, "wamon: --json needs --once\n"},
 		{[]string{"--speed", "0", demoRecording}, exitUsage, "wamon: --speed: \"0\": want a factor such as 1, 10 or 60, or max\n"},
 		{[]string{"--once", "--from", "yesterday", demoRecording}, exitUsage, "wamon: --from: \"yesterday\" is not a time (2026-11-25T16:30:00Z, \"2026-11-25 16:30\", 16:30) or a duration before the end (10m)\n"},
@@ -109,9 +109,35 @@ func TestReplayCommandLine(t *testing.T) {
 			t.Errorf("replay %q: exit %d, %q; want %d, %q", tc.args, code, stderr.String(), tc.code, tc.err)
 		}
 	}
+	// Without a path: the default recording directory, under XDG_STATE_HOME.
+	state := t.TempDir()
+	var out, errs strings.Builder
+	env := func(k string) string { return map[string]string{"XDG_STATE_HOME": state, "HOME": "/nonexistent"}[k] }
+	if code := run([]string{"replay", "--once"}, env, &out, &errs); code != exitFailed ||
+		errs.String() != "wamon: replay: stat "+filepath.Join(state, "wamon", "recordings")+": no such file or directory\n" {
+		t.Errorf("replay without a path: %d, %q", code, errs.String())
+	}
+	os.MkdirAll(filepath.Join(state, "wamon", "recordings"), 0o700)
+	seg, _ := os.ReadFile(filepath.Join(demoRecording, mustOne(t, demoRecording)))
+	os.WriteFile(filepath.Join(state, "wamon", "recordings", mustOne(t, demoRecording)), seg, 0o600)
+	out.Reset()
+	errs.Reset()
+	if code := run([]string{"replay", "--once"}, env, &out, &errs); code != exitOK || !strings.Contains(out.String(), "+12025550102") {
+		t.Errorf("replay of the default directory: %d, %q\n%s", code, errs.String(), out.String())
+	}
 	var stdout strings.Builder
 	if code := run([]string{"replay", "--help"}, func(string) string { return "" }, &stdout, &stdout); code != exitOK ||
-		!strings.Contains(stdout.String(), "Usage: wamon replay [flags] PATH...") || !strings.Contains(stdout.String(), "--speed FACTOR") {
+		!strings.Contains(stdout.String(), "Usage: wamon replay [flags] [PATH...]") || !strings.Contains(stdout.String(), "--speed FACTOR") {
 		t.Errorf("replay --help: %d\n%s", code, stdout.String())
 	}
+}
+
+// mustOne is the name of the one file in dir.
+func mustOne(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("%s: %v, %v", dir, entries, err)
+	}
+	return entries[0].Name()
 }

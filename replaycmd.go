@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,10 +18,10 @@ import (
 
 const replayUsageHead = `wamon replay: the console over a recording, as it was.
 
-Usage: wamon replay [flags] PATH...
+Usage: wamon replay [flags] [PATH...]
 
-PATH is a recording directory ($XDG_STATE_HOME/wamon/recordings by default) or segment
-files (wamon-*.jsonl.zst). The console is the live one: the same screens and keys, with
+PATH is a recording directory or segment files (wamon-*.jsonl.zst); without one, the
+directory the console records into by default, $XDG_STATE_HOME/wamon/recordings. The console is the live one: the same screens and keys, with
 REPLAY and the recording's clock in the header. space pauses, [ and ] move a minute,
 { and } ten, < and > step the speed. --from and --to take a time (2026-11-25T16:30:00Z, "2026-11-25 16:30",
 16:30 on the recording's last day, local time) or a duration before its end (10m).
@@ -79,9 +80,6 @@ func parseReplayLine(args []string, stdout io.Writer) (replayLine, error) {
 		return rl, errors.New("--fail-on needs --once")
 	}
 	rl.failOn, rl.asciiSet = onceLevel(failOn), set["ascii"]
-	if len(rl.paths) == 0 {
-		return rl, errors.New("replay needs a recording: wamon replay PATH... (see wamon replay --help)")
-	}
 	return rl, nil
 }
 
@@ -94,6 +92,10 @@ func runReplay(args []string, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		fmt.Fprintf(stderr, "wamon: %v\n", err)
 		return exitUsage
+	}
+	if len(rl.paths) == 0 {
+		// Where the console and wamon serve record by default.
+		rl.paths = []string{xdgPath(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"), "recordings")}
 	}
 	rec, err := replay.Open(rl.paths...)
 	if err != nil {
