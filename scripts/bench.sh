@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== decoder, history, frames (go test -bench -benchmem)"
-go test -run '^$' -bench . -benchmem -skip Poll500 ./source/ ./monitor/history/ ./ui/ | grep -E '^(Benchmark|ok|---)'
+echo "== decoder, history, frames, recordings, scrapes (go test -bench -benchmem)"
+go test -run '^$' -bench . -benchmem -skip Poll500 ./source/ ./monitor/history/ ./ui/ ./record/ ./export/ | grep -E '^(Benchmark|ok|---)'
 
 echo "== 500 numbers against a 50 ms server at 5 s, concurrency 16"
 go test -run '^$' -bench Poll500 -benchtime 1x ./ui/ | grep -E '^Benchmark'
