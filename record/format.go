@@ -182,7 +182,7 @@ func parse(b []byte) (h *Header, e *Entry, err error) {
 	}
 	at, err := time.Parse(timeLayout, l.T)
 	if err != nil {
-		return nil, nil, fmt.Errorf("time %q: %w", source.Truncate(source.Sanitize(l.T), 40), err)
+		return nil, nil, fmt.Errorf("time %q is not one", source.Truncate(source.Sanitize(l.T), 40))
 	}
 	// A recording may come from anyone: what it says reaches a terminal sanitised.
 	l.N = source.Sanitize(l.N)

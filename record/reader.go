@@ -107,8 +107,10 @@ func (r *Reader) Header() *Header { return r.header }
 // that do not parse, files that are not recordings.
 func (r *Reader) Warnings() []string { return r.warnings }
 
+// warn notes what was skipped. The line is sanitised whole: errors from the JSON and time
+// parsers quote what they were given.
 func (r *Reader) warn(format string, args ...any) {
-	r.warnings = append(r.warnings, fmt.Sprintf(format, args...))
+	r.warnings = append(r.warnings, source.Sanitize(fmt.Sprintf(format, args...)))
 }
 
 // Next returns the next entry in time order at or after from, or io.EOF.
