@@ -25,6 +25,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/wamon/wamon/internal/tmuxtest"
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/source/faketest"
@@ -268,83 +269,6 @@ func (f *fixture) sshCommand(term, key string) string {
 }
 
 // tmux is a tmux server of the test's own, on its own socket, with no user config.
-type tmux struct {
-	t    *testing.T
-	sock string
-}
-
-func newTmux(t *testing.T) *tmux {
-	t.Helper()
-	// A socket path must stay short (108 bytes): not under t.TempDir's long names.
-	dir, err := os.MkdirTemp("", "wtmux")
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &tmux{t: t, sock: filepath.Join(dir, "s")}
-	t.Cleanup(func() {
-		exec.Command("tmux", "-S", x.sock, "kill-server").Run()
-		os.RemoveAll(dir)
-	})
-	return x
-}
-
-func (x *tmux) run(args ...string) string {
-	x.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-S", x.sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
-	if err != nil {
-		x.t.Fatalf("tmux %v: %v\n%s", args, err, out)
-	}
-	return string(out)
-}
-
-// start opens a detached w x h session running cmd.
-func (x *tmux) start(name string, w, h int, cmd string) {
-	x.t.Helper()
-	x.run("new-session", "-d", "-s", name, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), cmd)
-	// The pane's shell prints the exit status and sleeps: keep the pane after that too.
-	x.run("set-option", "-t", name, "remain-on-exit", "on")
-}
-
-func (x *tmux) screen(name string) string { return x.run("capture-pane", "-p", "-t", name) }
-
-// waitFor polls the pane until it shows every one of want.
-func (x *tmux) waitFor(name, what string, within time.Duration, want ...string) string {
-	x.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		s := x.screen(name)
-		ok := true
-		for _, w := range want {
-			ok = ok && strings.Contains(s, w)
-		}
-		if ok {
-			return s
-		}
-		if time.Now().After(deadline) {
-			x.t.Fatalf("%s: pane %s shows no %q in %v:\n%s", what, name, want, within, s)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// waitForAny polls the pane until it shows one of want.
-func (x *tmux) waitForAny(name, what string, within time.Duration, want ...string) string {
-	x.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		s := x.screen(name)
-		for _, w := range want {
-			if strings.Contains(s, w) {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			x.t.Fatalf("%s: pane %s shows none of %q in %v:\n%s", what, name, want, within, s)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // waitUntil polls cond until it holds or within passes.
 func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
 	t.Helper()
@@ -362,18 +286,18 @@ var console = []string{"callback queue", "inbound_message"}
 
 func TestSSHConsole(t *testing.T) {
 	f := newFixture(t, nil)
-	x := newTmux(t)
-	x.start("s", 100, 30, f.sshCommand("xterm-256color", f.key))
-	x.waitFor("s", "console", 20*time.Second, console...)
+	x := tmuxtest.New(t)
+	x.Start("s", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.WaitFor("s", "console", 20*time.Second, console...)
 	if n := f.srv.Sessions(); n != 1 {
 		t.Errorf("Sessions() = %d with one console open", n)
 	}
-	x.run("send-keys", "-t", "s", "q")
-	x.waitFor("s", "quit", 10*time.Second, "SSH-EXITED 0")
+	x.Run("send-keys", "-t", "s", "q")
+	x.WaitFor("s", "quit", 10*time.Second, "SSH-EXITED 0")
 	waitUntil(t, "the session is let go", 5*time.Second, func() bool { return f.srv.Sessions() == 0 })
 	// The server keeps serving: another session gets in.
-	x.start("again", 100, 30, f.sshCommand("xterm-256color", f.key))
-	x.waitFor("again", "a second session", 20*time.Second, console...)
+	x.Start("again", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.WaitFor("again", "a second session", 20*time.Second, console...)
 	select {
 	case <-f.done:
 		t.Fatalf("Serve returned: %v", f.serveErr)
@@ -535,13 +459,13 @@ func TestSSHRateLimit(t *testing.T) {
 
 func TestSSHMaxSessions(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.MaxSessions = 2 })
-	x := newTmux(t)
+	x := tmuxtest.New(t)
 	for _, name := range []string{"a", "b"} {
-		x.start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
-		x.waitFor(name, "session "+name, 20*time.Second, console...)
+		x.Start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
+		x.WaitFor(name, "session "+name, 20*time.Second, console...)
 	}
-	x.start("c", 100, 30, f.sshCommand("xterm-256color", f.key))
-	s := x.waitForAny("c", "a third session", 20*time.Second, "SSH-EXITED", "callback queue")
+	x.Start("c", 100, 30, f.sshCommand("xterm-256color", f.key))
+	s := x.WaitForAny("c", "a third session", 20*time.Second, "SSH-EXITED", "callback queue")
 	// One line from the server, then the client's exit status.
 	if got := strings.TrimSpace(s); got != "wamon serve: server full (2 sessions); try again later\nSSH-EXITED 1" {
 		t.Errorf("a third session was not refused with one line:\n%s", s)
@@ -555,20 +479,20 @@ func TestSSHMaxSessions(t *testing.T) {
 		t.Errorf("Sessions() = %d, want 2", n)
 	}
 	// A place freed is a place taken.
-	x.run("send-keys", "-t", "a", "q")
-	x.waitFor("a", "quit", 10*time.Second, "SSH-EXITED 0")
+	x.Run("send-keys", "-t", "a", "q")
+	x.WaitFor("a", "quit", 10*time.Second, "SSH-EXITED 0")
 	waitUntil(t, "a place frees", 5*time.Second, func() bool { return f.srv.Sessions() == 1 })
-	x.start("d", 100, 30, f.sshCommand("xterm-256color", f.key))
-	x.waitFor("d", "a session after one left", 20*time.Second, console...)
+	x.Start("d", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.WaitFor("d", "a session after one left", 20*time.Second, console...)
 }
 
 func TestSSHHandshakeDeadline(t *testing.T) {
 	const handshake = 500 * time.Millisecond
 	f := newFixture(t, func(o *Options) { o.Handshake = handshake })
 	// A console opened before: the deadline is for handshakes, not for sessions.
-	x := newTmux(t)
-	x.start("s", 100, 30, f.sshCommand("xterm-256color", f.key))
-	x.waitFor("s", "console", 20*time.Second, console...)
+	x := tmuxtest.New(t)
+	x.Start("s", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.WaitFor("s", "console", 20*time.Second, console...)
 
 	for _, tc := range []struct {
 		name string
@@ -601,7 +525,7 @@ func TestSSHHandshakeDeadline(t *testing.T) {
 			t.Logf("closed after %v (%v)", took, err)
 		})
 	}
-	if s := x.screen("s"); strings.Contains(s, "SSH-EXITED") || f.srv.Sessions() != 1 {
+	if s := x.Screen("s"); strings.Contains(s, "SSH-EXITED") || f.srv.Sessions() != 1 {
 		t.Errorf("the deadline closed a session that had authenticated:\n%s", s)
 	}
 }
@@ -766,14 +690,14 @@ func TestSSHConcurrentSessions(t *testing.T) {
 	baseDump := goroutineDump()
 	f.engine.SetPaused(false)
 
-	x := newTmux(t)
+	x := tmuxtest.New(t)
 	name := func(i int) string { return "s" + strconv.Itoa(i) }
 	start := time.Now()
 	for i := range sessions {
-		x.start(name(i), 100, 30, f.sshCommand("xterm-256color", f.key))
+		x.Start(name(i), 100, 30, f.sshCommand("xterm-256color", f.key))
 	}
 	for i := range sessions {
-		x.waitFor(name(i), "console", 60*time.Second, append(console, "callbacks by type")...)
+		x.WaitFor(name(i), "console", 60*time.Second, append(console, "callbacks by type")...)
 	}
 	t.Logf("%d consoles with data in %v", sessions, time.Since(start))
 	if n := f.srv.Sessions(); n != sessions {
@@ -804,7 +728,7 @@ func TestSSHConcurrentSessions(t *testing.T) {
 	}
 	// Every console still draws: the last pane still shows its data.
 	for i := range sessions {
-		x.waitFor(name(i), "console after the span", 10*time.Second, console...)
+		x.WaitFor(name(i), "console after the span", 10*time.Second, console...)
 	}
 
 	// Everyone disconnects at once: the clients are killed with their panes. Polling is
@@ -813,9 +737,9 @@ func TestSSHConcurrentSessions(t *testing.T) {
 	// stay behind, waiting on the engine, and be counted below.
 	f.engine.SetPaused(true)
 	for i := range sessions {
-		x.waitFor(name(i), "the pause", 10*time.Second, "PAUSED")
+		x.WaitFor(name(i), "the pause", 10*time.Second, "PAUSED")
 	}
-	x.run("kill-server")
+	x.Run("kill-server")
 	waitUntil(t, "sessions let go", 10*time.Second, func() bool { return f.srv.Sessions() == 0 })
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -845,16 +769,16 @@ func lines(screen string) int { return len(strings.Split(strings.TrimRight(scree
 
 func TestSSHResize(t *testing.T) {
 	f := newFixture(t, nil)
-	x := newTmux(t)
+	x := tmuxtest.New(t)
 	for _, name := range []string{"s1", "s2"} {
-		x.start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
-		x.waitFor(name, "console", 20*time.Second, console...)
+		x.Start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
+		x.WaitFor(name, "console", 20*time.Second, console...)
 	}
 	waitWidth := func(name string, w int) string {
 		t.Helper()
 		var s string
 		waitUntil(t, fmt.Sprintf("%s draws %d wide", name, w), 10*time.Second, func() bool {
-			s = x.screen(name)
+			s = x.Screen(name)
 			return frameWidth(s) == w
 		})
 		return s
@@ -862,19 +786,19 @@ func TestSSHResize(t *testing.T) {
 	waitWidth("s1", 100)
 	waitWidth("s2", 100)
 
-	x.run("resize-window", "-t", "s1", "-x", "80", "-y", "24")
+	x.Run("resize-window", "-t", "s1", "-x", "80", "-y", "24")
 	s1 := waitWidth("s1", 80)
 	if n := lines(s1); n != 24 {
 		t.Errorf("s1 after resizing to 80x24 shows %d lines:\n%s", n, s1)
 	}
 	// The other session keeps its own size and layout.
-	if s2 := x.screen("s2"); frameWidth(s2) != 100 || lines(s2) != 30 {
+	if s2 := x.Screen("s2"); frameWidth(s2) != 100 || lines(s2) != 30 {
 		t.Errorf("resizing s1 changed s2:\n%s", s2)
 	}
 
-	x.run("resize-window", "-t", "s2", "-x", "120", "-y", "40")
+	x.Run("resize-window", "-t", "s2", "-x", "120", "-y", "40")
 	waitWidth("s2", 120)
-	if s1 := x.screen("s1"); frameWidth(s1) != 80 {
+	if s1 := x.Screen("s1"); frameWidth(s1) != 80 {
 		t.Errorf("resizing s2 changed s1:\n%s", s1)
 	}
 }
@@ -910,17 +834,17 @@ func sgrColours(screen string) map[string]int {
 
 func TestSSHColour(t *testing.T) {
 	f := newFixture(t, nil)
-	x := newTmux(t)
+	x := tmuxtest.New(t)
 	// Both open at once: each session's colours are its own.
-	x.start("c256", 100, 30, f.sshCommand("xterm-256color", f.key))
-	x.start("c16", 100, 30, f.sshCommand("screen", f.key))
-	x.waitFor("c256", "console", 20*time.Second, console...)
-	x.waitFor("c16", "console", 20*time.Second, console...)
+	x.Start("c256", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.Start("c16", 100, 30, f.sshCommand("screen", f.key))
+	x.WaitFor("c256", "console", 20*time.Second, console...)
+	x.WaitFor("c16", "console", 20*time.Second, console...)
 	if n := f.srv.Sessions(); n != 2 {
 		t.Fatalf("Sessions() = %d, want both open", n)
 	}
-	k256 := sgrColours(x.run("capture-pane", "-e", "-p", "-t", "c256"))
-	k16 := sgrColours(x.run("capture-pane", "-e", "-p", "-t", "c16"))
+	k256 := sgrColours(x.Run("capture-pane", "-e", "-p", "-t", "c256"))
+	k16 := sgrColours(x.Run("capture-pane", "-e", "-p", "-t", "c16"))
 	t.Logf("TERM=xterm-256color: %v; TERM=screen: %v", k256, k16)
 	if k256["256"] == 0 || k256["rgb"] > 0 || k256["other"] > 0 {
 		t.Errorf("TERM=xterm-256color: colours %v, want 256 colours (38;5 / 48;5), no truecolor", k256)
@@ -932,14 +856,14 @@ func TestSSHColour(t *testing.T) {
 
 func TestSSHLog(t *testing.T) {
 	f := newFixture(t, nil)
-	x := newTmux(t)
-	x.start("quits", 100, 30, f.sshCommand("xterm-256color", f.key))
-	x.start("drops", 100, 30, f.sshCommand("xterm-256color", f.key))
-	x.waitFor("quits", "console", 20*time.Second, console...)
-	x.waitFor("drops", "console", 20*time.Second, console...)
-	x.run("send-keys", "-t", "quits", "q")
-	x.waitFor("quits", "quit", 10*time.Second, "SSH-EXITED 0")
-	x.run("kill-session", "-t", "drops") // the client is killed: the connection drops
+	x := tmuxtest.New(t)
+	x.Start("quits", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.Start("drops", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.WaitFor("quits", "console", 20*time.Second, console...)
+	x.WaitFor("drops", "console", 20*time.Second, console...)
+	x.Run("send-keys", "-t", "quits", "q")
+	x.WaitFor("quits", "quit", 10*time.Second, "SSH-EXITED 0")
+	x.Run("kill-session", "-t", "drops") // the client is killed: the connection drops
 	out, code := f.ssh(f.other, nil, []string{"-T"})
 	refused(t, out, code, "Permission denied")
 	out, code = f.ssh(f.key, nil, []string{"-T"})
@@ -999,14 +923,14 @@ func TestSSHLog(t *testing.T) {
 
 func TestSSHShutdown(t *testing.T) {
 	f := newFixture(t, nil)
-	x := newTmux(t)
+	x := tmuxtest.New(t)
 	raw := map[string]string{}
 	for _, name := range []string{"a", "b"} {
-		x.start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
+		x.Start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
 		// Everything the pane is sent, for the last screen, which lasts 0.7 s.
 		raw[name] = filepath.Join(f.dir, name+".raw")
-		x.run("pipe-pane", "-t", name, "-o", "cat >> '"+raw[name]+"'")
-		x.waitFor(name, "console", 20*time.Second, console...)
+		x.Run("pipe-pane", "-t", name, "-o", "cat >> '"+raw[name]+"'")
+		x.WaitFor(name, "console", 20*time.Second, console...)
 	}
 	if n := f.srv.Sessions(); n != 2 {
 		t.Fatalf("Sessions() = %d, want 2", n)
@@ -1031,7 +955,7 @@ func TestSSHShutdown(t *testing.T) {
 	ansi := regexp.MustCompile(`\x1b\[[0-9;?]*[a-zA-Z]`)
 	for _, name := range []string{"a", "b"} {
 		// Exit status 0: the session ended, closed by the server, not cut.
-		x.waitFor(name, "the client ends", 5*time.Second, "SSH-EXITED 0")
+		x.WaitFor(name, "the client ends", 5*time.Second, "SSH-EXITED 0")
 		data, _ := os.ReadFile(raw[name])
 		if !strings.Contains(ansi.ReplaceAllString(string(data), ""), "wamon serve is stopping") {
 			t.Errorf("%s was not told the server is stopping", name)
