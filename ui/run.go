@@ -66,7 +66,7 @@ func Run(opts Options, profile termenv.Profile) error {
 	// second thread awake on every timer: idle CPU 0.55% -> 0.35% of a core. GOMAXPROCS
 	// in the environment still wins.
 	// The reload of recordings at start decodes on every processor (50 numbers x 1 h:
-	// 0.77 s on two, 0.9-1.4 s on one); one processor from when it is in.
+	// 0.85 s on two, 0.8-1.5 s on one); one processor from when it is in.
 	switch {
 	case os.Getenv("GOMAXPROCS") != "":
 	case opts.Replay != nil:
