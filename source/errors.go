@@ -188,13 +188,25 @@ type RecordedError struct {
 
 func (e *RecordedError) Error() string { return e.Line }
 
+// reported is an error that carries the kind and reason of a failure that happened
+// elsewhere (an exporter's poll, a recorded one); fallback is its reason when it gave
+// none.
+type reported interface {
+	error
+	reported() (kind, reason, fallback string)
+}
+
+func (e *UpstreamError) reported() (string, string, string) { return e.Kind, e.Reason, "wamon_up 0" }
+func (e *RecordedError) reported() (string, string, string) { return e.Kind, e.Reason, "error" }
+
 // ErrorKind names the class of an error for machine output (--once --json):
 // "api", "http", "transport", "too_large", "decode", or "other".
 // ErrorKinds are the kinds ErrorKind names, in a fixed order.
 var ErrorKinds = []string{"api", "http", "transport", "too_large", "decode", "other"}
 
 // The Prometheus source's errors take the kind of what they resemble: a QueryError is
-// "http", an UpstreamError the kind the exporter reported ("other" when it did not say).
+// "http"; an UpstreamError or a RecordedError the kind it carries ("other" when it
+// carries none).
 func ErrorKind(err error) string {
 	var (
 		apiErr  *APIError
@@ -203,20 +215,14 @@ func ErrorKind(err error) string {
 		bigErr  *TooLargeError
 		decErr  *DecodeError
 		qErr    *QueryError
-		upErr   *UpstreamError
-		recErr  *RecordedError
+		rep     reported
 	)
 	switch {
 	case err == nil:
 		return ""
-	case errors.As(err, &upErr):
-		if slices.Contains(ErrorKinds, upErr.Kind) {
-			return upErr.Kind
-		}
-		return "other"
-	case errors.As(err, &recErr):
-		if slices.Contains(ErrorKinds, recErr.Kind) {
-			return recErr.Kind
+	case errors.As(err, &rep):
+		if kind, _, _ := rep.reported(); slices.Contains(ErrorKinds, kind) {
+			return kind
 		}
 		return "other"
 	case errors.As(err, &qErr):
@@ -251,23 +257,18 @@ func Reason(err error) string {
 		bigErr  *TooLargeError
 		decErr  *DecodeError
 		qErr    *QueryError
-		upErr   *UpstreamError
 		noData  *NoDataError
-		recErr  *RecordedError
+		rep     reported
 	)
 	switch {
 	case err == nil:
 		return ""
-	case errors.As(err, &recErr):
-		if r := strings.TrimSpace(Truncate(Sanitize(recErr.Reason), reasonWidth)); r != "" {
+	case errors.As(err, &rep):
+		_, reason, fallback := rep.reported()
+		if r := strings.TrimSpace(Truncate(Sanitize(reason), reasonWidth)); r != "" {
 			return r
 		}
-		return "error"
-	case errors.As(err, &upErr):
-		if r := strings.TrimSpace(Truncate(Sanitize(upErr.Reason), reasonWidth)); r != "" {
-			return r
-		}
-		return "wamon_up 0"
+		return fallback
 	case errors.As(err, &noData):
 		return "no data"
 	case errors.As(err, &qErr):
