@@ -87,3 +87,22 @@ func TestReasonOfARefusedConnection(t *testing.T) {
 		t.Errorf("Reason = %q, want refused (error %v)", got, err)
 	}
 }
+
+// Errors that carry a failure from elsewhere say its kind and reason, or theirs when it
+// gave none, and an unknown kind is "other".
+func TestReportedErrorsKindAndReason(t *testing.T) {
+	for _, tc := range []struct {
+		err          error
+		kind, reason string
+	}{
+		{&source.UpstreamError{Number: "+1", Kind: "api", Reason: "WS500"}, "api", "WS500"},
+		{&source.UpstreamError{Number: "+1"}, "other", "wamon_up 0"},
+		{&source.RecordedError{Kind: "transport", Reason: "timeout 10s", Line: "timeout"}, "transport", "timeout 10s"},
+		{&source.RecordedError{Kind: "made-up", Line: "x"}, "other", "error"},
+		{fmt.Errorf("wrapped: %w", &source.RecordedError{Kind: "http", Reason: "HTTP 502\x1b[31m"}), "http", "HTTP 502"},
+	} {
+		if k, r := source.ErrorKind(tc.err), source.Reason(tc.err); k != tc.kind || r != tc.reason {
+			t.Errorf("%v: %q, %q; want %q, %q", tc.err, k, r, tc.kind, tc.reason)
+		}
+	}
+}
