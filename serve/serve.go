@@ -272,7 +272,9 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	env := append(sess.Environ(), "TERM="+pty.Term)
 	getenv := func(k string) string { return source.Sanitize(environ(env).Getenv(k)) }
 	r := sessionRenderer(sess, env)
-	r.SetColorProfile(sessionProfile(r.ColorProfile(), s.opts.Color, getenv("TERM")))
+	// The session's colour profile: forced by --color, else what its TERM says (TERM=screen
+	// or tmux without -256color still shows 16 colours).
+	r.SetColorProfile(ui.Profile(s.opts.Color, r.ColorProfile(), getenv("TERM"), false, false))
 	ascii, why := s.opts.Glyphs(getenv)
 	m := ui.New(ui.Options{
 		Engine: s.opts.Engine, ASCII: ascii, Glyphs: why, Renderer: r, ViewPause: true,
@@ -335,26 +337,6 @@ func (e environ) Getenv(k string) string {
 		}
 	}
 	return ""
-}
-
-// sessionProfile is a session's colour profile: forced by --color, else what its TERM
-// says, except that TERM=screen or tmux without -256color (where detection finds
-// nothing) still shows 16 colours.
-func sessionProfile(detected termenv.Profile, color, term string) termenv.Profile {
-	switch color {
-	case "truecolor":
-		return termenv.TrueColor
-	case "256":
-		return termenv.ANSI256
-	case "16":
-		return termenv.ANSI
-	case "none":
-		return termenv.Ascii
-	}
-	if detected == termenv.Ascii && (strings.HasPrefix(term, "screen") || strings.HasPrefix(term, "tmux")) {
-		return termenv.ANSI
-	}
-	return detected
 }
 
 // logSession logs every session: who, from where, with which key, for how long and how

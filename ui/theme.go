@@ -2,6 +2,7 @@ package ui
 
 import (
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -102,11 +103,25 @@ func NewTheme(r *lipgloss.Renderer, ascii bool) Theme {
 }
 
 // ColorProfile turns the --color setting ("auto", "truecolor", "256", "16", "none")
-// into a termenv profile. "auto" asks termenv about the terminal on out, but fixes its
-// blind spot: inside tmux or screen without a "-256color" TERM (and with COLORTERM lost
-// over SSH) it detects no colour at all, though every such terminal shows 16 colours.
-// NO_COLOR is applied by the config before this point.
+// into a termenv profile for this process's terminal on out (see Profile). NO_COLOR is
+// applied by the config before this point.
 func ColorProfile(mode string, out *os.File) termenv.Profile {
+	detected := termenv.Ascii
+	if !slices.Contains(forcedModes, mode) {
+		detected = termenv.NewOutput(out).EnvColorProfile()
+	}
+	return Profile(mode, detected, os.Getenv("TERM"), os.Getenv("TMUX") != "", os.Getenv("NO_COLOR") != "")
+}
+
+// forcedModes are the --color settings that name a profile outright.
+var forcedModes = []string{"truecolor", "256", "16", "none"}
+
+// Profile is the colour profile of a terminal for the --color mode: the one it names,
+// or for "auto" what detection found, but for its blind spot: inside tmux or screen
+// without a "-256color" TERM (and with COLORTERM lost over SSH) it detects no colour at
+// all, though every such terminal shows 16 colours. A terminal where NO_COLOR is set
+// keeps none. The console and every SSH session (with the session's TERM) use it.
+func Profile(mode string, detected termenv.Profile, term string, inTmux, noColor bool) termenv.Profile {
 	switch mode {
 	case "truecolor":
 		return termenv.TrueColor
@@ -117,11 +132,9 @@ func ColorProfile(mode string, out *os.File) termenv.Profile {
 	case "none":
 		return termenv.Ascii
 	}
-	p := termenv.NewOutput(out).EnvColorProfile()
-	term := os.Getenv("TERM")
-	if p == termenv.Ascii && os.Getenv("NO_COLOR") == "" &&
-		(strings.HasPrefix(term, "screen") || strings.HasPrefix(term, "tmux") || os.Getenv("TMUX") != "") {
+	if detected == termenv.Ascii && !noColor &&
+		(strings.HasPrefix(term, "screen") || strings.HasPrefix(term, "tmux") || inTmux) {
 		return termenv.ANSI
 	}
-	return p
+	return detected
 }
