@@ -470,15 +470,10 @@ func (e *Engine) backfill(i int, outs []source.Outcome, whole bool) int {
 const FillTimeout = time.Minute
 
 // fill asks the Historian for the window before now, files it, and then starts polling.
-func (e *Engine) fill(h source.Historian) {
-	start := e.cfg.Clock.Now()
-	span := time.Duration(e.cfg.History-1) * e.cfg.Interval
-	names := make([]string, len(e.numbers))
-	for i, n := range e.numbers {
-		names[i] = n.name
-	}
+func (e *Engine) fill(h source.Historian, from, start time.Time) {
+	span := start.Sub(from)
 	ctx, cancel := context.WithTimeout(e.ctx, FillTimeout)
-	past, err := h.History(ctx, names, start.Add(-span), start, e.cfg.Interval)
+	past, err := h.History(ctx, e.names(), from, start, e.cfg.Interval)
 	cancel()
 	filed, numbers := 0, 0
 	var oldest time.Time
@@ -511,6 +506,15 @@ func (e *Engine) fill(h source.Historian) {
 	e.filled()
 }
 
+// names are the watched numbers, in order.
+func (e *Engine) names() []string {
+	names := make([]string, len(e.numbers))
+	for i, n := range e.numbers {
+		names[i] = n.name
+	}
+	return names
+}
+
 // filled ends a fill: polling starts.
 func (e *Engine) filled() {
 	e.sched.Lock()
@@ -526,19 +530,12 @@ func (e *Engine) filled() {
 
 // recall asks the Memory for the window before now, files it with its events, and then
 // starts polling.
-func (e *Engine) recall(m Memory) {
-	start := e.cfg.Clock.Now()
-	span := time.Duration(e.cfg.History-1) * e.cfg.Interval
-	from := start.Add(-span)
-	names := make([]string, len(e.numbers))
-	for i, n := range e.numbers {
-		names[i] = n.name
-	}
+func (e *Engine) recall(m Memory, from, start time.Time) {
 	filed := 0
 	seen := make([]bool, len(e.numbers))
 	var oldest time.Time
 	ctx, cancel := context.WithTimeout(e.ctx, FillTimeout)
-	err := m.Recall(ctx, names, from, start, func(i int, outs []source.Outcome) {
+	err := m.Recall(ctx, e.names(), from, start, func(i int, outs []source.Outcome) {
 		if i < 0 || i >= len(e.numbers) {
 			return
 		}
@@ -746,18 +743,17 @@ func (e *Engine) Start() {
 		return
 	}
 	e.started = true
-	span := time.Duration(e.cfg.History-1) * e.cfg.Interval
+	// The window first, then polls: the history takes polls in time order.
+	now := e.cfg.Clock.Now()
+	from := now.Add(-time.Duration(e.cfg.History-1) * e.cfg.Interval)
 	if h, ok := e.cfg.Source.(source.Historian); ok {
-		// The window first, then polls: the history takes polls in time order.
-		e.filling = true
-		e.fillFrom, e.fillTo, e.fillName = e.cfg.Clock.Now().Add(-span), e.cfg.Clock.Now(), e.cfg.Source.Name()
-		go e.fill(h)
+		e.filling, e.fillFrom, e.fillTo, e.fillName = true, from, now, e.cfg.Source.Name()
+		go e.fill(h, from, now)
 		return
 	}
 	if e.cfg.Memory != nil {
-		e.filling = true
-		e.fillFrom, e.fillTo, e.fillName = e.cfg.Clock.Now().Add(-span), e.cfg.Clock.Now(), e.cfg.Memory.Name()
-		go e.recall(e.cfg.Memory)
+		e.filling, e.fillFrom, e.fillTo, e.fillName = true, from, now, e.cfg.Memory.Name()
+		go e.recall(e.cfg.Memory, from, now)
 		return
 	}
 	close(e.filledC)

@@ -119,19 +119,14 @@ func (r *Reader) Next() (Entry, error) {
 		// Open every pending segment that starts before the earliest entry at hand, so
 		// that the merge sees all that could come first.
 		for len(r.pending) > 0 {
-			head, ok := r.earliest()
+			k := r.earliest()
 			start, named := SegmentStart(r.pending[0])
-			if ok && named && start.After(head.At) {
+			if k >= 0 && named && start.After(r.open[k].head.At) {
 				break
 			}
 			r.openNext()
 		}
-		k := -1
-		for i, s := range r.open {
-			if k < 0 || s.head.At.Before(r.open[k].head.At) {
-				k = i
-			}
-		}
+		k := r.earliest()
 		if k < 0 {
 			return Entry{}, io.EOF
 		}
@@ -156,18 +151,15 @@ func (r *Reader) Next() (Entry, error) {
 	}
 }
 
-// earliest is the earliest entry at hand in the open segments.
-func (r *Reader) earliest() (Entry, bool) {
-	var best *Entry
-	for _, s := range r.open {
-		if best == nil || s.head.At.Before(best.At) {
-			best = &s.head
+// earliest is the open segment whose entry at hand comes first; -1 when none is open.
+func (r *Reader) earliest() int {
+	k := -1
+	for i, s := range r.open {
+		if k < 0 || s.head.At.Before(r.open[k].head.At) {
+			k = i
 		}
 	}
-	if best == nil {
-		return Entry{}, false
-	}
-	return *best, true
+	return k
 }
 
 // openNext opens the first pending segment and reads its first entry.

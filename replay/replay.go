@@ -75,8 +75,7 @@ func Open(paths ...string) (*Recording, error) {
 	}
 	// The end: read the newest segments through (those that start in the newest one's
 	// hour or later), rather than the whole recording.
-	lastStart := segmentStarts(files)
-	r := record.NewReader(files, lastStart)
+	r := record.NewReader(files, lastHour(files))
 	defer r.Close()
 	for {
 		e, err := r.Next()
@@ -129,9 +128,9 @@ func first(ws []string) string {
 	return ws[0]
 }
 
-// segmentStarts is the start of the newest segment less an hour of slack: the newest
-// entries are in the segments from there on.
-func segmentStarts(files []string) time.Time {
+// lastHour is the start of the newest segment less an hour of slack: the newest entries
+// are in the segments from there on.
+func lastHour(files []string) time.Time {
 	var newest time.Time
 	for _, f := range files {
 		if t, ok := record.SegmentStart(f); ok && t.After(newest) {
