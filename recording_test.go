@@ -255,3 +255,21 @@ func TestNewEngineRecordsWithoutTheKey(t *testing.T) {
 	}
 	engine.Stop()
 }
+
+// A console whose tmux pane goes away (a hangup) stops as q stops it: its recording is
+// closed whole, not torn.
+func TestConsoleClosesItsRecordingOnHangup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	bin := buildWamon(t)
+	rec := filepath.Join(t.TempDir(), "rec")
+	p := newPane(t, "80", "24", "env -u NO_COLOR TERM=screen "+bin+" --demo --record --record-dir "+rec+" --interval 1s")
+	p.waitFor("start", "callback queue")
+	time.Sleep(1500 * time.Millisecond) // a few polls, not yet flushed
+	p.tmux("kill-server")
+	waitUntil(t, 10*time.Second, "a whole recording of 3 polls or more", func() bool {
+		n, warnings := recordedPolls(t, rec)
+		return n >= 3 && len(warnings) == 0
+	})
+}

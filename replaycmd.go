@@ -21,10 +21,12 @@ const replayUsageHead = `wamon replay: the console over a recording, as it was.
 Usage: wamon replay [flags] [PATH...]
 
 PATH is a recording directory or segment files (wamon-*.jsonl.zst); without one, the
-directory the console records into by default, $XDG_STATE_HOME/wamon/recordings. The console is the live one: the same screens and keys, with
-REPLAY and the recording's clock in the header. space pauses, [ and ] move a minute,
-{ and } ten, < and > step the speed. --from and --to take a time (2026-11-25T16:30:00Z, "2026-11-25 16:30",
-16:30 on the recording's last day, local time) or a duration before its end (10m).
+directory the console records into by default, $XDG_STATE_HOME/wamon/recordings.
+The console is the live one: the same screens and keys, with REPLAY and the
+recording's clock in the header. space pauses, [ and ] move a minute, { and } ten,
+< and > step the speed. --from and --to take a time (2026-11-25T16:30:00Z,
+"2026-11-25 16:30", 16:30 on the recording's last day, local time) or a duration
+before its end (10m).
 
 Flags:
 `

@@ -8,7 +8,9 @@ package ui
 import (
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -80,6 +82,21 @@ func Run(opts Options, profile termenv.Profile) error {
 	lipgloss.SetColorProfile(profile)
 	opts.Output = os.Stdout
 	p := tea.NewProgram(New(opts), tea.WithAltScreen(), tea.WithFPS(frameRate))
+	// A hangup (the tmux pane closed, the SSH connection dropped) ends the console as q
+	// does, so that whoever runs it stops cleanly: a recording is closed, not torn.
+	// Bubble Tea handles SIGINT and SIGTERM itself.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-hup:
+			p.Quit()
+		case <-done:
+		}
+	}()
 	_, err := p.Run()
 	return err
 }
