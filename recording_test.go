@@ -145,9 +145,13 @@ func TestRecordingSurvivesKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	first.Wait()
-	before, warnings := recordedPolls(t, rec)
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "ends mid-record") {
-		t.Errorf("after kill -9: warnings %q, want the torn end", warnings)
+	// Killed, the segment usually ends with its zstd frame unclosed: one warning. Once in
+	// 20 runs it read back whole, without one (why is not pinned down); every flushed
+	// poll is back either way, which is what is asserted exactly.
+	before, killedWarnings := recordedPolls(t, rec)
+	torn := len(killedWarnings) == 1 && strings.Contains(killedWarnings[0], "ends mid-record")
+	if len(killedWarnings) > 1 || len(killedWarnings) == 1 && !torn {
+		t.Errorf("after kill -9: warnings %q, want at most the torn end", killedWarnings)
 	}
 
 	log := filepath.Join(dir, "second.log")
@@ -168,8 +172,8 @@ func TestRecordingSurvivesKill9(t *testing.T) {
 	if !strings.Contains(reloaded, `"polls":`+strconv.Itoa(before)+`,`) {
 		t.Errorf("reloaded %s, want the %d polls written before the kill", reloaded, before)
 	}
-	if !strings.Contains(notice, "ends mid-record") {
-		t.Errorf("notice %q, want the torn end skipped", notice)
+	if torn != strings.Contains(notice, "ends mid-record") {
+		t.Errorf("notice %q after the reload, the killed segment torn: %v; want a notice exactly when it was", notice, torn)
 	}
 	second.Process.Signal(syscall.SIGTERM)
 	second.Wait()
@@ -178,8 +182,8 @@ func TestRecordingSurvivesKill9(t *testing.T) {
 		t.Errorf("%d segments, want the killed one and the new one", len(files))
 	}
 	after, warnings := recordedPolls(t, rec)
-	if after <= before || len(warnings) != 1 {
-		t.Errorf("%d polls and warnings %q after a clean stop, want more than %d and only the old torn end", after, warnings, before)
+	if after <= before || len(warnings) != len(killedWarnings) {
+		t.Errorf("%d polls and warnings %q after a clean stop, want more than %d and only what the kill left (%q)", after, warnings, before, killedWarnings)
 	}
 }
 
