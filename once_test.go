@@ -394,12 +394,12 @@ func TestRunVersion(t *testing.T) {
 
 func TestRunHelp(t *testing.T) {
 	code, out, _ := runWamon(t, testEnv(t), "-h")
-	if code != 0 || !strings.Contains(out, "\n  --once\n") || !strings.Contains(out, "\n  --number +E164") ||
+	if code != 0 || !strings.Contains(out, "\n      --once ") || !strings.Contains(out, "\n      --number +E164 ") ||
 		strings.Contains(out, "\n  -o") {
 		t.Errorf("-h: exit %d, usage %q; want every flag spelled --name", code, out)
 	}
 	// Errors name flags the way the help does.
-	if _, _, errOut := runWamon(t, testEnv(t), "--interval", "5x"); !strings.Contains(errOut, "flag --interval") {
+	if _, _, errOut := runWamon(t, testEnv(t), "--interval", "5x"); !strings.Contains(errOut, `"--interval" flag`) {
 		t.Errorf("stderr %q", errOut)
 	}
 }
@@ -433,13 +433,13 @@ func TestRunUsageErrors(t *testing.T) {
 func TestRunFailOnUsageMessages(t *testing.T) {
 	for args, want := range map[string]string{
 		"--fail-on warn":         "wamon: --fail-on needs --once\n",
-		"--once --fail-on bogus": "wamon: invalid value \"bogus\" for flag --fail-on: want warn or crit\n",
+		"--once --fail-on bogus": "wamon: invalid argument \"bogus\" for \"--fail-on\" flag: want warn or crit\n",
 	} {
 		if _, _, errOut := runWamon(t, testEnv(t), strings.Fields(args)...); errOut != want {
 			t.Errorf("%s: stderr %q, want %q", args, errOut, want)
 		}
 	}
-	if _, out, _ := runWamon(t, testEnv(t), "-h"); !strings.Contains(out, "\n  --fail-on LEVEL\n") {
+	if _, out, _ := runWamon(t, testEnv(t), "-h"); !strings.Contains(out, "\n      --fail-on LEVEL ") {
 		t.Errorf("-h does not list --fail-on LEVEL:\n%s", out)
 	}
 }

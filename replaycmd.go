@@ -1,13 +1,10 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/wamon/wamon/monitor"
@@ -16,85 +13,8 @@ import (
 	"github.com/wamon/wamon/ui"
 )
 
-const replayUsageHead = `wamon replay: the console over a recording, as it was.
-
-Usage: wamon replay [flags] [PATH...]
-
-PATH is a recording directory or segment files (wamon-*.jsonl.zst); without one, the
-directory the console records into by default, $XDG_STATE_HOME/wamon/recordings.
-The console is the live one: the same screens and keys, with REPLAY and the
-recording's clock in the header. space pauses, [ and ] move a minute, { and } ten,
-< and > step the speed. --from and --to take a time (2026-11-25T16:30:00Z,
-"2026-11-25 16:30", 16:30 on the recording's last day, local time) or a duration
-before its end (10m).
-
-Flags:
-`
-
-// replayLine is what wamon replay's command line said.
-type replayLine struct {
-	paths        []string
-	speed        replay.Speed
-	from, to     string
-	once, json   bool
-	color        string
-	ascii        bool
-	asciiSet     bool
-	failOn       onceLevel
-	failOnWasSet bool
-}
-
-func parseReplayLine(args []string, stdout io.Writer) (replayLine, error) {
-	var rl replayLine
-	var speed string
-	var failOn failOnFlag
-	fs := flag.NewFlagSet("wamon replay", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&speed, "speed", "1", "play `FACTOR` seconds of the recording a second: 1, 10, 60, or max")
-	fs.StringVar(&rl.from, "from", "", "start at `WHEN`: a time, or a duration before the end (default: the recording's start)")
-	fs.StringVar(&rl.to, "to", "", "stop at `WHEN` (default: the recording's end)")
-	fs.BoolVar(&rl.once, "once", false, "print the numbers as they stood at --to, as wamon --once does, and exit")
-	fs.BoolVar(&rl.json, "json", false, "with --once: JSON Lines, one object per number")
-	fs.Var(&failOn, "fail-on", "with --once: exit 1 also when a number is at or past `LEVEL`: warn or crit")
-	fs.StringVar(&rl.color, "color", "auto", "colour depth `MODE`: "+strings.Join(colorModes, "|"))
-	fs.BoolVar(&rl.ascii, "ascii", false, "ASCII glyphs only (--ascii=false: never)")
-	// Flags may come before, between or after the paths.
-	err := fs.Parse(args)
-	for err == nil && fs.NArg() > 0 {
-		rl.paths = append(rl.paths, fs.Arg(0))
-		err = fs.Parse(fs.Args()[1:])
-	}
-	if err != nil {
-		return rl, flagError(fs, err, replayUsageHead, stdout)
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if rl.speed, err = replay.ParseSpeed(speed); err != nil {
-		return rl, fmt.Errorf("--speed: %w", err)
-	}
-	if err := checkColor(rl.color); err != nil {
-		return rl, fmt.Errorf("--color: %w", err)
-	}
-	if rl.json && !rl.once {
-		return rl, errors.New("--json needs --once")
-	}
-	if set["fail-on"] && !rl.once {
-		return rl, errors.New("--fail-on needs --once")
-	}
-	rl.failOn, rl.asciiSet = onceLevel(failOn), set["ascii"]
-	return rl, nil
-}
-
 // runReplay is wamon replay: the console over a recording, or its state at a moment.
-func runReplay(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	rl, err := parseReplayLine(args, stdout)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "wamon: %v\n", err)
-		return exitUsage
-	}
+func runReplay(rl replayLine, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(rl.paths) == 0 {
 		// Where the console and wamon serve record by default.
 		rl.paths = []string{xdgPath(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"), "recordings")}

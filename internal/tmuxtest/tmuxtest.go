@@ -59,10 +59,10 @@ func (x *Server) Start(name string, w, h int, cmd string) {
 // Screen is what the session's pane shows now.
 func (x *Server) Screen(name string) string { return x.Run("capture-pane", "-p", "-t", name) }
 
-// Keys sends keys to the session, as send-keys names them.
+// Keys sends keys to the session, as send-keys names them; a key may start with a dash.
 func (x *Server) Keys(name string, keys ...string) {
 	x.t.Helper()
-	x.Run(append([]string{"send-keys", "-t", name}, keys...)...)
+	x.Run(append([]string{"send-keys", "-t", name, "--"}, keys...)...)
 }
 
 // WaitFor polls the pane until it shows every one of want, and returns what it shows.
