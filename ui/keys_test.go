@@ -30,7 +30,10 @@ func sized(t *testing.T, w, h int) *testConsole {
 func (c *testConsole) mainScreen() *mainScreen { return c.stack[0].(*mainScreen) }
 
 // overviewRows are the overview's rows in display order; the overview must be on top.
-func (c *testConsole) overviewRows() []overviewRow { return c.top().(*overviewScreen).rows() }
+func (c *testConsole) overviewRows() []*overviewRow {
+	rows, _ := c.top().(*overviewScreen).rows()
+	return rows
+}
 
 func TestKeysSwitchNumbers(t *testing.T) {
 	c := sized(t, 160, 48)
@@ -607,6 +610,34 @@ func TestCursorFollowsItsRowWhenResorted(t *testing.T) {
 	d.poll(30)
 	if got := m.table.rows(&m.figures().Callbacks)[m.table.cur.pos].Key; got != want || m.table.cur.key != want {
 		t.Errorf("after more polls the cursor is on %q, want %q", got, want)
+	}
+}
+
+// Keys move over the rows as the overview last drew them: after a re-sort is drawn, j
+// goes to the row now below.
+func TestOverviewKeysMoveOverTheRowsDrawn(t *testing.T) {
+	numbers := []string{"+12025550100", "+12025550101", "+12025550102", "+12025550103"}
+	c := newTestConsole(t, numbers...)
+	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	queue := func(i int, v string) {
+		c.file(i, c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":`+v+`}]}}}}}`), nil)
+	}
+	c.clock.Advance(5 * time.Second)
+	for i, v := range []string{"10", "20", "30", "40"} {
+		queue(i, v)
+	}
+	c.key("o", "s", "s") // sort by queue: ..103, ..102, ..101, ..100
+	c.key("g", "j", "j") // on ..101
+	if i, _ := c.top().(*overviewScreen).selectedNumber(); i != 1 {
+		t.Fatalf("g j j went to %s, want %s (third as drawn)", numbers[i], numbers[1])
+	}
+	c.clock.Advance(5 * time.Second)
+	queue(1, "900")
+	queue(0, "35")       // now ..101, ..103, ..100, ..102
+	c.Update(clockMsg{}) // drawn
+	c.key("j")
+	if i, _ := c.top().(*overviewScreen).selectedNumber(); i != 3 {
+		t.Errorf("j went to %s, want %s (below ..101 as drawn)", numbers[i], numbers[3])
 	}
 }
 

@@ -127,12 +127,16 @@ func (m *Model) waitForData(after time.Duration) tea.Cmd {
 }
 
 func (m *Model) clockTick() tea.Cmd {
-	now := m.ctx.Now()
-	next := now.Truncate(time.Second).Add(time.Second).Sub(now)
-	if next <= 0 || next > time.Second {
-		next = time.Second // a clock that does not move (tests) still ticks
+	return tea.Tick(untilTick(m.ctx.Now(), m.opts.ClockPhase), func(time.Time) tea.Msg { return clockMsg{} })
+}
+
+// untilTick is how long from now until the clock's next tick: phase after a second.
+func untilTick(now time.Time, phase time.Duration) time.Duration {
+	at := now.Truncate(time.Second).Add(phase % time.Second)
+	if !at.After(now) {
+		at = at.Add(time.Second)
 	}
-	return tea.Tick(next, func(time.Time) tea.Msg { return clockMsg{} })
+	return at.Sub(now)
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +24,9 @@ type overviewScreen struct {
 	cur         cursor // on a number
 	sort        int
 	drawnAtWall time.Time
+	// shown are the rows as last drawn: keys move over them and the footer speaks of
+	// the one under the cursor, without reading the fleet again at every message.
+	shown []*overviewRow
 }
 
 var overSorts = []string{"worst", "number", "queue", "fail%", "rate"}
@@ -69,7 +72,7 @@ func (s *overviewScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		cmd, _ := s.filter.update(msg)
 		return cmd
 	}
-	rows := s.rows()
+	rows := s.shown
 	open := func(next func(*Context) screen) {
 		if i := s.cur.resolve(rowNumbers(rows)); i >= 0 {
 			ctx.nav.setActive(rows[i].st.Index)
@@ -106,7 +109,7 @@ type overviewRow struct {
 	fig   *monitor.Figures
 }
 
-func rowNumbers(rows []overviewRow) []string {
+func rowNumbers(rows []*overviewRow) []string {
 	keys := make([]string, len(rows))
 	for i, r := range rows {
 		keys[i] = r.st.Number
@@ -114,19 +117,25 @@ func rowNumbers(rows []overviewRow) []string {
 	return keys
 }
 
-// rows are the numbers in display order, after the filter.
-func (s *overviewScreen) rows() []overviewRow {
+// rows are the numbers in display order, after the filter, and how many of the whole
+// fleet are in each state.
+func (s *overviewScreen) rows() ([]*overviewRow, map[monitor.State]int) {
 	ctx := s.ctx
 	window := ctx.WindowDur()
-	rows := make([]overviewRow, 0, ctx.Engine.Len())
-	for i := range ctx.Engine.Len() {
-		var r overviewRow
+	// Pointers into one array: a sort moves pointers, not the rows' statuses.
+	all := make([]overviewRow, ctx.Engine.Len())
+	rows := make([]*overviewRow, 0, len(all))
+	matches := s.filter.matcher()
+	counts := map[monitor.State]int{}
+	for i := range all {
+		r := &all[i]
 		ctx.Engine.Read(i, func(v *monitor.View) {
 			r.st = v.Status
 			r.fig = v.Figures(window)
 		})
 		r.state = ctx.State(&r.st)
-		if s.filter.matches(r.st.Number, r.state.Word()) {
+		counts[r.state]++
+		if matches(r.st.Number, r.state.Word()) {
 			rows = append(rows, r)
 		}
 	}
@@ -146,8 +155,16 @@ func (s *overviewScreen) rows() []overviewRow {
 	case "rate":
 		less = by(func(r *overviewRow) float64 { return r.fig.Callbacks.Rate })
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return less(&rows[i], &rows[j]) })
-	return rows
+	slices.SortStableFunc(rows, func(a, b *overviewRow) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
+	})
+	return rows, counts
 }
 
 // worse orders the fleet worst first: by state, then level, then as configured. Not by
@@ -173,12 +190,8 @@ func (s *overviewScreen) draw() {
 	th := &ctx.Theme
 	iw, ih := s.w-2, s.h-2
 	now := ctx.Now()
-	rows := s.rows()
-	counts := map[monitor.State]int{}
-	for i := range ctx.Engine.Len() {
-		st := ctx.Engine.Status(i)
-		counts[ctx.State(&st)]++
-	}
+	rows, counts := s.rows()
+	s.shown = rows
 	var tally []string
 	for _, st := range monitor.ByWorst {
 		if counts[st] > 0 {
@@ -203,7 +216,7 @@ func (s *overviewScreen) draw() {
 	cells := make([][]string, 0, len(rows))
 	var vals []float64
 	for pos := range rows {
-		r := &rows[pos]
+		r := rows[pos]
 		if pos < from || pos >= to {
 			// Off-screen rows are never drawn: a placeholder keeps positions.
 			cells = append(cells, nil)
@@ -259,7 +272,7 @@ func (s *overviewScreen) draw() {
 			if row >= len(rows) {
 				return base
 			}
-			r := &rows[row]
+			r := rows[row]
 			switch col {
 			case 2:
 				return base.Inherit(ctx.stateStyle(r.state))
@@ -299,7 +312,7 @@ func reasonOf(st *monitor.Status, state monitor.State) string {
 
 // selectedNumber is the number under the cursor: the footer and y speak of it.
 func (s *overviewScreen) selectedNumber() (int, bool) {
-	rows := s.rows()
+	rows := s.shown
 	if i := s.cur.resolve(rowNumbers(rows)); i >= 0 {
 		return rows[i].st.Index, true
 	}

@@ -36,6 +36,11 @@ type Options struct {
 	NoSave bool
 	// Warnings are shown in the footer at start (e.g. a config file others can read).
 	Warnings []string
+	// ClockPhase is how long after each second this console's clock ticks (under a
+	// second). Consoles served from one process tick apart: on the same instant, fifty of
+	// them redraw a 500-number overview together, and a key typed then waits for all
+	// of them.
+	ClockPhase time.Duration
 	// Output is the terminal the console draws on: the bell rings there and the title is
 	// set. Nil (tests, embedding) means neither.
 	Output io.Writer

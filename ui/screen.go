@@ -148,8 +148,15 @@ func newFilter() filter {
 func (f *filter) value() string { return strings.ToLower(f.input.Value()) }
 
 // matches reports whether any of the texts contains the filter, ignoring case.
-func (f *filter) matches(texts ...string) bool {
+func (f *filter) matches(texts ...string) bool { return f.matcher()(texts...) }
+
+// matcher is matches for many rows: the filter is read once.
+func (f *filter) matcher() func(texts ...string) bool {
 	v := f.value()
+	return func(texts ...string) bool { return contains(v, texts) }
+}
+
+func contains(v string, texts []string) bool {
 	if v == "" {
 		return true
 	}
