@@ -258,12 +258,6 @@ func (s *Server) limitSessions(next ssh.Handler) ssh.Handler {
 	}
 }
 
-// servedFPS caps a session's redraws: a key shows at the next frame, so a frame is the
-// floor of a key's echo. At 15 a key typed between frames waited up to 67 ms (p99 72 ms
-// with 50 sessions on 500 numbers); at 30, 33 ms (p99 39-40 ms). An idle session's
-// extra frames cost little: a frame with nothing new is a comparison, not a write.
-const servedFPS = 30
-
 // clockPhase spreads the consoles' once-a-second redraws over the second: the n-th
 // console ticks at the fractional part of n times the golden ratio, so however many
 // are open, no two tick close together and no instant has them all.
@@ -293,7 +287,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	sess.Context().SetValue(consoleKey{}, m)
 	// Signals are the server's (servecmd): a program of its own would take SIGTERM or
 	// SIGINT sent to the server for itself and quit before the session is told why.
-	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithAltScreen(), tea.WithFPS(servedFPS), tea.WithoutSignalHandler())...)
+	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithAltScreen(), tea.WithFPS(ui.ServedFrameRate), tea.WithoutSignalHandler())...)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopping {

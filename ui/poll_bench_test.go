@@ -153,12 +153,17 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 
 // BenchmarkViewerBytes is what one viewer's terminal receives a minute, with 500 numbers
 // polled every 5 s (100 polls a second, filed in real time) and the given screen open at
-// 160x48, in colour: the cost of a console over an SSH link. Run it alone:
+// 160x48, in colour: the cost of a console over an SSH link (overview-served: at the
+// frame rate wamon serve draws at). Run it alone:
 //
 //	go test ./ui/ -run '^$' -bench ViewerBytes -benchtime 1x
 func BenchmarkViewerBytes(b *testing.B) {
-	for _, screenKey := range []string{"main", "overview"} {
-		b.Run(screenKey, func(b *testing.B) {
+	for _, v := range []struct {
+		screen string
+		fps    int
+	}{{"main", frameRate}, {"overview", frameRate}, {"overview-served", ServedFrameRate}} {
+		screenKey, fps := strings.TrimSuffix(v.screen, "-served"), v.fps
+		b.Run(v.screen, func(b *testing.B) {
 			inColour(b)
 			for b.Loop() {
 				const numbers, interval, runFor = 500, 5 * time.Second, 20 * time.Second
@@ -171,7 +176,7 @@ func BenchmarkViewerBytes(b *testing.B) {
 				eng := monitor.New(monitor.Config{Source: &synthSource{}, Numbers: names, Interval: interval, Thresholds: testThresholds})
 				m := New(Options{Engine: eng})
 				out := &countingWriter{}
-				p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithFPS(frameRate))
+				p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithFPS(fps))
 				done := make(chan struct{})
 				go func() { p.Run(); close(done) }()
 				p.Send(tea.WindowSizeMsg{Width: 160, Height: 48})
