@@ -200,32 +200,20 @@ func (s *overviewScreen) draw() {
 	}
 	title := th.Title.Render("fleet") + th.Dim.Render(" · "+itoa(ctx.Engine.Len())+" numbers · sort "+overSorts[s.sort]+" · ") + strings.Join(tally, " ")
 
-	sparkW := 20
-	if iw < 100 {
-		sparkW = 10
-	}
-	headers := []string{"#", "NUMBER", "STATE", "QUEUE", "TREND " + windowName(ctx.WindowDur()), "CB/MIN", "FAIL", "MEAN", "AGE"}
-	if iw < 76 {
-		headers = []string{"#", "NUMBER", "STATE", "QUEUE", "TREND", "CB/MIN", "FAIL", "AGE"}
-		sparkW = 8
-	}
-	compactCols := len(headers) == 8
+	// The columns but TREND and REASON, for the rows in view; the layout is chosen once
+	// their widths are known.
 	height := max(1, ih-3)
 	cursor := s.cur.resolve(rowNumbers(rows))
 	from, to := visibleRange(len(rows), max(cursor, 0), height)
-	cells := make([][]string, 0, len(rows))
-	var vals []float64
-	for pos := range rows {
+	cells := make([][]string, len(rows)) // off-screen rows stay nil: positions are kept
+	reasons := make([]string, len(rows))
+	widths := make([]int, overColumns)
+	for col, h := range overHeaders {
+		widths[col] = lipgloss.Width(h)
+	}
+	reasonW, fullW := 0, 0 // REASON's width uncut, and with every crossing
+	for pos := from; pos < to; pos++ {
 		r := rows[pos]
-		if pos < from || pos >= to {
-			// Off-screen rows are never drawn: a placeholder keeps positions.
-			cells = append(cells, nil)
-			continue
-		}
-		ctx.Engine.Read(r.st.Index, func(v *monitor.View) {
-			f0, t0 := ctx.span(v.History)
-			vals = bucketMax(seriesPoints(v.History, metricKeys(v.Last, source.QueueSize), f0, false), f0, t0, sparkW, vals[:0])
-		})
 		pollAge := "-"
 		if !r.st.LastPoll.IsZero() {
 			pollAge = pollAgeText(now.Sub(r.st.LastPoll), ctx.Engine.Interval())
@@ -235,50 +223,89 @@ func (s *overviewScreen) draw() {
 		if cb.Resets > 0 {
 			rate += " " + th.Reset // counters went down: read the rate with care
 		}
-		row := []string{itoa(r.st.Index + 1), r.st.Number, ctx.stateSinceCoarse(&r.st, r.state),
-			compact(r.fig.Queue) + mark(ctx.Level(monitor.QueueThreshold, r.fig.Queue)), sparkline(vals, sparkW, th.Spark),
-			rate, percent(cb.FailShare) + mark(ctx.Level(monitor.FailureThreshold, cb.FailShare))}
-		if !compactCols {
-			row = append(row, millis(cb.MeanMs))
+		row := make([]string, overColumns)
+		row[colIndex], row[colNumber], row[colState] = itoa(r.st.Index+1), r.st.Number, ctx.stateSinceCoarse(&r.st, r.state)
+		row[colQueue] = compact(r.fig.Queue) + mark(ctx.Level(monitor.QueueThreshold, r.fig.Queue))
+		row[colRate] = rate
+		row[colFail] = percent(cb.FailShare) + mark(ctx.Level(monitor.FailureThreshold, cb.FailShare))
+		row[colMean] = millis(cb.MeanMs)
+		row[colAge] = pollAge
+		for col, c := range row {
+			widths[col] = max(widths[col], lipgloss.Width(c))
 		}
-		cells = append(cells, append(row, pollAge))
+		cells[pos] = row
+		reasons[pos] = source.Sanitize(reasonOf(&r.st, r.state))
+		reasonW = max(reasonW, reasonNeed(&r.st, reasons[pos]))
+		fullW = max(fullW, lipgloss.Width(reasons[pos]))
 	}
-	// The reason gets the width the other columns leave.
-	used := 2 // the cursor's column
-	for col := range headers {
-		w := lipgloss.Width(headers[col])
-		for _, c := range cells {
-			if col < len(c) {
-				w = max(w, lipgloss.Width(c[col]))
-			}
+	if reasonW > 0 {
+		reasonW = max(reasonW, lipgloss.Width("REASON"))
+		fullW = max(fullW, reasonW)
+	}
+	trendHeader := "TREND " + windowName(ctx.WindowDur())
+	lay := chooseOverLayout(iw, widths, reasonW, fullW, lipgloss.Width(trendHeader))
+	if lay.spark < 10 {
+		trendHeader = "TREND"
+	}
+
+	// The columns of this layout, in order, and which are right-aligned.
+	var cols []int
+	for col := range overColumns {
+		switch {
+		case col == colTrend && lay.spark == 0, col == colMean && !lay.mean:
+			continue
 		}
-		used += w + 2
+		cols = append(cols, col)
 	}
-	if reasonW := iw - used - 2; reasonW >= 6 {
+	headers := make([]string, 0, len(cols)+1)
+	right := map[int]bool{}
+	for i, col := range cols {
+		h := overHeaders[col]
+		if col == colTrend {
+			h = trendHeader
+		}
+		headers = append(headers, h)
+		right[i] = overRight[col]
+	}
+	if lay.reason > 0 {
 		headers = append(headers, "REASON")
-		for pos, c := range cells {
-			if c != nil {
-				cells[pos] = append(c, ctx.cut(reasonOf(&rows[pos].st, rows[pos].state), reasonW))
+	}
+	out := make([][]string, len(rows))
+	var vals []float64
+	for pos := from; pos < to; pos++ {
+		r, row := rows[pos], make([]string, 0, len(headers))
+		for _, col := range cols {
+			if col == colTrend {
+				ctx.Engine.Read(r.st.Index, func(v *monitor.View) {
+					f0, t0 := ctx.span(v.History)
+					vals = bucketMax(seriesPoints(v.History, metricKeys(v.Last, source.QueueSize), f0, false), f0, t0, lay.spark, vals[:0])
+				})
+				row = append(row, sparkline(vals, lay.spark, th.Spark))
+				continue
 			}
+			row = append(row, cells[pos][col])
 		}
+		if lay.reason > 0 {
+			row = append(row, ctx.fitReason(&r.st, reasons[pos], lay.reason))
+		}
+		out[pos] = row
 	}
 	if len(rows) == 0 {
-		cells, cursor = [][]string{{"", "(no number matches the filter)"}}, -1
+		out, cursor = [][]string{{"", "(no number matches the filter)"}}, -1
 	}
 	table := renderTable(th, tableSpec{
-		headers: headers, rows: cells, cursor: cursor, height: height,
-		right: map[int]bool{0: true, 3: true, 5: true, 6: true, 7: !compactCols},
-		style: func(row, col int, base lipgloss.Style) lipgloss.Style {
-			if row >= len(rows) {
+		headers: headers, rows: out, cursor: cursor, height: height, right: right,
+		style: func(row, i int, base lipgloss.Style) lipgloss.Style {
+			if row >= len(rows) || i >= len(cols) {
 				return base
 			}
 			r := rows[row]
-			switch col {
-			case 2:
+			switch cols[i] {
+			case colState:
 				return base.Inherit(ctx.stateStyle(r.state))
-			case 3:
+			case colQueue:
 				return base.Inherit(ctx.levelStyle(ctx.Level(monitor.QueueThreshold, r.fig.Queue)))
-			case 6:
+			case colFail:
 				return base.Inherit(ctx.levelStyle(ctx.Level(monitor.FailureThreshold, r.fig.Callbacks.FailShare)))
 			}
 			return base
@@ -320,3 +347,124 @@ func (s *overviewScreen) selectedNumber() (int, bool) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// The overview's columns but REASON, in order.
+const (
+	colIndex = iota
+	colNumber
+	colState
+	colQueue
+	colTrend
+	colRate
+	colFail
+	colMean
+	colAge
+	overColumns
+)
+
+var (
+	overHeaders = [overColumns]string{"#", "NUMBER", "STATE", "QUEUE", "TREND", "CB/MIN", "FAIL", "MEAN", "AGE"}
+	overRight   = [overColumns]bool{colIndex: true, colQueue: true, colRate: true, colFail: true, colMean: true}
+)
+
+// overLayout is which of the overview's optional columns are drawn: the sparkline's
+// width (0: no TREND), MEAN, and the width of REASON (0: none).
+type overLayout struct {
+	spark  int
+	mean   bool
+	reason int
+}
+
+// overLayouts are the overview's layouts from the widest. The reason is the point of
+// triage: as the width shrinks the sparkline narrows, then MEAN goes, then TREND, and
+// only then is the reason cut.
+var overLayouts = []overLayout{{spark: 20, mean: true}, {spark: 10, mean: true}, {spark: 10}, {spark: 8}, {}}
+
+// minReasonW is the narrowest REASON worth a column: a figure such as "1.5k!" or WS406.
+const minReasonW = 5
+
+// chooseOverLayout is the widest layout that fits iw cells with the reason uncut
+// (reasonW cells, 0 when no row in view has one), else the narrowest with the reason
+// cut to what is left. REASON takes what the layout leaves, up to fullW (every
+// crossing). widths are the columns' widths (TREND's aside), trendW the width of
+// TREND's header with the window.
+func chooseOverLayout(iw int, widths []int, reasonW, fullW, trendW int) overLayout {
+	width := func(l overLayout) int {
+		w := 1 // the cursor's column; each column has a cell of padding either side
+		for col, cw := range widths {
+			switch {
+			case col == colTrend && l.spark == 0, col == colMean && !l.mean:
+				continue
+			case col == colTrend && l.spark >= 10:
+				cw = max(l.spark, trendW)
+			case col == colTrend:
+				cw = max(l.spark, cw)
+			}
+			w += cw + 2
+		}
+		return w
+	}
+	need := 0
+	if reasonW > 0 {
+		need = reasonW + 2
+	}
+	for _, l := range overLayouts {
+		if width(l)+need <= iw {
+			if reasonW > 0 {
+				l.reason = max(reasonW, min(fullW, iw-width(l)-2))
+			}
+			return l
+		}
+	}
+	l := overLayouts[len(overLayouts)-1]
+	if room := iw - width(l) - 2; reasonW > 0 && room >= minReasonW {
+		l.reason = room
+	}
+	return l
+}
+
+// reasonParts splits a reason to be cut: the name that gives way, the figure that
+// stays (with its leading space), and how many crossings follow the first. ok is false
+// for a reason with no figure at its end (WS406, an API's message).
+func reasonParts(st *monitor.Status, full string) (name, value string, more int, ok bool) {
+	if len(st.Crossings) > 0 && strings.HasPrefix(full, st.Crossings[0].String()) {
+		cr := st.Crossings[0]
+		return cr.Name, strings.TrimPrefix(cr.String(), cr.Name), len(st.Crossings) - 1, true
+	}
+	if i := strings.LastIndexByte(full, ' '); i > 0 && strings.ContainsAny(full[i:], "0123456789") {
+		return full[:i], full[i:], 0, true // "timeout 10s", "no good poll since 10:02:05"
+	}
+	return "", "", 0, false
+}
+
+// reasonNeed is how wide REASON must be to show a reason uncut: its first crossing
+// whole, and how many more ("db_pending_callbacks 31! +1").
+func reasonNeed(st *monitor.Status, full string) int {
+	if name, value, more, ok := reasonParts(st, full); ok && more > 0 {
+		return lipgloss.Width(name+value) + len(" +"+itoa(more))
+	}
+	return lipgloss.Width(full)
+}
+
+// fitReason is a number's reason (full, as reasonOf says it) in at most w cells. Cut,
+// it keeps what makes it a reason, the figure: of several crossings the first stays,
+// with how many more ("+1") while there is room, and the metric's name gives way
+// ("callback_q… 1.5k!").
+func (c *Context) fitReason(st *monitor.Status, full string, w int) string {
+	if lipgloss.Width(full) <= w {
+		return full
+	}
+	name, value, more, ok := reasonParts(st, full)
+	if !ok {
+		return c.cut(full, w)
+	}
+	if more > 0 {
+		if tail := value + " +" + itoa(more); w-lipgloss.Width(tail) >= 8 {
+			return c.cut(name, w-lipgloss.Width(tail)) + tail
+		}
+	}
+	if room := w - lipgloss.Width(value); room >= lipgloss.Width(c.Theme.Ellipsis)+1 {
+		return c.cut(name, room) + value // an ellipsis and a letter of the name at least
+	}
+	return c.cut(strings.TrimSpace(value), w)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -152,18 +153,20 @@ func TestGoldenScreens(t *testing.T) {
 	views := []struct {
 		name string
 		keys []string
+		want []string // lines the screen must hold at both sizes, besides its golden
 	}{
-		{"main", nil},
-		{"overview", []string{"o"}},
-		{"help", []string{"?"}},
-		{"counter-detail", []string{"j", "enter"}},
-		{"number-detail", []string{"i"}},
-		{"metric-detail", []string{"i", "j", "enter"}},
-		{"raw", []string{"v"}},
-		{"failing-number", []string{"3"}},
-		{"events", []string{"e"}},
-		{"requests", []string{"R"}},
-		{"overview-failing", []string{"3", "o"}},
+		{"main", nil, nil},
+		{"overview", []string{"o"}, nil},
+		{"help", []string{"?"}, nil},
+		{"counter-detail", []string{"j", "enter"}, nil},
+		{"number-detail", []string{"i"}, nil},
+		{"metric-detail", []string{"i", "j", "enter"}, nil},
+		{"raw", []string{"v"}, nil},
+		{"failing-number", []string{"3"}, nil},
+		{"events", []string{"e"}, nil},
+		{"requests", []string{"R"}, nil},
+		// The reason of the warning number shows whole at 80 columns too.
+		{"overview-failing", []string{"3", "o"}, []string{`REASON`, `▸ 3  \+12025550102  WARN 10s .* failure_ratio 2\.5%~ *│`}},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, v := range views {
@@ -179,6 +182,11 @@ func TestGoldenScreens(t *testing.T) {
 				fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 				out := fm.View()
 				assertFits(t, out, size[0], size[1])
+				for _, want := range v.want {
+					if !regexp.MustCompile(`(?m)` + want).MatchString(out) {
+						t.Errorf("no line matches %q:\n%s", want, out)
+					}
+				}
 				teatest.RequireEqualOutput(t, []byte(out))
 			})
 		}
