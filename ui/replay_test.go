@@ -139,7 +139,7 @@ func (f *fakeReplay) Seek(d time.Duration)         { f.seeks = append(f.seeks, d
 func (f *fakeReplay) ChangeSpeed(by int)           { f.speed += by }
 
 // The replay's screens, pinned: the header with REPLAY, its clock and its state, at
-// 80x24 and 160x48, paused a minute back; and the keys reach the replay.
+// 80x24 and 160x48, paused a minute back; and the keys reach the replay. And its help.
 func TestGoldenReplayScreens(t *testing.T) {
 	dir := t.TempDir()
 	live := recordedConsole(t, dir, 40)
@@ -159,6 +159,17 @@ func TestGoldenReplayScreens(t *testing.T) {
 			if fmt.Sprint(fake.seeks) != fmt.Sprint(want) || fake.paused || fake.speed != 1 {
 				t.Errorf("seeks %v, paused %v, speed steps %d: want %v, space then p back to playing, two steps up and one down", fake.seeks, fake.paused, fake.speed, want)
 			}
+			assertFits(t, out, size[0], size[1])
+			teatest.RequireEqualOutput(t, []byte(out))
+		})
+		// The replay's ? screen: its own keys in place of pause and poll now.
+		t.Run(fmt.Sprintf("replay-help-%dx%d", size[0], size[1]), func(t *testing.T) {
+			m, _ := replayedConsole(t, dir, live.clock.Now())
+			m.ctx.Replay = &fakeReplay{}
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]))
+			tm.Send(keyMsg("?"))
+			tm.Send(keyMsg("q"))
+			out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model).View()
 			assertFits(t, out, size[0], size[1])
 			teatest.RequireEqualOutput(t, []byte(out))
 		})

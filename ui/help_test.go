@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// helpExpected is every binding of the key map that the ? screen must list, live or in a
+// replay: each field of KeyMap, so that a binding added to it and not to the help fails
+// here. Left out: Move (the footers' short form of Up and Down); in a replay, Pause and
+// Refresh (a replay polls nothing: its own pause takes p); live, the replay's keys.
+func helpExpected(t *testing.T, km KeyMap, replay bool) []key.Binding {
+	t.Helper()
+	var out []key.Binding
+	v := reflect.ValueOf(km)
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		b, ok := v.Field(i).Interface().(key.Binding)
+		if !ok {
+			t.Fatalf("KeyMap.%s is not a key.Binding", name)
+		}
+		replayKey := strings.HasPrefix(name, "Replay") || strings.HasPrefix(name, "Seek") || name == "Slower" || name == "Faster"
+		switch {
+		case name == "Move":
+		case replay && (name == "Pause" || name == "Refresh"):
+		case !replay && replayKey:
+		default:
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// Every key binding's help shows on the ? screen, live and in a replay, at 80x24 and
+// 160x48: its key, then its words, on one line.
+func TestHelpListsEveryKey(t *testing.T) {
+	dir := t.TempDir()
+	live := recordedConsole(t, dir, 10)
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, replay := range []bool{false, true} {
+			m := live.Model
+			if replay {
+				m, _ = replayedConsole(t, dir, live.clock.Now())
+				m.ctx.Replay = &fakeReplay{}
+			}
+			m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			m.Update(keyMsg("?"))
+			frame := m.View()
+			if m.top().name() != "help" {
+				t.Fatalf("? opened %s", m.top().name())
+			}
+			assertFits(t, frame, size[0], size[1])
+			expected := helpExpected(t, m.ctx.Keys, replay)
+			if len(expected) < 25 {
+				t.Fatalf("only %d bindings expected", len(expected))
+			}
+			for _, b := range expected {
+				h := b.Help()
+				if !regexp.MustCompile(`(?m)(^|[│ ])` + regexp.QuoteMeta(h.Key) + ` +` + regexp.QuoteMeta(h.Desc) + `( |$)`).MatchString(frame) {
+					t.Errorf("%dx%d, replay %v: the help lacks %q %q:\n%s", size[0], size[1], replay, h.Key, h.Desc, frame)
+				}
+			}
+			if !strings.Contains(frame, "Every key works") || strings.Contains(frame, "more keys") {
+				t.Errorf("%dx%d, replay %v: the help is not whole:\n%s", size[0], size[1], replay, frame)
+			}
+			m.Update(keyMsg("?"))
+		}
+	}
+}
+
+// Below 80x24 the keys scroll: a marker says more are hidden, j and pgdn bring them
+// into view, and every one of them can be reached.
+func TestHelpScrollsWhenTooSmall(t *testing.T) {
+	c := sized(t, 60, 16)
+	under := c.screenName()
+	c.key("?")
+	seen := c.View()
+	if !strings.Contains(seen, "more keys below") {
+		t.Fatalf("no marker of more keys:\n%s", seen)
+	}
+	for range 40 {
+		c.key("j")
+		seen += c.View()
+	}
+	c.key("g")
+	if !strings.Contains(c.View(), "more keys below") {
+		t.Errorf("g did not go back to the top:\n%s", c.View())
+	}
+	c.key("pgdown", "pgdown", "pgdown")
+	if f := c.View(); !strings.Contains(f, "more keys above") || strings.Contains(f, "below") {
+		t.Errorf("pgdn did not reach the end:\n%s", f)
+	}
+	for _, b := range helpExpected(t, c.ctx.Keys, false) {
+		if !strings.Contains(seen, b.Help().Desc) {
+			t.Errorf("scrolling never showed %q", b.Help().Desc)
+		}
+	}
+	c.key("esc")
+	if c.screenName() != under {
+		t.Errorf("esc went to %s", c.screenName())
+	}
+}
