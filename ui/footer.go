@@ -81,3 +81,11 @@ func (c *Context) pauseKey() key.Binding {
 	}
 	return c.Keys.Pause
 }
+
+// copyKey is y as the footers show it: in two words, for it to be seen at 80 columns
+// (the ? screen says "copy summary").
+func (c *Context) copyKey() key.Binding {
+	b := c.Keys.Copy
+	b.SetHelp(b.Help().Key, "copy")
+	return b
+}

@@ -105,3 +105,23 @@ func TestHelpScrollsWhenTooSmall(t *testing.T) {
 		t.Errorf("esc went to %s", c.screenName())
 	}
 }
+
+// y copies a one-line summary: the footers of the main view and the overview (where it
+// copies the number under the cursor) show it at 80 columns as at 160.
+func TestFootersShowTheCopyKey(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		c := sized(t, size[0], size[1])
+		for _, screen := range []string{"main", "overview"} {
+			if screen == "overview" {
+				c.key("o")
+			}
+			if c.screenName() != screen {
+				t.Fatalf("on %s, want %s", c.screenName(), screen)
+			}
+			lines := strings.Split(c.View(), "\n")
+			if keys := lines[len(lines)-1]; !regexp.MustCompile(`• y copy( •| …|$)`).MatchString(keys) {
+				t.Errorf("%dx%d %s footer %q: no y", size[0], size[1], screen, keys)
+			}
+		}
+	}
+}

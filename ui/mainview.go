@@ -38,8 +38,8 @@ func (s *mainScreen) SetSize(w, h int) {
 
 func (s *mainScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
-	return []key.Binding{k.NextNumber, k.Enter, k.Info, k.Overview, k.Events, k.Requests, k.Nodes, k.Filter, k.Sort,
-		k.ZoomIn, k.ZoomOut, s.ctx.pauseKey(), s.ctx.refreshKey(), k.Copy, k.Help, k.Quit}
+	return []key.Binding{k.NextNumber, k.Enter, k.Info, k.Overview, s.ctx.copyKey(), k.Events, k.Requests, k.Nodes,
+		k.Filter, k.Sort, k.ZoomIn, k.ZoomOut, s.ctx.pauseKey(), s.ctx.refreshKey(), k.Help, k.Quit}
 }
 
 func (s *mainScreen) Update(msg tea.Msg) tea.Cmd {

@@ -44,7 +44,7 @@ func (s *overviewScreen) SetSize(w, h int) {
 
 func (s *overviewScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
-	return []key.Binding{k.Enter, k.Move, k.Filter, k.Sort, s.ctx.refreshKey(), s.ctx.pauseKey(), k.Back, k.Help, k.Quit}
+	return []key.Binding{k.Enter, s.ctx.copyKey(), k.Move, k.Filter, k.Sort, s.ctx.refreshKey(), s.ctx.pauseKey(), k.Back, k.Help, k.Quit}
 }
 
 func (s *overviewScreen) Update(msg tea.Msg) tea.Cmd {
