@@ -160,7 +160,11 @@ func TestGoldenScreens(t *testing.T) {
 		{"help", []string{"?"}, nil},
 		{"counter-detail", []string{"j", "enter"}, nil},
 		{"number-detail", []string{"i"}, nil},
-		{"metric-detail", []string{"i", "j", "enter"}, nil},
+		{"metric-detail", []string{"i", "j", "enter"}, nil}, // a counter
+		// A gauge (found with the filter): its value, low, high and mean over the window.
+		{"gauge-detail", append(append([]string{"i", "/"}, strings.Split("db_pending_c", "")...), "enter", "enter"),
+			[]string{`^│db_pending_callbacks · gauge · group db · \+12025550100 `, `^│value of the selected series over 5m `,
+				`LABELS +VALUE +MIN +MAX +AVG`, `▸ \(no labels\) +8 +2 +12 +7 `}},
 		{"raw", []string{"v"}, nil},
 		{"failing-number", []string{"3"}, nil},
 		{"events", []string{"e"}, nil},
