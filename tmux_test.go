@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,11 +72,16 @@ func TestConsoleInTmux(t *testing.T) {
 			waitFor("filter kept", "filter /stat")
 			keys("Escape")
 			waitFor("filter cleared", "inbound_message", "status_change")
-			keys("G")
-			keys("g")
-			keys("Down")
-			keys("Up")
-			burst("jj")
+			// Sorted by type, the demo's two rows: inbound_message, then status_change.
+			for _, step := range []struct{ key, row string }{
+				{"G", "status_change"}, {"g", "inbound_message"}, {"Down", "status_change"}, {"Up", "inbound_message"},
+				{"j", "status_change"}, {"k", "inbound_message"},
+			} {
+				keys(step.key)
+				waitFor(step.key+": the cursor on "+step.row, "▸ "+step.row)
+			}
+			burst("jj") // the second j is past the last row: the cursor stays there
+			waitFor("jj: the cursor on the last row", "▸ status_change")
 			keys("Enter")
 			waitFor("counter detail", "callbacks of type status_change")
 			keys("Escape")
@@ -84,9 +90,18 @@ func TestConsoleInTmux(t *testing.T) {
 			// The fleet: open, page, move, open a number.
 			keys("o")
 			waitFor("overview", "fleet", "3 numbers")
-			keys("NPage")
-			keys("PPage")
-			keys("r")
+			// Worst first, rows move as states change: by number they stay in place, and
+			// the cursor is checked by its row's place.
+			keys("s")
+			waitFor("overview sorted by number", "sort number")
+			for _, step := range []struct {
+				key string
+				row int
+			}{{"NPage", 2}, {"PPage", 0}, {"G", 2}, {"k", 1}, {"g", 0}, {"j", 1}, {"Up", 0}} {
+				keys(step.key)
+				waitCursor(t, p, step.key, step.row)
+			}
+			keys("r") // polls every number now: not seen at 1 s polls (TestKeyRefreshPollsNow checks it)
 			keys("Enter")
 			waitFor("open a number", "callback queue")
 
@@ -138,6 +153,7 @@ func TestConsoleInTmux(t *testing.T) {
 			keys("p")
 			waitFor("pause", "PAUSED")
 			keys("p")
+			waitPane(t, p, "resume", func(s string) bool { return !strings.Contains(s, "PAUSED") })
 			// 720 polls at 1 s hold 12 minutes: - skips 15m and 1h, which it cannot fill.
 			keys("-")
 			waitFor("zoom", "window all")
@@ -156,6 +172,37 @@ func TestConsoleInTmux(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitPane waits up to 10 s for the pane to satisfy ok.
+func waitPane(t *testing.T, p *pane, what string, ok func(screen string) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s := p.screen()
+		if ok(s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not in 10s:\n%s", what, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitCursor waits for the overview's cursor to be on its row-th row (of the three
+// numbers' rows, top first).
+func waitCursor(t *testing.T, p *pane, what string, row int) {
+	t.Helper()
+	waitPane(t, p, what+": the overview's cursor on row "+strconv.Itoa(row), func(s string) bool {
+		var rows []string
+		for _, l := range strings.Split(s, "\n") {
+			if (strings.HasPrefix(l, "│▸ ") || strings.HasPrefix(l, "│  ")) && strings.Contains(l, "+1202555010") {
+				rows = append(rows, l)
+			}
+		}
+		return len(rows) == 3 && strings.HasPrefix(rows[row], "│▸ ")
+	})
 }
 
 func atoi(s string) int {
