@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wamon/wamon/source"
@@ -55,10 +56,64 @@ func (m *Model) renderFooter() string {
 	} else {
 		bindings = top.ShortHelp()
 	}
+	return ansi.Truncate(status, w, th.Ellipsis) + "\n" + m.footerKeys(bindings, w)
+}
+
+// footerKeys is the line of keys: the screen's own as many as fit, then ? and q, which
+// always show: whatever was cut, ? lists it.
+func (m *Model) footerKeys(bindings []key.Binding, w int) string {
+	ctx := m.ctx
 	hm := ctx.Help
-	hm.Width = w
-	keys := ansi.Truncate(hm.ShortHelpView(bindings), w, th.Ellipsis)
-	return ansi.Truncate(status, w, th.Ellipsis) + "\n" + keys
+	hm.Width = 0
+	var own, last []string
+	for _, b := range bindings {
+		if !b.Enabled() {
+			continue
+		}
+		item := hm.ShortHelpView([]key.Binding{b})
+		if b.Help() == ctx.Keys.Help.Help() || b.Help() == ctx.Keys.Quit.Help() {
+			last = append(last, item)
+		} else {
+			own = append(own, item)
+		}
+	}
+	sep := hm.Styles.ShortSeparator.Render(hm.ShortSeparator)
+	tail := strings.Join(last, sep)
+	ellipsis := " " + hm.Styles.Ellipsis.Render(hm.Ellipsis)
+	// Whole keys only, as many as leave room for the ellipsis (when some are cut) and
+	// the tail.
+	room := w - lipgloss.Width(tail)
+	if tail != "" {
+		room -= lipgloss.Width(sep)
+	}
+	var line strings.Builder
+	used := 0
+	for i, item := range own {
+		iw := lipgloss.Width(item)
+		if i > 0 {
+			iw += lipgloss.Width(sep)
+		}
+		need := used + iw
+		if i < len(own)-1 {
+			need += lipgloss.Width(ellipsis) // more would follow
+		}
+		if need > room {
+			line.WriteString(ellipsis)
+			break
+		}
+		if i > 0 {
+			line.WriteString(sep)
+		}
+		line.WriteString(item)
+		used += iw
+	}
+	if tail != "" {
+		if line.Len() > 0 {
+			line.WriteString(sep)
+		}
+		line.WriteString(tail)
+	}
+	return ansi.Truncate(line.String(), w, ctx.Theme.Ellipsis)
 }
 
 // refreshKey is r as the footer shows it: hidden in a replay, which polls nothing.

@@ -125,3 +125,18 @@ func TestFootersShowTheCopyKey(t *testing.T) {
 		}
 	}
 }
+
+// Whatever a screen's footer must cut, ? (which lists what was cut) and q stay on it.
+func TestEveryFooterEndsWithHelpAndQuit(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {160, 48}} {
+		c := sized(t, size[0], size[1])
+		for _, keys := range [][]string{nil, {"o"}, {"enter"}, {"i"}, {"i", "enter"}, {"v"}, {"e"}, {"R"}, {"R", "enter"}} {
+			c.key(keys...)
+			lines := strings.Split(c.View(), "\n")
+			if footer := lines[len(lines)-1]; !strings.HasSuffix(footer, "? all keys • q quit") {
+				t.Errorf("%dx%d on %s after %q: footer %q", size[0], size[1], c.screenName(), keys, footer)
+			}
+			c.key("esc", "esc", "esc")
+		}
+	}
+}

@@ -38,7 +38,7 @@ func (s *mainScreen) SetSize(w, h int) {
 
 func (s *mainScreen) ShortHelp() []key.Binding {
 	k := s.ctx.Keys
-	return []key.Binding{k.NextNumber, k.Enter, k.Info, k.Overview, s.ctx.copyKey(), k.Events, k.Requests, k.Nodes,
+	return []key.Binding{k.NextNumber, k.Enter, s.ctx.copyKey(), k.Overview, k.Info, k.Events, k.Requests, k.Nodes,
 		k.Filter, k.Sort, k.ZoomIn, k.ZoomOut, s.ctx.pauseKey(), s.ctx.refreshKey(), k.Help, k.Quit}
 }
 
