@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -728,6 +729,24 @@ func TestMetricDetailByType(t *testing.T) {
 		if !strings.Contains(counter, want) {
 			t.Errorf("counter detail lacks %q:\n%s", want, counter)
 		}
+	}
+}
+
+// A gauge's low, high and mean read in its value's format: 68,558 never sits beside a
+// low of 69k.
+func TestGaugeDetailFiguresInOneFormat(t *testing.T) {
+	c := newTestConsole(t, "+12025550100")
+	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	for _, v := range []string{"68400", "68900", "68558"} {
+		c.clock.Advance(5 * time.Second)
+		c.file(0, c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":`+v+`}]}}}}}`), nil)
+	}
+	c.key("i", "enter")
+	if _, ok := c.top().(*metricScreen); !ok {
+		t.Fatalf("on %s, want the metric detail", c.screenName())
+	}
+	if row := regexp.MustCompile(`\(no labels\)\s+68,558\s+68,400\s+68,900\s+68,619`); !row.MatchString(c.View()) {
+		t.Errorf("want VALUE 68,558, MIN 68,400, MAX 68,900, AVG 68,619:\n%s", c.View())
 	}
 }
 

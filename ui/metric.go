@@ -128,7 +128,8 @@ func (s *metricScreen) render(v *monitor.View) string {
 		} else {
 			pts = v.History.Points(key, from, pts[:0])
 			lo, hi, avg := pointStats(pts)
-			row = append(row, compact(lo), compact(hi), compact(avg))
+			// In VALUE's own format: a value must never read lower than its own low.
+			row = append(row, thousands(lo), thousands(hi), thousands(avg))
 		}
 		rows = append(rows, row)
 	}
