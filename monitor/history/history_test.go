@@ -483,3 +483,68 @@ func TestReplicasAnsweringInTurn(t *testing.T) {
 		t.Errorf("Resets = %d, want 10", got)
 	}
 }
+
+// The restart rule's boundary: a counter read at 1000 and then lower restarted from zero
+// only when the new reading is below a tenth of 1000; any smaller drop (to 150, to half,
+// to exactly a tenth) is a lagging reading whose increase is unknown, and the climb back
+// is counted from 1000. The third poll reads 1100.
+func TestCounterDropRestartBoundary(t *testing.T) {
+	for _, tc := range []struct {
+		to      float64
+		restart bool
+	}{
+		{0, true},
+		{50, true},
+		{99, true},
+		{99.99, true},
+		{100, false}, // exactly a tenth: not below it
+		{101, false},
+		{150, false},
+		{499, false},
+		{500, false},
+		{999, false},
+	} {
+		n := NewNumber(10)
+		n.Record(at(0), one("c", 1000))
+		d := n.Record(at(1), one("c", tc.to))
+		n.Record(at(2), one("c", 1100))
+
+		want := Drops{Others: 1, First: "c"}
+		// At the drop: a restart's increase is the new value over the 5 s from the
+		// reading before; a lagging reading's is unknown. Then: from the new value, or
+		// from 1000 over the 10 s since it was read.
+		rates := []float64{nan, nan, 100.0 / 10}
+		delta := 100.0
+		if tc.restart {
+			want = Drops{Restarts: 1, First: "c"}
+			rates = []float64{nan, tc.to / 5, (1100 - tc.to) / 5}
+			delta = 1100
+		}
+		if d != want {
+			t.Errorf("1000 -> %v: Record's drops = %+v, want %+v", tc.to, d, want)
+		}
+		var got []float64
+		for _, p := range n.Rates("c", time.Time{}, nil) {
+			got = append(got, p.V)
+		}
+		if !sameFloats(got, rates) {
+			t.Errorf("1000 -> %v: Rates = %v, want %v", tc.to, got, rates)
+		}
+		if dl, ok := n.Delta("c", 0); !ok || math.Abs(dl-delta) > 1e-9 {
+			t.Errorf("1000 -> %v: Delta = %v %v, want %v", tc.to, dl, ok, delta)
+		}
+		// A window that begins at the low reading: whether it lags is judged against the
+		// reading before the window (start), as the walk through everything judges it.
+		w := 5 * time.Second
+		wantW := 100.0
+		if tc.restart {
+			wantW = 1100 - tc.to
+		}
+		if dl, ok := n.Delta("c", w); !ok || math.Abs(dl-wantW) > 1e-9 {
+			t.Errorf("1000 -> %v: Delta over %v = %v %v, want %v", tc.to, w, dl, ok, wantW)
+		}
+		if got := n.Resets("c"); got != 1 {
+			t.Errorf("1000 -> %v: Resets = %d, want 1", tc.to, got)
+		}
+	}
+}
