@@ -7,7 +7,8 @@
 //   - Subscribe gives a coalesced change signal and the alerts raised since the last
 //     look. Publishing never waits for a reader.
 //
-// Polls are filed by one writer at a time (Record), each under its number's lock. Time
+// Polls of one number are filed one at a time (Record), under that number's locks only:
+// a slow reader of one number holds up the polls of that number, never another's. Time
 // comes from a Clock, so tests drive the scheduler with a ManualClock and no sleeps.
 package monitor
 
@@ -102,7 +103,6 @@ type Engine struct {
 	stopped bool
 	paused  atomic.Bool
 
-	write    sync.Mutex // one writer: polls are filed one at a time (and state changes made)
 	events   *timeline
 	sweep    Timer  // notices numbers going stale; armed while polling runs (e.sched)
 	sweepSeq uint64 // bumped by every arm: a sweep timer with an older one is stale
@@ -122,8 +122,16 @@ type Engine struct {
 }
 
 // number is one watched number.
+//
+// Its writers (Record, Backfill, Sweep, Reset) take write, then mu; readers take mu only.
+// write is held from a change to the events and alert it makes, so that one number's
+// events reach the timeline in the order of its changes, and it is the only lock a
+// writer holds while it waits for mu: a writer waiting behind a slow reader of this
+// number holds up nothing of any other number. No writer holds two numbers' write locks,
+// but Reset, which takes them all in index order.
 type number struct {
 	name     string
+	write    sync.Mutex   // one writer of this number at a time; taken before mu
 	mu       sync.RWMutex // guards st, hist, lat, critical, and figs against the writer
 	st       Status
 	hist     *history.Number
@@ -291,9 +299,9 @@ func (e *Engine) Record(i int, snap source.Snapshot, err error) {
 
 // record is Record, returning the number's status after it.
 func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
-	e.write.Lock()
-	defer e.write.Unlock()
 	n := e.numbers[i]
+	n.write.Lock()
+	defer n.write.Unlock()
 	at := snap.FetchedAt
 	if at.IsZero() {
 		at = e.cfg.Clock.Now()
@@ -365,8 +373,16 @@ func (e *Engine) record(i int, snap source.Snapshot, err error) Status {
 // and the timeline is empty. A replay that seeks back files the recording again from
 // before the new moment. Versions keep counting up, so readers see the change.
 func (e *Engine) Reset() {
-	e.write.Lock()
-	defer e.write.Unlock()
+	// Every number's writer at once, so that no poll is filed half before and half
+	// after: taken in index order, the only place that holds more than one.
+	for _, n := range e.numbers {
+		n.write.Lock()
+	}
+	defer func() {
+		for _, n := range e.numbers {
+			n.write.Unlock()
+		}
+	}()
 	born := e.cfg.Clock.Now()
 	for i, n := range e.numbers {
 		n.mu.Lock()
@@ -399,9 +415,9 @@ func (e *Engine) Backfill(i int, outs []source.Outcome) int {
 // not make the number STALE and the next one "recovered".
 func (e *Engine) backfill(i int, outs []source.Outcome, whole bool) int {
 	resets := whole
-	e.write.Lock()
-	defer e.write.Unlock()
 	n := e.numbers[i]
+	n.write.Lock()
+	defer n.write.Unlock()
 	n.mu.Lock()
 	st := &n.st
 	_, newest := n.hist.Times()
@@ -609,9 +625,9 @@ func (e *Engine) FillProgress() (from string, done float64) {
 
 // settle1 works out numbers[i]'s level and state after a fill filed its past in parts.
 func (e *Engine) settle1(i int) {
-	e.write.Lock()
-	defer e.write.Unlock()
 	n := e.numbers[i]
+	n.write.Lock()
+	defer n.write.Unlock()
 	n.mu.Lock()
 	n.st.Version++
 	change := e.reassess(n, &n.st, e.cfg.Clock.Now())
@@ -677,11 +693,12 @@ func (e *Engine) reason(st *Status, state State, now time.Time) string {
 // Sweep notices the numbers whose state changed with time alone (data gone stale) and
 // records the changes. Polling runs it every second; a reader may call it too.
 func (e *Engine) Sweep() {
-	e.write.Lock()
-	defer e.write.Unlock()
 	now := e.cfg.Clock.Now()
 	changed := false
 	for _, n := range e.numbers {
+		// One number at a time: a sweep waiting behind a slow reader of one number
+		// holds up no poll of another.
+		n.write.Lock()
 		n.mu.Lock()
 		ev := e.settle(&n.st, now)
 		n.mu.Unlock()
@@ -689,6 +706,7 @@ func (e *Engine) Sweep() {
 			e.event(*ev)
 			changed = true
 		}
+		n.write.Unlock()
 	}
 	if changed {
 		e.publish(nil)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -1073,5 +1074,95 @@ func TestEngineConcurrentReaders(t *testing.T) {
 	}
 	if m, _, _ := r.src.stats(); m > 3 {
 		t.Fatalf("%d fetches at once over a bound of 3", m)
+	}
+}
+
+// writerWaits returns once a writer is waiting for number i's lock: a pending writer
+// keeps new readers out, so TryRLock fails from then on. It yields between looks; it
+// never sleeps.
+func writerWaits(t *testing.T, e *Engine, i int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second) // a failure detector, not a wait
+	for {
+		n := e.numbers[i]
+		if !n.mu.TryRLock() {
+			return
+		}
+		n.mu.RUnlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("no writer came to wait for number %d", i)
+		}
+		runtime.Gosched()
+	}
+}
+
+// A slow reader of one number holds up the writers of that number only: with a poll of
+// number 0 (or a sweep) waiting behind a reader of 0, a poll of number 1 is filed, and so
+// are its events, Status and publication.
+func TestSlowReaderStallsOnlyItsNumber(t *testing.T) {
+	for _, waiting := range []string{"record", "sweep", "backfill"} {
+		t.Run(waiting, func(t *testing.T) {
+			r := newRig(t, 3, func(c *Config) { c.Thresholds = DefaultThresholds() })
+			sub := r.e.Subscribe()
+			defer sub.Close()
+			entered, release := make(chan struct{}), make(chan struct{})
+			readerDone := make(chan struct{})
+			go func() {
+				defer close(readerDone)
+				r.e.Read(0, func(*View) {
+					close(entered)
+					<-release
+				})
+			}()
+			<-entered
+
+			blocked := make(chan struct{})
+			go func() {
+				defer close(blocked)
+				switch waiting {
+				case "record":
+					r.e.Record(0, *queueSnap(5), nil)
+				case "sweep":
+					r.e.Sweep()
+				case "backfill":
+					s := *queueSnap(6)
+					s.FetchedAt = r.c.Now()
+					r.e.Backfill(0, []source.Outcome{{Snap: s}})
+				}
+			}()
+			writerWaits(t, r.e, 0)
+
+			filed := make(chan struct{})
+			go func() {
+				defer close(filed)
+				s := *queueSnap(2000) // past critical: a state change and an alert
+				s.FetchedAt = r.c.Now()
+				r.e.Record(1, s, nil)
+				r.e.Backfill(2, []source.Outcome{{Snap: s}})
+			}()
+			select {
+			case <-filed:
+			case <-time.After(10 * time.Second): // a failure detector only
+				close(release)
+				t.Fatalf("filing number 1 waited for a reader of number 0 (behind a %s of 0)", waiting)
+			}
+			if st := r.e.Status(1); st.Polls != 1 || st.State != StateCrit {
+				t.Errorf("number 1 after its poll: %d polls, %v", st.Polls, st.State.Word())
+			}
+			if a := sub.Alerts(); len(a) != 1 || a[0].Index != 1 {
+				t.Errorf("alerts = %+v, want number 1's", a)
+			}
+			if evs := r.e.Events(EventFilter{Number: r.e.Number(1)}); len(evs) == 0 {
+				t.Error("number 1's state change is not on the timeline")
+			}
+			close(release)
+			<-readerDone
+			<-blocked
+			if waiting == "record" {
+				if st := r.e.Status(0); st.Polls != 1 {
+					t.Errorf("number 0: %d polls after its reader let go, want 1", st.Polls)
+				}
+			}
+		})
 	}
 }
