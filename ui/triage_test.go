@@ -19,8 +19,15 @@ import (
 // A fleet watched through the fault server, with a queue past critical, a WS406 number,
 // a counter that goes back, a multiconnect number and a burst of 429s: the first screen
 // tells which numbers are unhealthy, since when and why, and the 429 share shows on the
-// number's main view.
+// number's main view. Whatever the number of polls made: the healthy ones never pass a
+// threshold.
 func TestTriageFromTheFirstScreen(t *testing.T) {
+	for polls := 10; polls <= 16; polls++ {
+		t.Run(fmt.Sprintf("%dpolls", polls), func(t *testing.T) { triageFromTheFirstScreen(t, polls) })
+	}
+}
+
+func triageFromTheFirstScreen(t *testing.T, polls int) {
 	scenarios := []faketest.Scenario{faketest.QueueCritical, faketest.WS406, faketest.Backwards, faketest.Multiconnect, faketest.Burst429, faketest.Healthy}
 	srv := faketest.New(faketest.Healthy)
 	t.Cleanup(srv.Close)
@@ -43,7 +50,7 @@ func TestTriageFromTheFirstScreen(t *testing.T) {
 		Interval: 5 * time.Second, Timeout: 2 * time.Second, Thresholds: thresholds, Clock: clock})
 	t.Cleanup(eng.Stop)
 	m := New(Options{Engine: eng, Location: time.UTC})
-	for range 13 { // a minute of polls
+	for range polls { // about a minute of polls
 		clock.Advance(5 * time.Second)
 		eng.PollAll()
 		eng.WaitIdle()

@@ -305,9 +305,15 @@ type payload struct {
 // cbMeanMS are the mean durations of the callback series, in ms.
 var cbMeanMS = [3]int{120, 900, 95}
 
+// HealthyQueueMax bounds the callback queue of the healthy payloads (Healthy, Wrapped,
+// Backwards, Burst429, Multiconnect): it moves from poll to poll, always below this,
+// half the console's default warn threshold of 100, so that a healthy number never
+// flaps between OK and WARN with the poll count.
+const HealthyQueueMax = 50
+
 // healthy is the Healthy scenario's payload at poll n.
 func healthy(n int) payload {
-	return payload{queue: (n * 37) % 150, cb: [3]int{4000 + n*10, 300 + n, 540000 + n*50}, pending: n % 7, dbCB: n % 5}
+	return payload{queue: (n * 37) % HealthyQueueMax, cb: [3]int{4000 + n*10, 300 + n, 540000 + n*50}, pending: n % 7, dbCB: n % 5}
 }
 
 // backwards is the Backwards scenario at poll n: two replicas answer in turn, the one of

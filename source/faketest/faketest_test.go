@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/source/faketest"
 )
@@ -206,6 +207,28 @@ func TestBackwards(t *testing.T) {
 	for i := 2; i < len(snaps); i++ {
 		if got := share(&snaps[i-1], &snaps[i]); math.Abs(got-want) > 1e-9 {
 			t.Errorf("poll %d: %.2f%% of the callbacks since the poll before failed, want %.2f%% as in Healthy", i+1, 100*got, 100*want)
+		}
+	}
+}
+
+// The healthy payloads' queue moves, and stays under the default warn threshold at every
+// poll: a test that reads a healthy number as OK must not depend on how many polls it made.
+func TestHealthyQueueStaysUnderWarn(t *testing.T) {
+	warn := monitor.DefaultThresholds()[monitor.QueueThreshold].Warn
+	if faketest.HealthyQueueMax > warn/2 {
+		t.Fatalf("HealthyQueueMax %d is not well under the warn threshold %v", faketest.HealthyQueueMax, warn)
+	}
+	for _, sc := range []faketest.Scenario{faketest.Healthy, faketest.Wrapped, faketest.Backwards, faketest.Burst429, faketest.Multiconnect} {
+		seen := map[float64]bool{}
+		for i, s := range polls(t, sc, 3*faketest.HealthyQueueMax) {
+			q := value(t, &s, source.QueueSize)
+			if q < 0 || q >= faketest.HealthyQueueMax {
+				t.Errorf("%s poll %d: queue %v, want it in [0, %d)", sc, i+1, q, faketest.HealthyQueueMax)
+			}
+			seen[q] = true
+		}
+		if len(seen) < faketest.HealthyQueueMax/2 {
+			t.Errorf("%s: the queue took %d values over %d polls: it hardly moves", sc, len(seen), 3*faketest.HealthyQueueMax)
 		}
 	}
 }
