@@ -265,6 +265,18 @@ func (n *Number) Keys() []string {
 	return keys
 }
 
+// Key finds the series of metric name with labels ls, the one source.SeriesKey(name, ls)
+// names, and returns its key as the history holds it: a reader that asks about many
+// series at every poll builds no string for them. It is false for a series not held.
+func (n *Number) Key(name string, ls source.Labels) (string, bool) {
+	var buf [256]byte
+	i, ok := n.index[string(appendKey(buf[:0], name, ls))]
+	if !ok {
+		return "", false
+	}
+	return n.series[i].key, true
+}
+
 // Has reports whether key is one of Keys.
 func (n *Number) Has(key string) bool {
 	_, ok := n.index[key]
@@ -501,31 +513,46 @@ func (n *Number) Delta(key string, window time.Duration) (float64, bool) {
 	return inc, pairs > 0
 }
 
+// Increase is Delta and Rate from one walk through the window: the counter's increase
+// over it and its mean per-second rate. ok is false when Delta's and Rate's are (they
+// agree: a pair counts only when time passed across it).
+func (n *Number) Increase(key string, window time.Duration) (delta, rate float64, ok bool) {
+	inc, secs, pairs := n.window(key, window, 0)
+	if pairs == 0 || secs <= 0 {
+		return inc, 0, false
+	}
+	return inc, inc / secs, true
+}
+
 // Resets counts the times the series went down between consecutive non-gap points, within
 // everything held: restarts and smaller drops alike. Unlike Rate this looks across gaps:
 // a counter that is lower after a failed poll than before it was reset all the same (a
 // restart often is the failure).
 func (n *Number) Resets(key string) int { return n.ResetsSince(key, time.Time{}) }
 
-// ResetsSince is Resets counting only the drops onto a point at or after since.
+// ResetsSince is Resets counting only the drops onto a point at or after since. Poll
+// times increase, so it walks only the polls since then, and the newest value before
+// them, not everything held.
 func (n *Number) ResetsSince(key string, since time.Time) int {
 	s := n.find(key)
 	if s == nil {
 		return 0
 	}
-	lim := int64(math.MinInt64)
-	if !since.IsZero() {
-		lim = since.UnixNano()
+	from := n.first(since)
+	prev := math.NaN() // the newest value before from: a drop onto from counts
+	for p := from - 1; p > n.polls-n.held; p-- {
+		if v := s.vals[n.slot(p)]; !math.IsNaN(v) {
+			prev = v
+			break
+		}
 	}
 	count := 0
-	prev := math.NaN()
-	for p := n.polls - n.held + 1; p <= n.polls; p++ {
-		i := n.slot(p)
-		v := s.vals[i]
+	for p := from; p <= n.polls; p++ {
+		v := s.vals[n.slot(p)]
 		if math.IsNaN(v) {
 			continue
 		}
-		if v < prev && n.times[i] >= lim {
+		if v < prev {
 			count++
 		}
 		prev = v

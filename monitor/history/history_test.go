@@ -280,6 +280,79 @@ func TestKeysSortedAndMatchSeriesKey(t *testing.T) {
 	if p, ok := n.Latest(source.SeriesKey("callbacks_total", samples[1].Labels)); !ok || p.V != 2 {
 		t.Fatalf("Latest by SeriesKey = %v %v", p, ok)
 	}
+	// Key finds the same series by name and labels, without building the key.
+	for _, s := range samples {
+		if k, ok := n.Key("callbacks_total", s.Labels); !ok || k != source.SeriesKey("callbacks_total", s.Labels) {
+			t.Errorf("Key(callbacks_total, %v) = %q %v", s.Labels, k, ok)
+		}
+	}
+	if k, ok := n.Key("zeta", nil); !ok || k != "zeta" {
+		t.Errorf("Key(zeta) = %q %v", k, ok)
+	}
+	if k, ok := n.Key("callbacks_total", ls("type", "nope")); ok || k != "" {
+		t.Errorf("Key of a series not held = %q %v", k, ok)
+	}
+	if a := testing.AllocsPerRun(100, func() { n.Key("callbacks_total", samples[0].Labels) }); a != 0 {
+		t.Errorf("Key allocates %v times", a)
+	}
+}
+
+// Increase, the windowed ResetsSince and Key agree with what they stand for (Delta and
+// Rate; a walk through everything held; SeriesKey) on a counter with gaps, drops, restarts
+// and a ring that wrapped, for every window and every since.
+func TestQueriesAgree(t *testing.T) {
+	n := NewNumber(24)
+	rng := uint64(7)
+	rnd := func(k uint64) uint64 { rng = rng*6364136223846793005 + 1442695040888963407; return (rng >> 33) % k }
+	v := 1000.0
+	for i := range 60 {
+		switch r := rnd(10); {
+		case r == 0:
+			n.RecordGap(at(i))
+			continue
+		case r == 1:
+			v *= 0.8 // a lagging reading
+		case r == 2:
+			v = float64(rnd(50)) // a restart
+		default:
+			v += float64(rnd(100))
+		}
+		n.Record(at(i), one("c", v))
+		// ResetsSince as it was: every held point, drops onto one at or after since.
+		naive := func(since time.Time) int {
+			count, prev := 0, math.NaN()
+			for _, p := range n.Points("c", time.Time{}, nil) {
+				if p.Gap() {
+					continue
+				}
+				if p.V < prev && (since.IsZero() || !p.T.Before(since)) {
+					count++
+				}
+				prev = p.V
+			}
+			return count
+		}
+		// Every window from none to past the ring's span (24 polls, 2 minutes), in
+		// half-intervals: on polls and between them.
+		for w := time.Duration(0); w <= 130*time.Second; w += 2500 * time.Millisecond {
+			d, dok := n.Delta("c", w)
+			r, rok := n.Rate("c", w)
+			gd, gr, ok := n.Increase("c", w)
+			if ok != dok || ok != rok || gd != d || ok && gr != r {
+				t.Fatalf("poll %d, window %v: Increase = %v %v %v, Delta %v %v, Rate %v %v", i, w, gd, gr, ok, d, dok, r, rok)
+			}
+			var since time.Time
+			if w > 0 {
+				since = at(i).Add(-w)
+			}
+			if got, want := n.ResetsSince("c", since), naive(since); got != want {
+				t.Fatalf("poll %d: ResetsSince(%v) = %d, want %d", i, since, got, want)
+			}
+		}
+	}
+	if _, _, ok := n.Increase("nope", 0); ok {
+		t.Fatal("Increase of an unknown series is ok")
+	}
 }
 
 func TestEmpty(t *testing.T) {
