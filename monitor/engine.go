@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -142,6 +141,9 @@ type number struct {
 	// figMu; the writer resets it under mu.Lock, which no reader can hold meanwhile.
 	figMu sync.Mutex
 	figs  []*Figures
+
+	// reasoned is the st.Version st.Reason was worked out at (settle), under mu.
+	reasoned uint64
 
 	seq     uint64 // bumped by every arm and start: a timer with an older seq is stale
 	timer   Timer
@@ -645,14 +647,25 @@ func (e *Engine) reassess(n *number, st *Status, now time.Time) *Event {
 	n.figs = append(n.figs[:0], &fig)
 	st.Crossings = e.cfg.Thresholds.Crossings(st.Last, n.hist, &fig)
 	st.Level = Worst(st.Crossings)
-	return e.settle(st, now)
+	return e.settle(n, now)
 }
 
 // settle works out the number's state at now, and its reason, and returns the event of
 // a change of state (nil for none). n.mu is held.
-func (e *Engine) settle(st *Status, now time.Time) *Event {
+func (e *Engine) settle(n *number, now time.Time) *Event {
+	st := &n.st
 	state := st.StateAt(now, e.cfg.Interval, e.cfg.Timeout, e.paused.Load())
-	st.Reason = e.reason(st, state, now)
+	// The reason is worked out again only when it may have changed: in a new state, after
+	// a poll was filed (every change of the error or the crossings comes with a new
+	// Version), or with time (a stale one says for how long). A sweep every second finds
+	// most numbers as they were. When its text is the same, the string is kept.
+	if state != st.State || n.reasoned != st.Version || state == StateStale {
+		var buf [256]byte
+		if r := e.appendReason(buf[:0], st, state, now); string(r) != st.Reason {
+			st.Reason = string(r)
+		}
+		n.reasoned = st.Version
+	}
 	if state == st.State {
 		return nil
 	}
@@ -675,19 +688,25 @@ func (e *Engine) settle(st *Status, now time.Time) *Event {
 // reason is why a number is in state: the error, the thresholds crossed, how long
 // without a good poll. "" for OK and WAIT.
 func (e *Engine) reason(st *Status, state State, now time.Time) string {
+	return string(e.appendReason(nil, st, state, now))
+}
+
+// appendReason appends reason's text to dst.
+func (e *Engine) appendReason(dst []byte, st *Status, state State, now time.Time) []byte {
 	switch state {
 	case StateError:
-		return source.Reason(st.Err)
+		return append(dst, source.Reason(st.Err)...)
 	case StateStale:
-		return "no good poll for " + now.Sub(st.LastOK).Round(time.Second).String()
+		return append(append(dst, "no good poll for "...), now.Sub(st.LastOK).Round(time.Second).String()...)
 	case StateWarn, StateCrit:
-		parts := make([]string, 0, len(st.Crossings))
-		for _, c := range st.Crossings {
-			parts = append(parts, c.String())
+		for i, c := range st.Crossings {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			dst = c.append(dst)
 		}
-		return strings.Join(parts, ", ")
 	}
-	return ""
+	return dst
 }
 
 // Sweep notices the numbers whose state changed with time alone (data gone stale) and
@@ -700,7 +719,7 @@ func (e *Engine) Sweep() {
 		// holds up no poll of another.
 		n.write.Lock()
 		n.mu.Lock()
-		ev := e.settle(&n.st, now)
+		ev := e.settle(n, now)
 		n.mu.Unlock()
 		if ev != nil {
 			e.event(*ev)
@@ -740,6 +759,9 @@ func (e *Engine) logPoll(st *Status, latency time.Duration, err error) {
 		e.cfg.Logger.Warn("poll failed", "number", st.Number, "kind", source.ErrorKind(err),
 			"error", err.Error(), "failures", st.Failures)
 		return
+	}
+	if !e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		return // its arguments would be boxed for nothing at every poll
 	}
 	e.cfg.Logger.Debug("poll", "number", st.Number, "latency_ms", latency.Milliseconds(),
 		"metrics", len(st.Last.Metrics), "warnings", len(st.Last.Warnings))

@@ -1,8 +1,9 @@
 package monitor
 
 import (
+	"bytes"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,11 @@ func noFigures(window time.Duration, scope Scope) Figures {
 
 // Derive works out the figures of snap over the window ending at the newest poll of h,
 // within scope.
+//
+// The engine derives them at every poll of every number, so this is a hot path: series
+// keys are those the history holds (no string built per series), each counter's
+// increase and rate come from one walk through the window, and the breakdowns carve
+// their cells, keys and labels out of one allocation each.
 func Derive(snap *source.Snapshot, h *history.Number, window time.Duration, scope Scope) Figures {
 	f := noFigures(window, scope)
 	if snap == nil {
@@ -103,27 +109,40 @@ func Derive(snap *source.Snapshot, h *history.Number, window time.Duration, scop
 	}
 	in := func(s *source.Sample) bool { return scope.Node == "" || s.Labels.Get("node") == scope.Node }
 	f.Queue = sumIn(snap.Metric(source.QueueSize), in)
+
+	// Pending, Pipeline and Health share one backing array, cut to length (and capacity)
+	// each; a list with nothing in it stays nil.
+	var vals [16]NamedValue
+	nv := vals[:0]
 	for _, name := range source.PendingMetrics {
 		if v := sumIn(snap.Metric(name), in); !math.IsNaN(v) {
-			f.Pending = append(f.Pending, NamedValue{name, v})
+			nv = append(nv, NamedValue{name, v})
 		}
 	}
-	perMinute := func(name string) float64 { return rateIn(snap.Metric(name), h, window, in) * 60 }
-	for _, name := range []string{inboundFromServer, inboundDecoded, inboundPersisted} {
-		if v := perMinute(name); !math.IsNaN(v) {
-			f.Pipeline = append(f.Pipeline, NamedValue{name, v})
+	pending := len(nv)
+	for _, name := range pipelineMetrics {
+		if v := rateIn(snap.Metric(name), h, window, in) * 60; !math.IsNaN(v) {
+			nv = append(nv, NamedValue{name, v})
 		}
 	}
-	if v := perMinute(rateLimitedMetric); !math.IsNaN(v) {
-		f.Health = append(f.Health, NamedValue{rateLimitedMetric, v})
+	pipeline := len(nv)
+	if v := rateIn(snap.Metric(rateLimitedMetric), h, window, in) * 60; !math.IsNaN(v) {
+		nv = append(nv, NamedValue{rateLimitedMetric, v})
 	}
-	for _, m := range []struct {
-		prefix string
-		scale  float64 // to milliseconds
-	}{{serverConnPrefix, 1}, {serverReqPrefix, 1}, {dbRequestUsPrefix, 0.001}, {dbRequestErrPrefix, 0.001}} {
-		if v := meanOf(snap, h, window, m.prefix+"_count", m.prefix+"_sum", in); !math.IsNaN(v) {
-			f.Health = append(f.Health, NamedValue{m.prefix, v * m.scale})
+	for _, m := range healthMeans {
+		if v := meanOf(snap, h, window, m.count, m.sum, in); !math.IsNaN(v) {
+			nv = append(nv, NamedValue{m.prefix, v * m.scale})
 		}
+	}
+	if len(nv) > 0 {
+		all := slices.Clone(nv)
+		cut := func(from, to int) []NamedValue {
+			if from == to {
+				return nil
+			}
+			return all[from:to:to]
+		}
+		f.Pending, f.Pipeline, f.Health = cut(0, pending), cut(pending, pipeline), cut(pipeline, len(all))
 	}
 
 	cb := CallbackMetric(snap)
@@ -131,14 +150,30 @@ func Derive(snap *source.Snapshot, h *history.Number, window time.Duration, scop
 	if cb == source.CallbackCount {
 		cbSum = source.CallbackSum
 	}
-	f.Callbacks = breakdown(snap, h, window, scope, cb, cb, cbSum, "type")
+	f.Callbacks = breakdown(snap, h, window, scope, cb, cb, cbSum, callbackRowBy)
 	req := requestsMetric
 	if snap.Metric(req) == nil {
 		req = requestsCountPair
 	}
-	f.Requests = breakdown(snap, h, window, scope, req, requestsCountPair, requestsSumPair, "endpoint", "method")
+	f.Requests = breakdown(snap, h, window, scope, req, requestsCountPair, requestsSumPair, requestRowBy)
 	return f
 }
+
+// What Derive reads, in the order it lists them.
+var (
+	pipelineMetrics = [...]string{inboundFromServer, inboundDecoded, inboundPersisted}
+	healthMeans     = [...]struct {
+		prefix, count, sum string
+		scale              float64 // to milliseconds
+	}{
+		{serverConnPrefix, serverConnPrefix + "_count", serverConnPrefix + "_sum", 1},
+		{serverReqPrefix, serverReqPrefix + "_count", serverReqPrefix + "_sum", 1},
+		{dbRequestUsPrefix, dbRequestUsPrefix + "_count", dbRequestUsPrefix + "_sum", 0.001},
+		{dbRequestErrPrefix, dbRequestErrPrefix + "_count", dbRequestErrPrefix + "_sum", 0.001},
+	}
+	callbackRowBy = []string{"type"}
+	requestRowBy  = []string{"endpoint", "method"}
+)
 
 // sumIn adds the latest values of a metric's samples in scope, NaN when none is.
 func sumIn(m *source.Metric, in func(*source.Sample) bool) float64 {
@@ -169,11 +204,24 @@ func rateIn(m *source.Metric, h *history.Number, window time.Duration, in func(*
 		if !in(&m.Samples[i]) {
 			continue
 		}
-		if r, ok := h.Rate(source.SeriesKey(m.Name, m.Samples[i].Labels), window); ok {
+		key, held := h.Key(m.Name, m.Samples[i].Labels)
+		if !held {
+			continue
+		}
+		if r, ok := h.Rate(key, window); ok {
 			rate = nanAdd(rate, r)
 		}
 	}
 	return rate
+}
+
+// deltaOf is the increase over the window of the series name with labels ls.
+func deltaOf(h *history.Number, name string, ls source.Labels, window time.Duration) (float64, bool) {
+	key, held := h.Key(name, ls)
+	if !held {
+		return 0, false
+	}
+	return h.Delta(key, window)
 }
 
 // meanOf is Δsum / Δcount over the window, every series of the pair in scope added up.
@@ -188,8 +236,8 @@ func meanOf(snap *source.Snapshot, h *history.Number, window time.Duration, coun
 		if !in(s) {
 			continue
 		}
-		c, okc := h.Delta(source.SeriesKey(count, s.Labels), window)
-		d, oks := h.Delta(source.SeriesKey(sum, s.Labels), window)
+		c, okc := deltaOf(h, count, s.Labels, window)
+		d, oks := deltaOf(h, sum, s.Labels, window)
 		if okc && oks {
 			dc += c
 			ds += d
@@ -201,7 +249,7 @@ func meanOf(snap *source.Snapshot, h *history.Number, window time.Duration, coun
 // breakdown splits the counter metric into rows by the rowBy labels (and the node when
 // the scope splits) and columns by result. Mean durations come from the meanSum and
 // meanCount pair, series by series.
-func breakdown(snap *source.Snapshot, h *history.Number, window time.Duration, scope Scope, metric, meanCount, meanSum string, rowBy ...string) Breakdown {
+func breakdown(snap *source.Snapshot, h *history.Number, window time.Duration, scope Scope, metric, meanCount, meanSum string, rowBy []string) Breakdown {
 	b := Breakdown{Rate: math.NaN(), FailShare: math.NaN(), MeanMs: math.NaN()}
 	counts := snap.Metric(metric)
 	if counts == nil {
@@ -211,61 +259,105 @@ func breakdown(snap *source.Snapshot, h *history.Number, window time.Duration, s
 	if snap.Metric(meanSum) == nil || snap.Metric(meanCount) == nil {
 		meanSum = ""
 	}
-	rows := map[string]*Row{}
-	results := map[string]bool{}
-	anyRate := false
 	var since time.Time
 	if _, newest := h.Times(); window > 0 && !newest.IsZero() {
 		since = newest.Add(-window)
 	}
-	for _, s := range counts.Samples {
+	samples := counts.Samples
+	// At most a row, a cell and a series key per sample: each comes out of one slab
+	// sized for that, so that the pointers taken into them stay put.
+	rows := make([]Row, 0, len(samples))
+	cells := make([]Cell, 0, len(samples))
+	keys := make([]string, len(samples))
+	labels := make(source.Labels, 0, len(samples)*(len(rowBy)+1))
+	// Working lists, on the stack while they are short.
+	type rowMeans struct{ sum, count float64 }
+	var meansBuf [16]rowMeans
+	var resultsBuf [16]string
+	means, results := meansBuf[:0], resultsBuf[:0]
+	anyRate := false
+	var kb [128]byte
+	for k := range samples {
+		s := &samples[k]
 		node := s.Labels.Get("node")
 		if scope.Node != "" && node != scope.Node {
 			continue
 		}
-		var parts []string
-		rowLabels := map[string]string{}
-		for _, l := range rowBy {
-			v := s.Labels.Get(l)
-			parts = append(parts, v)
-			rowLabels[l] = v
+		key := rowKey(kb[:0], s.Labels, rowBy)
+		split := scope.Split && node != ""
+		if split {
+			key = append(append(key, " @ "...), node...)
 		}
-		key := strings.TrimSpace(strings.Join(parts, " "))
-		if key == "" {
-			key = "(none)"
+		ri := -1
+		for j := range rows {
+			if rows[j].Key == string(key) {
+				ri = j
+				break
+			}
 		}
-		if scope.Split && node != "" {
-			key += " @ " + node
-			rowLabels["node"] = node
+		if ri < 0 {
+			ri = len(rows)
+			from := len(labels)
+			for _, l := range rowBy {
+				labels = append(labels, source.Label{Name: l, Value: s.Labels.Get(l)})
+			}
+			if split {
+				labels = append(labels, source.Label{Name: "node", Value: node})
+			}
+			ls := labels[from:len(labels):len(labels)]
+			slices.SortFunc(ls, func(a, b source.Label) int { return strings.Compare(a.Name, b.Name) })
+			rows = append(rows, Row{Key: rowKeyString(key, s.Labels, rowBy, split), Labels: ls, Cells: map[string]*Cell{}})
+			means = append(means, rowMeans{})
 		}
-		r := rows[key]
-		if r == nil {
-			r = &Row{Key: key, Labels: source.NewLabels(rowLabels), Cells: map[string]*Cell{}}
-			rows[key] = r
-		}
+		r := &rows[ri]
 		result := s.Labels.Get("result")
 		c := r.Cells[result]
 		if c == nil {
-			c = &Cell{Rate: math.NaN()}
+			cells = append(cells, Cell{Rate: math.NaN()})
+			c = &cells[len(cells)-1]
 			r.Cells[result] = c
+			if !slices.Contains(results, result) {
+				results = append(results, result)
+			}
 		}
-		results[result] = true
-		series := source.SeriesKey(metric, s.Labels)
-		c.Series = append(c.Series, series)
+		series, held := h.Key(metric, s.Labels)
+		if !held {
+			series = source.SeriesKey(metric, s.Labels) // no history: it is only listed
+		}
+		if c.Series == nil {
+			keys[k] = series
+			c.Series = keys[k : k+1 : k+1]
+		} else {
+			c.Series = append(c.Series, series) // nodes summed: a second series
+		}
 		c.Total += s.Value
 		r.Total += s.Value
-		if rate, ok := h.Rate(series, window); ok {
-			c.Rate = nanAdd(c.Rate, rate*60)
-			anyRate = true
+		var d float64
+		var ok bool
+		if held {
+			var rate float64
+			if d, rate, ok = h.Increase(series, window); ok {
+				c.Rate = nanAdd(c.Rate, rate*60)
+				anyRate = true
+				c.Delta += d
+			}
+			r.Resets += h.ResetsSince(series, since)
 		}
-		if d, ok := h.Delta(series, window); ok {
-			c.Delta += d
+		if meanSum != "" {
+			dc, okc := d, ok
+			if meanCount != metric {
+				dc, okc = deltaOf(h, meanCount, s.Labels, window)
+			}
+			if ds, oks := deltaOf(h, meanSum, s.Labels, window); oks && okc {
+				means[ri].sum += ds
+				means[ri].count += dc
+			}
 		}
-		r.Resets += h.ResetsSince(series, since)
 	}
 	var all, failed, sumDelta, countDelta float64
-	for _, r := range rows {
-		var rFailed, rSum, rCount float64
+	for ri := range rows {
+		r := &rows[ri]
+		var rFailed float64
 		r.Rate = math.NaN()
 		for result, c := range r.Cells {
 			r.Rate = nanAdd(r.Rate, c.Rate)
@@ -273,19 +365,9 @@ func breakdown(snap *source.Snapshot, h *history.Number, window time.Duration, s
 			if source.IsFailure(result) {
 				rFailed += c.Delta
 			}
-			if meanSum != "" {
-				for _, key := range c.Series {
-					labels := key[len(metric):]
-					ds, oks := h.Delta(meanSum+labels, window)
-					dc, okc := h.Delta(meanCount+labels, window)
-					if oks && okc {
-						rSum += ds
-						rCount += dc
-					}
-				}
-			}
 			c.Move = move(h, c.Series, window, c.Rate)
 		}
+		rSum, rCount := means[ri].sum, means[ri].count
 		r.FailShare = Share(rFailed, r.Delta)
 		r.MeanMs = Share(rSum, rCount)
 		all += r.Delta
@@ -293,13 +375,23 @@ func breakdown(snap *source.Snapshot, h *history.Number, window time.Duration, s
 		sumDelta += rSum
 		countDelta += rCount
 		b.Resets += r.Resets
-		b.Rows = append(b.Rows, *r)
 	}
-	sort.Slice(b.Rows, func(i, j int) bool { return b.Rows[i].Key < b.Rows[j].Key })
-	for result := range results {
-		b.Results = append(b.Results, result)
+	if len(rows) > 0 {
+		slices.SortFunc(rows, func(a, b Row) int { return strings.Compare(a.Key, b.Key) })
+		b.Rows = rows
 	}
-	sort.Slice(b.Results, func(i, j int) bool { return resultBefore(b.Results[i], b.Results[j]) })
+	if len(results) > 0 {
+		b.Results = slices.Clone(results)
+		slices.SortFunc(b.Results, func(a, b string) int {
+			switch {
+			case resultBefore(a, b):
+				return -1
+			case resultBefore(b, a):
+				return 1
+			}
+			return 0
+		})
+	}
 	if anyRate {
 		b.Rate = 0
 		for _, r := range b.Rows {
@@ -309,6 +401,35 @@ func breakdown(snap *source.Snapshot, h *history.Number, window time.Duration, s
 	b.FailShare = Share(failed, all)
 	b.MeanMs = Share(sumDelta, countDelta)
 	return b
+}
+
+// rowKey appends a sample's row key to dst: its rowBy labels' values joined by spaces,
+// trimmed, "(none)" when that leaves nothing.
+func rowKey(dst []byte, ls source.Labels, rowBy []string) []byte {
+	for i, l := range rowBy {
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, ls.Get(l)...)
+	}
+	if t := bytes.TrimSpace(dst); len(t) != len(dst) {
+		dst = append(dst[:0], t...)
+	}
+	if len(dst) == 0 {
+		dst = append(dst, "(none)"...)
+	}
+	return dst
+}
+
+// rowKeyString is the string of a new row's key: the label's own value when the row is
+// by one label that is the key as it stands, so that no string is built for it.
+func rowKeyString(key []byte, ls source.Labels, rowBy []string, split bool) string {
+	if len(rowBy) == 1 && !split {
+		if v := ls.Get(rowBy[0]); v == string(key) {
+			return v
+		}
+	}
+	return string(key)
 }
 
 // resultBefore orders result columns: successes first, then codes by number, then

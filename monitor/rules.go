@@ -2,7 +2,8 @@ package monitor
 
 import (
 	"math"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wamon/wamon/monitor/history"
@@ -85,14 +86,22 @@ type Crossing struct {
 // String is the crossing as a reason reads: "db_pending_callbacks 31!",
 // "failure_ratio 2.7%~", "concurrent_rate_limit_triggered 12/min~".
 func (c Crossing) String() string {
-	v := Compact(c.Value)
+	var buf [96]byte
+	return string(c.append(buf[:0]))
+}
+
+// append appends String() to dst.
+func (c Crossing) append(dst []byte) []byte {
+	dst = append(append(dst, c.Name...), ' ')
 	switch {
 	case IsRatio(c.Name):
-		v = Percent(c.Value)
+		dst = appendPercent(dst, c.Value)
 	case c.Rate:
-		v += "/min"
+		dst = append(appendCompact(dst, c.Value), "/min"...)
+	default:
+		dst = appendCompact(dst, c.Value)
 	}
-	return c.Name + " " + v + [...]string{"", "~", "!"}[c.Level]
+	return append(dst, [...]string{"", "~", "!"}[c.Level]...)
 }
 
 // Crossings weighs a number's newest data against every threshold and returns those it
@@ -119,14 +128,17 @@ func (ts Thresholds) Crossings(snap *source.Snapshot, h *history.Number, f *Figu
 			}
 		}
 		if c.Level = ts.Level(name, c.Value); c.Level > LevelOK {
+			if out == nil {
+				out = make([]Crossing, 0, len(ts))
+			}
 			out = append(out, c)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Level != out[j].Level {
-			return out[i].Level > out[j].Level
+	slices.SortFunc(out, func(a, b Crossing) int {
+		if a.Level != b.Level {
+			return int(b.Level - a.Level)
 		}
-		return out[i].Name < out[j].Name
+		return strings.Compare(a.Name, b.Name)
 	})
 	return out
 }
