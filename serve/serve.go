@@ -196,12 +196,20 @@ func (s *Server) Sessions() int { return int(s.active.Load()) }
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopping = true
+	programs := make([]*tea.Program, 0, len(s.programs))
 	for p := range s.programs {
-		p.Send(ui.StoppingMsg("wamon serve is stopping: this session closes now."))
+		programs = append(programs, p)
 	}
 	s.mu.Unlock()
+	// Each console is told on its own, without waiting: one whose client has stopped
+	// reading is stuck writing to a full SSH window and takes no message until its
+	// connection is closed (the goroutine ends with the program).
+	for _, p := range programs {
+		go p.Send(ui.StoppingMsg("wamon serve is stopping: this session closes now."))
+	}
 	err := s.ssh.Shutdown(ctx)
 	if err != nil {
+		s.log.Info("sessions closed at the deadline", "sessions", s.Sessions(), "error", err.Error())
 		err = s.ssh.Close()
 	}
 	return err

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -421,6 +422,17 @@ func TestSSHRefusals(t *testing.T) {
 // dial connects a Go client with key, the host key pinned.
 func (f *fixture) dial(t *testing.T, key string) *gossh.Client {
 	t.Helper()
+	client, err := gossh.Dial("tcp", "127.0.0.1:"+f.port, f.clientConfig(t, key))
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return client
+}
+
+// clientConfig is a Go client's configuration: key, user u, the host key pinned.
+func (f *fixture) clientConfig(t *testing.T, key string) *gossh.ClientConfig {
+	t.Helper()
 	pem, err := os.ReadFile(key)
 	if err != nil {
 		t.Fatal(err)
@@ -437,15 +449,10 @@ func (f *fixture) dial(t *testing.T, key string) *gossh.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := gossh.Dial("tcp", "127.0.0.1:"+f.port, &gossh.ClientConfig{
+	return &gossh.ClientConfig{
 		User: "u", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
 		HostKeyCallback: gossh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatalf("dial: %v", err)
 	}
-	t.Cleanup(func() { client.Close() })
-	return client
 }
 
 // The rate limit per address: past the burst, a session is refused with a reason.
@@ -968,4 +975,119 @@ func TestSSHShutdown(t *testing.T) {
 		c.Close()
 		t.Error("the server still accepts connections after Shutdown")
 	}
+}
+
+// countingConn counts the bytes a client reads off the wire.
+type countingConn struct {
+	net.Conn
+	n atomic.Int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// A client that stops reading (a laptop closed, a link stalled) leaves its console stuck
+// writing to a full SSH window, deaf to any message. Shutdown still returns within
+// StopWithin, having closed that connection itself: nothing waits on the stuck console.
+func TestSSHShutdownStuckClient(t *testing.T) {
+	f := newFixture(t, nil)
+	// A console open beside it is told, and ends, as in TestSSHShutdown.
+	x := tmuxtest.New(t)
+	x.Start("ok", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.WaitFor("ok", "console", 20*time.Second, console...)
+
+	raw, err := net.Dial("tcp", "127.0.0.1:"+f.port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := &countingConn{Conn: raw}
+	c, chans, reqs, err := gossh.NewClientConn(conn, raw.RemoteAddr().String(), f.clientConfig(t, f.key))
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	client := gossh.NewClient(c, chans, reqs)
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 100, 300, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.StdoutPipe(); err != nil { // never read: the window is never adjusted
+		t.Fatal(err)
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	// The first frame: the console is set up. (Resizing before that races in
+	// charmbracelet/ssh, which writes a session's size unlocked as its handler reads it.)
+	shell := conn.n.Load()
+	waitUntil(t, "the first frame", 20*time.Second, func() bool { return conn.n.Load() > shell+4096 })
+	// Whole-screen redraws as fast as the console makes them: each resize repaints all
+	// of a 300x100 screen, and tab switches screens. These calls end with an error once
+	// the server stops reading or the connection is closed.
+	flooding := make(chan struct{})
+	go func() {
+		defer close(flooding)
+		for i := 0; ; i++ {
+			if sess.WindowChange(100-i%2, 300-i%3) != nil {
+				return
+			}
+			if _, err := stdin.Write([]byte("\t")); err != nil {
+				return
+			}
+			time.Sleep(5 * time.Millisecond) // a pace, not a synchronisation
+		}
+	}()
+	// The client's window (2 MiB) is full when the bytes it has read stop growing past it.
+	var last int64
+	filling, since := time.Now(), time.Now()
+	waitUntil(t, "the stuck client's window fills", 60*time.Second, func() bool {
+		n := conn.n.Load()
+		if n != last {
+			last, since = n, time.Now()
+		}
+		return n >= 2<<20 && time.Since(since) > 500*time.Millisecond
+	})
+	t.Logf("the client's window is full: %d bytes read in %v", last, time.Since(filling))
+
+	stopped := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), StopWithin)
+		defer cancel()
+		stopped <- f.srv.Shutdown(ctx)
+	}()
+	select {
+	case err := <-stopped:
+		t.Logf("Shutdown: %v after %v", err, time.Since(start))
+	case <-time.After(StopWithin + time.Second):
+		client.Close() // lets the stuck console go, so that the test ends
+		t.Fatalf("Shutdown with a client that stopped reading has not returned after %v", time.Since(start))
+	}
+	// The stuck connection was closed by the server (the fallback after StopWithin), not
+	// left open.
+	waited := make(chan error, 1)
+	go func() { waited <- client.Wait() }()
+	select {
+	case <-waited:
+	case <-time.After(2 * time.Second):
+		t.Error("the stuck client's connection is still open after Shutdown returned")
+	}
+	select {
+	case <-f.done:
+	case <-time.After(time.Second):
+		t.Error("Serve did not return after Shutdown")
+	}
+	x.WaitFor("ok", "the reading client ends", 5*time.Second, "SSH-EXITED 0")
+	client.Close()
+	<-flooding
 }
