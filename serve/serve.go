@@ -64,11 +64,20 @@ type Options struct {
 	// locale where the client forwarded it), and says why.
 	Glyphs func(getenv func(string) string) (ascii bool, why string)
 	Logger *slog.Logger
-	// RateLimit and RateBurst bound new sessions per client address (default 1 a second,
-	// bursts of MaxSessions, 10 at least).
+	// RateLimit and RateBurst bound new connections per client address, before their
+	// handshake, and new sessions per client address (default 1 a second, bursts of
+	// MaxSessions, 10 at least).
 	RateLimit float64
 	RateBurst int
+	// PendingPerAddress and Pending cap the connections not yet authenticated, from one
+	// address (default DefaultPendingPerAddress) and in all (default 2 x MaxSessions).
+	PendingPerAddress int
+	Pending           int
 }
+
+// DefaultPendingPerAddress is how many connections one address may have in their
+// handshake at once.
+const DefaultPendingPerAddress = 10
 
 // Server is wamon serve's SSH server.
 type Server struct {
@@ -76,6 +85,10 @@ type Server struct {
 	ssh  *ssh.Server
 	keys *authorizedKeys
 	log  *slog.Logger
+	gate *gate
+	// sessionRate is wish's rate limiter per address, for sessions: a connection may
+	// open several (OpenSSH's ControlMaster).
+	sessionRate ratelimiter.RateLimiter
 
 	active atomic.Int64 // sessions with a console
 	opened atomic.Int64 // consoles ever opened: each one's clock phase
@@ -108,6 +121,12 @@ func New(opts Options) (*Server, error) {
 		// sessions allowed, then one a second.
 		opts.RateLimit, opts.RateBurst = 1, max(10, opts.MaxSessions)
 	}
+	if opts.PendingPerAddress <= 0 {
+		opts.PendingPerAddress = DefaultPendingPerAddress
+	}
+	if opts.Pending <= 0 {
+		opts.Pending = 2 * opts.MaxSessions
+	}
 	keys, err := loadAuthorizedKeys(opts.AuthorizedKeys)
 	if err != nil {
 		return nil, err
@@ -115,13 +134,18 @@ func New(opts Options) (*Server, error) {
 	if err := os.MkdirAll(filepath.Dir(opts.HostKey), 0o700); err != nil {
 		return nil, fmt.Errorf("host key: %w", err)
 	}
-	s := &Server{opts: opts, keys: keys, log: opts.Logger, programs: map[*tea.Program]struct{}{}}
+	s := &Server{
+		opts: opts, keys: keys, log: opts.Logger, programs: map[*tea.Program]struct{}{},
+		gate:        newGate(rate.Limit(opts.RateLimit), opts.RateBurst, opts.PendingPerAddress, opts.Pending),
+		sessionRate: ratelimiter.NewRateLimiter(rate.Limit(opts.RateLimit), opts.RateBurst, 1024),
+	}
 	srv, err := wish.NewServer(
 		wish.WithAddress(opts.Listen),
 		wish.WithHostKeyPath(opts.HostKey),
 		wish.WithPublicKeyAuth(s.authorize),
 		func(srv *ssh.Server) error {
-			srv.ConnCallback = s.handshakeDeadline
+			srv.ConnCallback = s.admit
+			srv.ServerConfigCallback = s.serverConfig
 			srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
 				s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "error", source.Truncate(err.Error(), 200))
 			}
@@ -140,7 +164,7 @@ func New(opts Options) (*Server, error) {
 				activeterm.Middleware(),
 				s.refuseCommands,
 				s.limitSessions,
-				ratelimiter.Middleware(ratelimiter.NewRateLimiter(rate.Limit(opts.RateLimit), opts.RateBurst, 1024)),
+				ratelimiter.Middleware(s.sessionRate),
 			),
 			s.closeConsole,
 			s.logSession,
@@ -226,14 +250,36 @@ func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 	return s.keys.admits(key, ctx.RemoteAddr(), time.Now())
 }
 
-// handshakeDeadline drops a connection that has not authenticated in time.
-func (s *Server) handshakeDeadline(ctx ssh.Context, conn net.Conn) net.Conn {
+// admit lets a connection start its handshake, or refuses it (nil) past the rate or the
+// caps on connections not yet authenticated; it drops a connection that has not
+// authenticated in time.
+func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
+	release, refusal := s.gate.admit(addrOf(conn.RemoteAddr()), time.Now())
+	if refusal != "" {
+		s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "reason", refusal)
+		return nil
+	}
+	ctx.SetValue(releaseKey{}, release)
 	time.AfterFunc(s.opts.Handshake, func() {
 		if ctx.Value(ssh.ContextKeyPublicKey) == nil {
 			conn.Close()
 		}
 	})
-	return conn
+	return &gatedConn{Conn: conn, release: release}
+}
+
+type releaseKey struct{}
+
+// serverConfig is the base of a connection's SSH configuration: a connection that has
+// authenticated gives its place at the gate back.
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	return &gossh.ServerConfig{
+		AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
+			if release, ok := ctx.Value(releaseKey{}).(func()); ok && err == nil {
+				release()
+			}
+		},
+	}
 }
 
 // refuseCommands ends a session that asks to run a command or a subsystem: there is only

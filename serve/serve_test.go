@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -21,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -455,13 +457,151 @@ func (f *fixture) clientConfig(t *testing.T, key string) *gossh.ClientConfig {
 	}
 }
 
-// The rate limit per address: past the burst, a session is refused with a reason.
+// The rate limit per address, for sessions: one connection may open several (OpenSSH's
+// ControlMaster shares one among clients); past the burst, a session is refused with a
+// reason.
 func TestSSHRateLimit(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.RateLimit, o.RateBurst = 0.001, 1 })
-	out, code := f.ssh(f.key, nil, []string{"-T"})
+	// The master: one connection, authenticated, no session of its own.
+	ctl := filepath.Join(f.dir, "ctl")
+	master := exec.Command("ssh", f.sshArgs(f.key, []string{"-M", "-S", ctl, "-N"})...)
+	if err := master.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { master.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		master.Process.Kill()
+		<-exited
+	})
+	waitUntil(t, "the master connection", 10*time.Second, func() bool {
+		return exec.Command("ssh", "-S", ctl, "-O", "check", "u@127.0.0.1").Run() == nil
+	})
+	share := []string{"-S", ctl, "-o", "ControlMaster=no", "-T"}
+	out, code := f.ssh(f.key, nil, share)
 	refused(t, out, code, "Requires an active PTY")
-	out, code = f.ssh(f.key, nil, []string{"-T"})
+	out, code = f.ssh(f.key, nil, share)
 	refused(t, out, code, "rate limit exceeded")
+}
+
+// dialFrom opens a TCP connection to the server from the loopback address local, and
+// says whether the server let it start a handshake: an admitted connection reads the
+// server's version line, a refused one is closed at once. An admitted connection is
+// left open (in its handshake) until the test ends.
+func (f *fixture) dialFrom(t *testing.T, local string) (net.Conn, bool) {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", "127.0.0.1:"+f.port)
+	if err != nil {
+		t.Fatalf("dial from %s: %v", local, err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	c.SetReadDeadline(time.Time{})
+	switch {
+	case strings.HasPrefix(line, "SSH-2.0-"):
+		t.Cleanup(func() { c.Close() })
+		return c, true
+	case line == "" && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)):
+		c.Close()
+		return nil, false
+	}
+	c.Close()
+	t.Fatalf("dial from %s: read %q, %v: neither admitted nor refused", local, line, err)
+	return nil, false
+}
+
+// refusals counts the log's connection refusals for a reason.
+func (f *fixture) refusals(t *testing.T, reason string) int {
+	n := 0
+	for _, r := range f.log.records(t) {
+		if r["msg"] == "connection refused" && r["reason"] == reason {
+			n++
+		}
+	}
+	return n
+}
+
+// Before its handshake a connection is admitted or refused by its address: at most
+// PendingPerAddress from one address and Pending in all may be in their handshake, and
+// new connections from one address are rate-limited. Each refusal is one log line.
+func TestSSHPreAuthLimits(t *testing.T) {
+	// Long enough that no connection held open here is dropped for its handshake.
+	const handshake = time.Minute
+	t.Run("per address", func(t *testing.T) {
+		f := newFixture(t, func(o *Options) { o.RateLimit, o.RateBurst, o.Handshake = 1000, 1000, handshake })
+		var held []net.Conn
+		for i := range DefaultPendingPerAddress {
+			c, ok := f.dialFrom(t, "127.0.0.1")
+			if !ok {
+				t.Fatalf("connection %d of %d from one address refused", i+1, DefaultPendingPerAddress)
+			}
+			held = append(held, c)
+		}
+		if _, ok := f.dialFrom(t, "127.0.0.1"); ok {
+			t.Fatalf("connection %d from one address admitted", DefaultPendingPerAddress+1)
+		}
+		// The real client is refused too, before its key exchange.
+		out, code := f.ssh(f.key, nil, []string{"-T"})
+		refused(t, out, code, "kex_exchange_identification") // closed or reset, before the key exchange
+		// Another address is not.
+		if _, ok := f.dialFrom(t, "127.0.0.2"); !ok {
+			t.Fatal("a connection from another address was refused")
+		}
+		out, code = f.ssh(f.key, nil, []string{"-T", "-b", "127.0.0.3"})
+		refused(t, out, code, "Requires an active PTY")
+		if n := f.refusals(t, "refused: too many connections"); n != 2 {
+			t.Errorf("%d refusals for too many connections logged, want 2 (one per connection):\n%s", n, f.log)
+		}
+
+		// A place freed is a place taken; an authenticated connection holds none: with
+		// one place left, two consoles open one after the other.
+		held[0].Close()
+		waitUntil(t, "a place freed", 5*time.Second, func() bool {
+			return f.srv.gate.pendingFrom("127.0.0.1") == DefaultPendingPerAddress-1
+		})
+		x := tmuxtest.New(t)
+		for _, name := range []string{"a", "b"} {
+			x.Start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
+			x.WaitFor(name, "console "+name, 20*time.Second, console...)
+		}
+	})
+	t.Run("in all", func(t *testing.T) {
+		f := newFixture(t, func(o *Options) {
+			o.RateLimit, o.RateBurst, o.Handshake, o.MaxSessions = 1000, 1000, handshake, 2
+		})
+		for _, from := range []string{"127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.2"} {
+			if _, ok := f.dialFrom(t, from); !ok {
+				t.Fatalf("a connection from %s refused before 2 x MaxSessions", from)
+			}
+		}
+		if _, ok := f.dialFrom(t, "127.0.0.3"); ok {
+			t.Fatal("a fifth connection in its handshake admitted with MaxSessions 2")
+		}
+		if n := f.refusals(t, "refused: too many connections"); n != 1 {
+			t.Errorf("%d refusals logged, want 1:\n%s", n, f.log)
+		}
+	})
+	t.Run("rate", func(t *testing.T) {
+		f := newFixture(t, func(o *Options) { o.RateLimit, o.RateBurst, o.Handshake = 0.001, 3, handshake })
+		for i := range 3 {
+			c, ok := f.dialFrom(t, "127.0.0.1")
+			if !ok {
+				t.Fatalf("connection %d of a burst of 3 refused", i+1)
+			}
+			c.Close()
+		}
+		out, code := f.ssh(f.key, nil, []string{"-T"})
+		refused(t, out, code, "kex_exchange_identification") // closed or reset, before the key exchange
+		if _, ok := f.dialFrom(t, "127.0.0.1"); ok {
+			t.Fatal("a connection past the burst admitted")
+		}
+		out, code = f.ssh(f.key, nil, []string{"-T", "-b", "127.0.0.2"})
+		refused(t, out, code, "Requires an active PTY")
+		if n := f.refusals(t, "refused: rate limit"); n != 2 {
+			t.Errorf("%d refusals for the rate logged, want 2 (one per connection):\n%s", n, f.log)
+		}
+	})
 }
 
 func TestSSHMaxSessions(t *testing.T) {
@@ -691,8 +831,9 @@ func goroutineDump() string {
 func TestSSHConcurrentSessions(t *testing.T) {
 	const sessions = 20
 	// Twenty sessions from one address at once: past the default burst of the rate
-	// limit per address, which is not what this test is about.
-	f := newFixture(t, func(o *Options) { o.RateLimit, o.RateBurst = 100, 100 })
+	// limit per address, and past the handshakes one address may have at once, which
+	// are not what this test is about.
+	f := newFixture(t, func(o *Options) { o.RateLimit, o.RateBurst, o.PendingPerAddress = 100, 100, sessions })
 	base := f.quietGoroutines()
 	baseDump := goroutineDump()
 	f.engine.SetPaused(false)
