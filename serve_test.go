@@ -209,15 +209,19 @@ func TestServeBinary(t *testing.T) {
 		}
 		waitFor("console", 20*time.Second, "callback queue", "callbacks by type")
 
-		// SIGHUP with no key left warns and keeps serving with the keys it has; with keys,
-		// it reloads them.
+		// SIGHUP with no key left warns: nobody is admitted (the session open stays, as
+		// with sshd); with keys, it reloads them.
 		if err := os.WriteFile(auth, []byte("# nobody\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		p.signal(syscall.SIGHUP)
 		waitUntil("a warning for a file without keys", func() bool {
-			return strings.Contains(p.errors(), "wamon: warning: ") && strings.Contains(p.errors(), "no usable public key")
+			return strings.Contains(p.errors(), "wamon: warning: ") && strings.Contains(p.errors(), "no usable public key: nobody is admitted")
 		})
+		if !logHas(`"msg":"authorized keys: nobody is admitted"`) {
+			log, _ := os.ReadFile(logPath)
+			t.Errorf("the log does not say nobody is admitted:\n%s", log)
+		}
 		if err := os.WriteFile(auth, []byte("# alice\n"+pub), 0o600); err != nil {
 			t.Fatal(err)
 		}

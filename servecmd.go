@@ -111,9 +111,8 @@ func runServe(cfg Config, src source.Source, logger *slog.Logger, stderr io.Writ
 				if srv == nil {
 					continue
 				}
-				if err := srv.Reload(); err != nil {
+				if err := srv.Reload(); err != nil { // logged by Reload
 					fmt.Fprintf(stderr, "wamon: warning: %v\n", err)
-					logger.Warn("authorized keys not reloaded", "error", err.Error())
 				}
 				continue
 			}

@@ -3,9 +3,11 @@ package serve
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -16,16 +18,20 @@ import (
 
 // authorizedKeys is the keys of an authorized_keys file, and what the file was when read.
 // The options OpenSSH gives a key are honoured where they narrow it: from= (the addresses
-// it may come from) and expiry-time=; a key with command= or no-pty is meant for
-// something else than a console and is not admitted, nor is one with an option wamon
-// does not know. The rest (restrict, no-port-forwarding ...) forbid what serve never
-// allows.
+// it may come from) and expiry-time=; a key with command= or without a PTY (no-pty, or
+// restrict without pty) is meant for something else than a console and is not admitted,
+// nor is one with an option wamon does not know. The rest (no-port-forwarding ...)
+// forbid what serve never allows.
+//
+// Like OpenSSH's StrictModes, a file or directory that group or others may write is not
+// read: whoever could write it could admit themselves.
 type authorizedKeys struct {
 	path string
 	mu   sync.RWMutex
 	keys map[string][]keyRule // by the key's wire form: one rule per line it is on
-	mod  time.Time
-	size int64
+	seen fileStamp            // the file and its directory when last read
+
+	reading sync.Mutex // one reader of the file at a time
 }
 
 // keyRule is what one line of the file allows its key.
@@ -34,20 +40,82 @@ type keyRule struct {
 	expiry time.Time // zero: never
 }
 
-// loadAuthorizedKeys reads the file; it is an error when it holds no usable key.
+// fileStamp is what tells that the file or its directory changed: a stat of each.
+type fileStamp struct {
+	mod     time.Time
+	size    int64
+	mode    os.FileMode
+	dirMode os.FileMode
+	err     string
+}
+
+func stampOf(file string) fileStamp {
+	var st fileStamp
+	if fi, err := os.Stat(filepath.Dir(file)); err == nil {
+		st.dirMode = fi.Mode()
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		st.err = err.Error()
+		return st
+	}
+	st.mod, st.size, st.mode = fi.ModTime(), fi.Size(), fi.Mode()
+	return st
+}
+
+// loadAuthorizedKeys reads the file at start; it is an error when it holds no usable
+// key, or group or others may write it: serve then refuses to start.
 func loadAuthorizedKeys(file string) (*authorizedKeys, error) {
 	if file == "" {
 		return nil, errors.New("no authorized_keys file: serve refuses to start, or anyone could connect")
 	}
-	fi, err := os.Stat(file)
-	if err != nil {
-		return nil, fmt.Errorf("authorized keys: %w; serve refuses to start without one (anyone could connect)", err)
+	a := &authorizedKeys{path: file, keys: map[string][]keyRule{}}
+	if err := a.read(); err != nil {
+		return nil, fmt.Errorf("%w; serve refuses to start", err)
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("authorized keys: %w", err)
+	return a, nil
+}
+
+// read reads the file again and takes its keys. A file that cannot be used (missing,
+// unreadable, writable by others, without a usable key) leaves no key: nobody is
+// admitted, and the error says why.
+func (a *authorizedKeys) read() error {
+	st := stampOf(a.path)
+	keys, err := readKeys(a.path)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.keys, a.seen = keys, st
+	return err
+}
+
+// readKeys reads an authorized_keys file: its usable keys, or why there are none.
+func readKeys(file string) (map[string][]keyRule, error) {
+	keys := map[string][]keyRule{}
+	dir := filepath.Dir(file)
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o022 != 0 {
+		return keys, fmt.Errorf("authorized keys: directory %s is writable by group or others (mode %04o); run: chmod go-w %s",
+			dir, fi.Mode().Perm(), dir)
 	}
-	a := &authorizedKeys{path: file, keys: map[string][]keyRule{}, mod: fi.ModTime(), size: fi.Size()}
+	f, err := os.Open(file)
+	if err != nil {
+		return keys, fmt.Errorf("authorized keys: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return keys, fmt.Errorf("authorized keys: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return keys, fmt.Errorf("authorized keys: %s is not a regular file", file)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return keys, fmt.Errorf("authorized keys: %s is writable by group or others (mode %04o); run: chmod go-w %s",
+			file, fi.Mode().Perm(), file)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 16<<20))
+	if err != nil {
+		return keys, fmt.Errorf("authorized keys: %w", err)
+	}
 	for rest := data; len(rest) > 0; {
 		key, _, options, next, err := gossh.ParseAuthorizedKey(rest)
 		if err != nil {
@@ -56,17 +124,19 @@ func loadAuthorizedKeys(file string) (*authorizedKeys, error) {
 		rest = next
 		if rule, ok := parseOptions(options); ok {
 			k := string(key.Marshal())
-			a.keys[k] = append(a.keys[k], rule)
+			keys[k] = append(keys[k], rule)
 		}
 	}
-	if len(a.keys) == 0 {
-		return nil, fmt.Errorf("%s holds no usable public key: serve refuses to start (anyone could connect)", file)
+	if len(keys) == 0 {
+		return keys, fmt.Errorf("authorized keys: %s holds no usable public key", file)
 	}
-	return a, nil
+	return keys, nil
 }
 
 // parseOptions reads a key's options; ok is false when the key must not be admitted.
 func parseOptions(options []string) (rule keyRule, ok bool) {
+	pty := true // as OpenSSH: restrict takes the PTY away, pty gives it back, the last one says
+	defer func() { ok = ok && pty }()
 	for _, o := range options {
 		name, value, _ := strings.Cut(o, "=")
 		value = strings.Trim(value, `"`)
@@ -79,10 +149,14 @@ func parseOptions(options []string) (rule keyRule, ok bool) {
 				return rule, false
 			}
 			rule.expiry = t
-		case "restrict", "no-port-forwarding", "no-agent-forwarding", "no-x11-forwarding", "no-user-rc",
-			"port-forwarding", "agent-forwarding", "x11-forwarding", "pty", "user-rc", "cert-authority-never":
-			// wamon allows no forwarding and always needs a PTY: nothing to do.
-		default: // command=, no-pty, permitopen=, tunnel=, principals=, an unknown option
+		case "restrict", "no-pty":
+			pty = false
+		case "pty":
+			pty = true
+		case "no-port-forwarding", "no-agent-forwarding", "no-x11-forwarding", "no-user-rc",
+			"port-forwarding", "agent-forwarding", "x11-forwarding", "user-rc", "cert-authority-never":
+			// wamon allows no forwarding: nothing to do.
+		default: // command=, permitopen=, tunnel=, principals=, an unknown option
 			return rule, false
 		}
 	}
@@ -148,24 +222,24 @@ func matchFrom(patterns []string, ip string) bool {
 	return matched
 }
 
-func (a *authorizedKeys) replace(b *authorizedKeys) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.keys, a.mod, a.size = b.keys, b.mod, b.size
-}
-
-// refresh reads the file again when its size or time changed.
-func (a *authorizedKeys) refresh() (*authorizedKeys, bool, error) {
-	fi, err := os.Stat(a.path)
-	if err != nil {
-		return nil, false, err
-	}
+// refresh reads the file again when it or its directory changed (its time, size or
+// mode, or whether it is there); changed says it did, err why nobody is admitted now.
+func (a *authorizedKeys) refresh() (changed bool, err error) {
+	a.reading.Lock()
+	defer a.reading.Unlock()
+	st := stampOf(a.path)
 	a.mu.RLock()
-	same := fi.ModTime().Equal(a.mod) && fi.Size() == a.size
+	same := st == a.seen
 	a.mu.RUnlock()
 	if same {
-		return nil, false, nil
+		return false, nil
 	}
-	b, err := loadAuthorizedKeys(a.path)
-	return b, err == nil, err
+	return true, a.read()
+}
+
+// reload reads the file again, changed or not.
+func (a *authorizedKeys) reload() error {
+	a.reading.Lock()
+	defer a.reading.Unlock()
+	return a.read()
 }

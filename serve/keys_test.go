@@ -26,8 +26,8 @@ func testKey(t *testing.T) (gossh.PublicKey, string) {
 }
 
 // A key's OpenSSH options narrow it as OpenSSH would: from= addresses (patterns, CIDR,
-// negation), expiry-time=; command=, no-pty and unknown options keep it out; options
-// that forbid what serve never allows change nothing.
+// negation), expiry-time=; command=, no PTY (no-pty, restrict without pty) and unknown
+// options keep it out; options that forbid what serve never allows change nothing.
 func TestAuthorizedKeyOptions(t *testing.T) {
 	key, line := testKey(t)
 	at := func(ip string) net.Addr { return &net.TCPAddr{IP: net.ParseIP(ip), Port: 50000} }
@@ -44,7 +44,13 @@ func TestAuthorizedKeyOptions(t *testing.T) {
 		{`from="192.168.1.*,!192.168.1.66"`, "192.168.1.66", false},
 		{`from="127.0.0.?"`, "127.0.0.1", true},
 		{`from="bastion.example.com"`, "127.0.0.1", false}, // no reverse lookup
-		{`restrict,no-port-forwarding,no-agent-forwarding`, "127.0.0.1", true},
+		// restrict takes the PTY away, as in OpenSSH, unless pty gives it back after it.
+		{`restrict`, "127.0.0.1", false},
+		{`restrict,no-port-forwarding,no-agent-forwarding`, "127.0.0.1", false},
+		{`restrict,pty`, "127.0.0.1", true},
+		{`pty,restrict`, "127.0.0.1", false},
+		{`no-pty,pty`, "127.0.0.1", true},
+		{`no-port-forwarding,no-agent-forwarding,no-x11-forwarding`, "127.0.0.1", true},
 		{`expiry-time="20261126"`, "127.0.0.1", true},
 		{`expiry-time="202611251159"`, "127.0.0.1", false},
 		{`expiry-time="nonsense"`, "127.0.0.1", false},

@@ -199,16 +199,25 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(ln)
 }
 
-// Reload reads the authorized keys again (SIGHUP). A file left without a usable key
-// keeps the keys read before, and says so.
+// Reload reads the authorized keys again (SIGHUP). A file that cannot be used (empty,
+// missing, unreadable, writable by others) admits nobody until it can: the error says
+// why, and so does the log, in one line.
 func (s *Server) Reload() error {
-	keys, err := loadAuthorizedKeys(s.opts.AuthorizedKeys)
+	err := s.keys.reload()
+	s.logKeys("authorized keys reloaded", err)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: nobody is admitted", err)
 	}
-	s.keys.replace(keys)
-	s.log.Info("authorized keys reloaded", "keys", keys.count())
 	return nil
+}
+
+// logKeys logs the authorized keys just read: how many, or why nobody is admitted.
+func (s *Server) logKeys(msg string, err error) {
+	if err != nil {
+		s.log.Warn("authorized keys: nobody is admitted", "reason", err.Error())
+		return
+	}
+	s.log.Info(msg, "keys", s.keys.count())
 }
 
 // Sessions is how many consoles are open.
@@ -241,11 +250,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // authorize admits a key that is in the authorized keys file, re-read when it changed.
 func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
-	if fresh, changed, err := s.keys.refresh(); err != nil {
-		s.log.Warn("authorized keys not re-read", "error", err.Error())
-	} else if changed {
-		s.keys.replace(fresh)
-		s.log.Info("authorized keys changed", "keys", fresh.count())
+	if changed, err := s.keys.refresh(); changed {
+		s.logKeys("authorized keys changed", err)
 	}
 	return s.keys.admits(key, ctx.RemoteAddr(), time.Now())
 }

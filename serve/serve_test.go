@@ -721,16 +721,65 @@ func TestSSHAuthorizedKeysReload(t *testing.T) {
 		in(t, "bob", bob)
 		in(t, "alice", f.key)
 	})
-	t.Run("no usable key keeps the keys read before", func(t *testing.T) {
+	// A file that cannot be used admits nobody, at once, and the log says why in one
+	// line, however many try meanwhile.
+	nobody := func(t *testing.T, why string) {
+		t.Helper()
+		before := f.nobodyLines(t)
+		out(t, "alice", f.key)
+		out(t, "bob", bob)
+		out(t, "alice again", f.key)
+		lines := f.nobodyLines(t)
+		if len(lines) != len(before)+1 {
+			t.Fatalf("%d lines say nobody is admitted, want one more than %d:\n%s", len(lines), len(before), f.log)
+		}
+		if reason := lines[len(lines)-1]; !strings.Contains(reason, why) || strings.Contains(reason, "refuses to start") {
+			t.Errorf("reason %q, want %q and nothing about starting", reason, why)
+		}
+	}
+	t.Run("an emptied file admits nobody", func(t *testing.T) {
 		write(t, "# everyone left\n")
+		nobody(t, "holds no usable public key")
 		err := f.srv.Reload()
-		if err == nil || !strings.Contains(err.Error(), "no usable public key") {
+		if err == nil || !strings.Contains(err.Error(), "no usable public key") || !strings.Contains(err.Error(), "nobody is admitted") ||
+			strings.Contains(err.Error(), "refuses to start") {
 			t.Errorf("Reload of a file without keys: %v", err)
 		}
+		out(t, "alice", f.key)
+	})
+	t.Run("a deleted file admits nobody", func(t *testing.T) {
+		write(t, string(alicePub))
+		in(t, "alice", f.key)
+		if err := os.Remove(f.auth); err != nil {
+			t.Fatal(err)
+		}
+		nobody(t, "no such file")
+		write(t, string(alicePub)+bobPub)
 		in(t, "alice", f.key)
 		in(t, "bob", bob)
-		if !strings.Contains(f.log.String(), `"msg":"authorized keys not re-read"`) {
-			t.Errorf("keeping the old keys was not logged:\n%s", f.log)
+	})
+	t.Run("a file others may write admits nobody", func(t *testing.T) {
+		for _, mode := range []os.FileMode{0o620, 0o602} {
+			if err := os.Chmod(f.auth, mode); err != nil {
+				t.Fatal(err)
+			}
+			nobody(t, "writable by group or others")
+			if err := os.Chmod(f.auth, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			in(t, "alice", f.key)
+		}
+	})
+	t.Run("a directory others may write admits nobody", func(t *testing.T) {
+		for _, mode := range []os.FileMode{0o770, 0o707} {
+			if err := os.Chmod(f.dir, mode); err != nil {
+				t.Fatal(err)
+			}
+			nobody(t, "directory "+f.dir+" is writable by group or others")
+			if err := os.Chmod(f.dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			in(t, "alice", f.key)
 		}
 	})
 	t.Run("a key removed is refused without a restart", func(t *testing.T) {
@@ -748,23 +797,57 @@ func TestSSHAuthorizedKeysReload(t *testing.T) {
 	})
 }
 
-// Without a usable authorized key, New refuses, in one line, and makes no host key.
+// nobodyLines are the reasons of the log's lines saying nobody is admitted.
+func (f *fixture) nobodyLines(t *testing.T) []string {
+	var reasons []string
+	for _, r := range f.log.records(t) {
+		if r["msg"] == "authorized keys: nobody is admitted" {
+			reasons = append(reasons, fmt.Sprint(r["reason"]))
+		}
+	}
+	return reasons
+}
+
+// Without a usable authorized key, or with a file or directory that others may write
+// (OpenSSH's StrictModes), New refuses, in one line, and makes no host key.
 func TestServeNewRefusesWithoutKeys(t *testing.T) {
 	dir := t.TempDir()
 	engine := monitor.New(monitor.Config{Source: source.NewDemo(source.DemoOptions{Seed: 1}), Numbers: numbers})
 	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
+		p := name
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, name)
+		}
 		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	for _, tc := range []struct{ name, path string }{
-		{"no path", ""},
-		{"missing", filepath.Join(dir, "nope", "authorized_keys")},
-		{"empty", write("empty", "")},
-		{"comments", write("comments", "# nobody yet\n\n   # really\n")},
-		{"garbage", write("garbage", "ssh-ed25519 not-base64 bob\nhello world\n")},
+	// keyFile writes a file with a usable key.
+	keyFile := func(name ...string) string {
+		_, line := testKey(t)
+		return write(filepath.Join(name...), line+"\n")
+	}
+	chmod := func(path string, mode os.FileMode) string {
+		if err := os.MkdirAll(path, 0o700); err != nil && !errors.Is(err, syscall.ENOTDIR) {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, tc := range []struct{ name, path, want string }{
+		{"no path", "", "no authorized_keys file"},
+		{"missing", filepath.Join(dir, "nope", "authorized_keys"), "no such file"},
+		{"empty", write("empty", ""), "no usable public key"},
+		{"comments", write("comments", "# nobody yet\n\n   # really\n"), "no usable public key"},
+		{"garbage", write("garbage", "ssh-ed25519 not-base64 bob\nhello world\n"), "no usable public key"},
+		{"a directory", dir, "not a regular file"},
+		{"writable by group", chmod(keyFile("group"), 0o620), "chmod go-w"},
+		{"writable by others", chmod(keyFile("others"), 0o602), "chmod go-w"},
+		{"in a directory group may write", keyFile(chmod(filepath.Join(dir, "group-dir"), 0o770), "authorized_keys"), "chmod go-w"},
+		{"in a directory others may write", keyFile(chmod(filepath.Join(dir, "others-dir"), 0o707), "authorized_keys"), "chmod go-w"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hostKey := filepath.Join(dir, tc.name+"-host", "key")
@@ -773,8 +856,8 @@ func TestServeNewRefusesWithoutKeys(t *testing.T) {
 				t.Fatalf("New served %v", srv)
 			}
 			msg := err.Error()
-			if strings.ContainsAny(msg, "\r\n") || !strings.Contains(msg, "refuses to start") {
-				t.Errorf("not one line that says it refuses to start: %q", msg)
+			if strings.ContainsAny(msg, "\r\n") || !strings.Contains(msg, "refuses to start") || !strings.Contains(msg, tc.want) {
+				t.Errorf("not one line that says it refuses to start, and %q: %q", tc.want, msg)
 			}
 			if _, err := os.Stat(hostKey); err == nil {
 				t.Error("a refused start made a host key")
