@@ -90,8 +90,9 @@ type Server struct {
 	// open several (OpenSSH's ControlMaster).
 	sessionRate ratelimiter.RateLimiter
 
-	active atomic.Int64 // sessions with a console
-	opened atomic.Int64 // consoles ever opened: each one's clock phase
+	active     atomic.Int64 // sessions with a console
+	opened     atomic.Int64 // consoles ever opened: each one's clock phase
+	handshakes sync.Map     // remote address -> *handshake, until it authenticates or fails
 
 	mu       sync.Mutex
 	programs map[*tea.Program]struct{}
@@ -146,9 +147,7 @@ func New(opts Options) (*Server, error) {
 		func(srv *ssh.Server) error {
 			srv.ConnCallback = s.admit
 			srv.ServerConfigCallback = s.serverConfig
-			srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
-				s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "error", source.Truncate(err.Error(), 200))
-			}
+			srv.ConnectionFailedCallback = s.handshakeFailed
 			// No subsystems, no forwarding of any kind: only sessions.
 			srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{}
 			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler}
@@ -164,7 +163,7 @@ func New(opts Options) (*Server, error) {
 				activeterm.Middleware(),
 				s.refuseCommands,
 				s.limitSessions,
-				ratelimiter.Middleware(s.sessionRate),
+				s.limitRate,
 			),
 			s.closeConsole,
 			s.logSession,
@@ -253,39 +252,10 @@ func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 	if changed, err := s.keys.refresh(); changed {
 		s.logKeys("authorized keys changed", err)
 	}
+	if h, ok := ctx.Value(handshakeKey{}).(*handshake); ok {
+		h.offered(key)
+	}
 	return s.keys.admits(key, ctx.RemoteAddr(), time.Now())
-}
-
-// admit lets a connection start its handshake, or refuses it (nil) past the rate or the
-// caps on connections not yet authenticated; it drops a connection that has not
-// authenticated in time.
-func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
-	release, refusal := s.gate.admit(addrOf(conn.RemoteAddr()), time.Now())
-	if refusal != "" {
-		s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "reason", refusal)
-		return nil
-	}
-	ctx.SetValue(releaseKey{}, release)
-	time.AfterFunc(s.opts.Handshake, func() {
-		if ctx.Value(ssh.ContextKeyPublicKey) == nil {
-			conn.Close()
-		}
-	})
-	return &gatedConn{Conn: conn, release: release}
-}
-
-type releaseKey struct{}
-
-// serverConfig is the base of a connection's SSH configuration: a connection that has
-// authenticated gives its place at the gate back.
-func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
-	return &gossh.ServerConfig{
-		AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
-			if release, ok := ctx.Value(releaseKey{}).(func()); ok && err == nil {
-				release()
-			}
-		},
-	}
 }
 
 // refuseCommands ends a session that asks to run a command or a subsystem: there is only
@@ -294,11 +264,23 @@ func (s *Server) refuseCommands(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		if len(sess.Command()) > 0 || sess.Subsystem() != "" {
 			ended(sess, "refused: a command")
-			wish.Fatalln(sess, "wamon serve runs no commands: connect with a plain ssh")
+			wish.Fatalf(sess, "wamon serve runs no commands: connect with a plain ssh\r\n")
 			return
 		}
 		if _, _, ok := sess.Pty(); !ok {
 			ended(sess, "refused: no PTY") // activeterm, next, says so to the client
+		}
+		next(sess)
+	}
+}
+
+// limitRate ends a session past the rate per address (wish's limiter) with one line.
+func (s *Server) limitRate(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		if err := s.sessionRate.Allow(sess); err != nil {
+			ended(sess, refusedRate)
+			wish.Fatalf(sess, "wamon serve: %v\r\n", err)
+			return
 		}
 		next(sess)
 	}

@@ -349,6 +349,10 @@ func TestSSHRefusals(t *testing.T) {
 		if _, err := os.Stat(asked); err == nil {
 			t.Error("the client was asked for a password")
 		}
+		waitUntil(t, "the refusal logged", 5*time.Second, func() bool { return f.refusals(t, "refused: no public key") == 1 })
+		if r := f.refusedLines(t, "refused: no public key")[0]; r["user"] != "u" || r["key"] != "" {
+			t.Errorf("a password attempt logged as user %v key %v, want u and none", r["user"], r["key"])
+		}
 	})
 	t.Run("no PTY", func(t *testing.T) {
 		out, code := f.ssh(f.key, nil, []string{"-T"})
@@ -482,6 +486,34 @@ func TestSSHRateLimit(t *testing.T) {
 	refused(t, out, code, "Requires an active PTY")
 	out, code = f.ssh(f.key, nil, share)
 	refused(t, out, code, "rate limit exceeded")
+	if !strings.HasSuffix(out, "\r\n") || strings.Count(out, "\n") != 1 {
+		t.Errorf("the refusal is not one line ending in \\r\\n: %q", out)
+	}
+	waitUntil(t, "the refused session's line", 5*time.Second, func() bool {
+		return len(f.sessionEnds(t, "refused: rate limit")) == 1
+	})
+}
+
+// sessionEnds are the log's session end lines that ended how.
+func (f *fixture) sessionEnds(t *testing.T, how string) []map[string]any {
+	var out []map[string]any
+	for _, r := range f.log.records(t) {
+		if r["msg"] == "session end" && r["ended"] == how {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// refusedLines are the log's connection refused lines for a reason.
+func (f *fixture) refusedLines(t *testing.T, reason string) []map[string]any {
+	var out []map[string]any
+	for _, r := range f.log.records(t) {
+		if r["msg"] == "connection refused" && r["reason"] == reason {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // dialFrom opens a TCP connection to the server from the loopback address local, and
@@ -512,15 +544,7 @@ func (f *fixture) dialFrom(t *testing.T, local string) (net.Conn, bool) {
 }
 
 // refusals counts the log's connection refusals for a reason.
-func (f *fixture) refusals(t *testing.T, reason string) int {
-	n := 0
-	for _, r := range f.log.records(t) {
-		if r["msg"] == "connection refused" && r["reason"] == reason {
-			n++
-		}
-	}
-	return n
-}
+func (f *fixture) refusals(t *testing.T, reason string) int { return len(f.refusedLines(t, reason)) }
 
 // Before its handshake a connection is admitted or refused by its address: at most
 // PendingPerAddress from one address and Pending in all may be in their handshake, and
@@ -674,6 +698,23 @@ func TestSSHHandshakeDeadline(t *testing.T) {
 	}
 	if s := x.Screen("s"); strings.Contains(s, "SSH-EXITED") || f.srv.Sessions() != 1 {
 		t.Errorf("the deadline closed a session that had authenticated:\n%s", s)
+	}
+	// Each dropped connection is one line saying why, with how long it had.
+	var lines []map[string]any
+	waitUntil(t, "two handshake timeouts logged", 5*time.Second, func() bool {
+		lines = f.refusedLines(t, "refused: handshake timeout")
+		return len(lines) >= 2
+	})
+	if len(lines) != 2 || f.refusals(t, "refused: handshake failed") != 0 {
+		t.Errorf("want 2 handshake timeouts and nothing else:\n%s", f.log)
+	}
+	for _, r := range lines {
+		if d, _ := r["duration_s"].(float64); d < handshake.Seconds()-0.05 || d > handshake.Seconds()+1 {
+			t.Errorf("a handshake timeout after %v s, deadline %v", r["duration_s"], handshake)
+		}
+		if _, ok := r["error"]; ok || strings.Contains(fmt.Sprint(r), "closed network connection") {
+			t.Errorf("a timeout logged as an error: %v", r)
+		}
 	}
 }
 
@@ -1143,6 +1184,18 @@ func TestSSHLog(t *testing.T) {
 	if remote, _ := refusedConn["remote"].(string); !strings.HasPrefix(remote, "127.0.0.1:") {
 		t.Errorf("connection refused: remote %v", refusedConn["remote"])
 	}
+	otherPub, err := os.ReadFile(f.other + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey, _, _, _, err := gossh.ParseAuthorizedKey(otherPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := refusedConn["duration_s"].(float64); refusedConn["user"] != "u" || refusedConn["key"] != gossh.FingerprintSHA256(otherKey) ||
+		refusedConn["reason"] != "refused: key not authorized" || !ok || d <= 0 || d > 20 {
+		t.Errorf("connection refused: %v; want user u, key %s, a duration and the reason", refusedConn, gossh.FingerprintSHA256(otherKey))
+	}
 	log := f.log.String()
 	if strings.Contains(log, apiKey) {
 		t.Errorf("the API key is in the log:\n%s", log)
@@ -1314,4 +1367,60 @@ func TestSSHShutdownStuckClient(t *testing.T) {
 	x.WaitFor("ok", "the reading client ends", 5*time.Second, "SSH-EXITED 0")
 	client.Close()
 	<-flooding
+}
+
+// A user name is the client's to choose: the log keeps it cleaned of escapes, for a
+// session and for a refused connection alike.
+func TestSSHLogCleansUser(t *testing.T) {
+	f := newFixture(t, nil)
+	const evil = "ev\x1b]0;pwned\x07il\x1b[2J\u009b31m"
+	clean := func(where string, r map[string]any) {
+		t.Helper()
+		user, _ := r["user"].(string)
+		if !strings.Contains(user, "ev") || !strings.Contains(user, "il") {
+			t.Errorf("%s: user %q lost the name", where, user)
+		}
+		if strings.ContainsFunc(user, func(c rune) bool { return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) }) {
+			t.Errorf("%s: user %q holds control characters", where, user)
+		}
+	}
+	dial := func(key string) (*gossh.Client, error) {
+		cfg := f.clientConfig(t, key)
+		cfg.User = evil
+		return gossh.Dial("tcp", "127.0.0.1:"+f.port, cfg)
+	}
+	// Refused: the key is not authorized.
+	if c, err := dial(f.other); err == nil {
+		c.Close()
+		t.Fatal("an unknown key was let in")
+	}
+	// A session: authorized, without a PTY, so refused in one line once it is in.
+	client, err := dial(f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Shell()
+	sess.Wait()
+	var start, end, refusal map[string]any
+	waitUntil(t, "the log lines", 5*time.Second, func() bool {
+		for _, r := range f.log.records(t) {
+			switch r["msg"] {
+			case "session start":
+				start = r
+			case "session end":
+				end = r
+			case "connection refused":
+				refusal = r
+			}
+		}
+		return start != nil && end != nil && refusal != nil
+	})
+	clean("session start", start)
+	clean("session end", end)
+	clean("connection refused", refusal)
 }

@@ -1,0 +1,119 @@
+package serve
+
+import (
+	"net"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/ssh"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/wamon/wamon/source"
+)
+
+// handshake is what is known of a connection until it authenticates, for the line that
+// logs its refusal: when it came, the user it asked for, the key it offered last.
+type handshake struct {
+	start time.Time
+
+	mu       sync.Mutex
+	user     string
+	key      string // SHA256 fingerprint
+	authed   bool
+	timedOut bool
+}
+
+type handshakeKey struct{}
+
+func (h *handshake) offered(key ssh.PublicKey) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.key = gossh.FingerprintSHA256(key)
+}
+
+// Why a connection that started its handshake was refused, as logged.
+const (
+	refusedTimeout = "refused: handshake timeout"
+	refusedKey     = "refused: key not authorized"
+	refusedNoKey   = "refused: no public key"
+	refusedFailed  = "refused: handshake failed"
+)
+
+// admit lets a connection start its handshake, or refuses it (nil) past the rate or the
+// caps on connections not yet authenticated; it drops a connection that has not
+// authenticated in time.
+func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
+	release, refusal := s.gate.admit(addrOf(conn.RemoteAddr()), time.Now())
+	if refusal != "" {
+		s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "user", "", "key", "",
+			"duration_s", 0.0, "reason", refusal)
+		return nil
+	}
+	h := &handshake{start: time.Now()}
+	ctx.SetValue(handshakeKey{}, h)
+	ctx.SetValue(releaseKey{}, release)
+	s.handshakes.Store(conn.RemoteAddr().String(), h)
+	time.AfterFunc(s.opts.Handshake, func() {
+		h.mu.Lock()
+		late := !h.authed
+		h.timedOut = late
+		h.mu.Unlock()
+		if late {
+			conn.Close()
+		}
+	})
+	return &gatedConn{Conn: conn, release: release}
+}
+
+type releaseKey struct{}
+
+// serverConfig is the base of a connection's SSH configuration: each authentication
+// attempt notes the user asked for, and a connection that has authenticated gives its
+// place at the gate back.
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	return &gossh.ServerConfig{
+		AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
+			h, _ := ctx.Value(handshakeKey{}).(*handshake)
+			if h == nil {
+				return
+			}
+			h.mu.Lock()
+			h.user = conn.User()
+			h.authed = err == nil
+			h.mu.Unlock()
+			if err == nil {
+				s.handshakes.Delete(conn.RemoteAddr().String())
+				if release, ok := ctx.Value(releaseKey{}).(func()); ok {
+					release()
+				}
+			}
+		},
+	}
+}
+
+// handshakeFailed logs a connection refused during its handshake, once: who it said it
+// was (cleaned of escapes), the key it offered, how long it took and why.
+func (s *Server) handshakeFailed(conn net.Conn, err error) {
+	remote := conn.RemoteAddr().String()
+	attrs := []any{"remote", remote}
+	reason := refusedFailed
+	if v, ok := s.handshakes.LoadAndDelete(remote); ok {
+		h := v.(*handshake)
+		h.mu.Lock()
+		switch {
+		case h.timedOut:
+			reason = refusedTimeout
+		case h.key != "":
+			reason = refusedKey
+		case h.user != "":
+			reason = refusedNoKey
+		}
+		attrs = append(attrs, "user", source.Truncate(h.user, 64), "key", h.key, "duration_s", time.Since(h.start).Seconds())
+		h.mu.Unlock()
+	}
+	attrs = append(attrs, "reason", reason)
+	if reason != refusedTimeout { // the error is then only the deadline's close
+		attrs = append(attrs, "error", source.Truncate(err.Error(), 200))
+	}
+	s.log.Info("connection refused", attrs...)
+}
