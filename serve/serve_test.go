@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -119,6 +121,7 @@ type fixture struct {
 	dir      string
 	fake     *faketest.Server
 	tr       *http.Transport
+	requests *requests
 	engine   *monitor.Engine
 	srv      *Server
 	port     string
@@ -132,6 +135,40 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, tweak func(*Options)) *fixture {
+	t.Helper()
+	return newFixtureEvery(t, interval, tweak)
+}
+
+// requests are the times the engine sent a request for each number.
+type requests struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	at   map[string][]time.Time
+}
+
+func (r *requests) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	n := req.URL.Path[strings.LastIndex(req.URL.Path, "/")+1:]
+	r.at[n] = append(r.at[n], time.Now())
+	r.mu.Unlock()
+	return r.next.RoundTrip(req)
+}
+
+// of is when number's requests were sent.
+func (r *requests) of(number string) []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.at[number])
+}
+
+// newFixtureEvery is newFixture with the engine polling every every.
+func newFixtureEvery(t *testing.T, every time.Duration, tweak func(*Options)) *fixture {
+	t.Helper()
+	return newFixtureEngine(t, func(c *monitor.Config) { c.Interval = every }, tweak)
+}
+
+// newFixtureEngine is newFixture with the engine's configuration tweaked.
+func newFixtureEngine(t *testing.T, engine func(*monitor.Config), tweak func(*Options)) *fixture {
 	t.Helper()
 	needTools(t)
 	dir := t.TempDir()
@@ -148,15 +185,20 @@ func newFixture(t *testing.T, tweak func(*Options)) *fixture {
 	t.Cleanup(f.fake.Close)
 	f.tr = &http.Transport{}
 	t.Cleanup(f.tr.CloseIdleConnections)
+	f.requests = &requests{next: f.tr, at: map[string][]time.Time{}}
 	client, err := source.NewKaleyra(source.KaleyraOptions{
 		BaseURL: f.fake.URL, APIKey: apiKey, Timeout: 5 * time.Second,
-		HTTPClient: &http.Client{Transport: f.tr},
+		HTTPClient: &http.Client{Transport: f.requests},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewJSONHandler(f.log, nil))
-	f.engine = monitor.New(monitor.Config{Source: client, Numbers: numbers, Interval: interval, Logger: logger})
+	cfg := monitor.Config{Source: client, Numbers: numbers, Interval: interval, Logger: logger}
+	if engine != nil {
+		engine(&cfg)
+	}
+	f.engine = monitor.New(cfg)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -957,7 +999,8 @@ func TestSSHConcurrentSessions(t *testing.T) {
 	// Twenty sessions from one address at once: past the default burst of the rate
 	// limit per address, and past the handshakes one address may have at once, which
 	// are not what this test is about.
-	f := newFixture(t, func(o *Options) { o.RateLimit, o.RateBurst, o.PendingPerAddress = 100, 100, sessions })
+	const every = 3 * time.Second
+	f := newFixtureEvery(t, every, func(o *Options) { o.RateLimit, o.RateBurst, o.PendingPerAddress = 100, 100, sessions })
 	base := f.quietGoroutines()
 	baseDump := goroutineDump()
 	f.engine.SetPaused(false)
@@ -976,26 +1019,28 @@ func TestSSHConcurrentSessions(t *testing.T) {
 		t.Errorf("Sessions() = %d, want %d", n, sessions)
 	}
 
-	// One poll per number per interval, however many watch: over at least 4 intervals
-	// each count grows by the time passed over the interval, give or take the poll at
-	// either edge.
-	polls := func() []int {
-		var c []int
-		for _, n := range numbers {
-			c = append(c, f.fake.Polls(n))
-		}
-		return c
-	}
-	before, t0 := polls(), time.Now()
-	for time.Since(t0) < 4*interval+interval/2 {
+	// One poll per number per interval, however many watch: over 3 intervals, every
+	// number's polls are one interval apart (the next is due an interval after the
+	// answer), never closer. The interval is 3 s, well above the 1 s that requested
+	// polls are spaced by at least: a viewer that polled on its own would show.
+	t0 := time.Now()
+	for time.Since(t0) < 3*every+every/2 {
 		time.Sleep(50 * time.Millisecond)
 	}
-	after, elapsed := polls(), time.Since(t0)
-	want := float64(elapsed) / float64(interval)
-	for i, n := range numbers {
-		got := after[i] - before[i]
-		if float64(got) < want-1 || float64(got) > want+1 {
-			t.Errorf("%s: %d requests in %v with %d sessions, want %.1f±1 (one per %v)", n, got, elapsed, sessions, want, interval)
+	for _, n := range numbers {
+		var at []time.Time
+		for _, a := range f.requests.of(n) {
+			if !a.Before(t0) {
+				at = append(at, a)
+			}
+		}
+		if len(at) != 3 && len(at) != 4 {
+			t.Errorf("%s: %d requests in %v with %d sessions, want 3 or 4 (one per %v)", n, len(at), time.Since(t0), sessions, every)
+		}
+		for k := 1; k < len(at); k++ {
+			if gap := at[k].Sub(at[k-1]); gap < every-50*time.Millisecond || gap > every+time.Second {
+				t.Errorf("%s: requests %v apart with %d sessions, want one per %v", n, gap.Round(time.Millisecond), sessions, every)
+			}
 		}
 	}
 	// Every console still draws: the last pane still shows its data.
@@ -1423,4 +1468,97 @@ func TestSSHLogCleansUser(t *testing.T) {
 	clean("session start", start)
 	clean("session end", end)
 	clean("connection refused", refusal)
+}
+
+// oscs are a terminal stream's OSC sequences (titles, OSC 52), ended by BEL or ST.
+var oscs = regexp.MustCompile("\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)")
+
+// The bell and y's clipboard (OSC 52) go to the viewer's own terminal, through SSH:
+// never to the server's stderr, where the operator who started it would get them.
+func TestSSHBellAndClipboardGoToTheSession(t *testing.T) {
+	// The server's stderr, read from before the server starts until after it stopped
+	// (this cleanup, registered first, runs after the fixture's).
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, orig := &syncBuffer{}, os.Stderr
+	copied := make(chan struct{})
+	go func() { io.Copy(stderr, r); close(copied) }()
+	os.Stderr = w
+	t.Cleanup(func() {
+		os.Stderr = orig
+		w.Close()
+		<-copied
+		if s := stderr.String(); strings.Contains(s, "\x1b]52;") || strings.Contains(s, "\a") {
+			t.Errorf("the server's stderr got a session's bell or clipboard: %q", s)
+		}
+	})
+
+	f := newFixtureEngine(t, func(c *monitor.Config) { c.Thresholds = monitor.DefaultThresholds() }, nil)
+	x := tmuxtest.New(t)
+	x.Start("s", 100, 30, f.sshCommand("xterm-256color", f.key))
+	raw := filepath.Join(f.dir, "s.raw") // what the client writes to its terminal, escapes and all
+	x.Run("pipe-pane", "-t", "s", "-o", "cat >> '"+raw+"'")
+	x.WaitFor("s", "console", 20*time.Second, console...)
+	received := func() string { b, _ := os.ReadFile(raw); return string(b) }
+
+	x.Run("send-keys", "-t", "s", "y")
+	osc52 := regexp.MustCompile("\x1b\\]52;c;([A-Za-z0-9+/=]+)(?:\x07|\x1b\\\\)")
+	var copiedText []byte
+	waitUntil(t, "OSC 52 in the session", 10*time.Second, func() bool {
+		m := osc52.FindStringSubmatch(received())
+		if m == nil {
+			return false
+		}
+		copiedText, err = base64.StdEncoding.DecodeString(m[1])
+		return true
+	})
+	if err != nil || !strings.HasPrefix(string(copiedText), "wamon: "+numbers[0]) {
+		t.Errorf("the session's clipboard got %q (%v), want the summary of %s", copiedText, err, numbers[0])
+	}
+
+	// A number crossing its critical threshold rings the bell (BEL outside any OSC).
+	if strings.Contains(oscs.ReplaceAllString(received(), ""), "\a") {
+		t.Fatal("a bell before any alert")
+	}
+	f.fake.Set(numbers[0], faketest.QueueCritical)
+	waitUntil(t, "the bell in the session", 10*time.Second, func() bool {
+		return strings.Contains(oscs.ReplaceAllString(received(), ""), "\a")
+	})
+}
+
+// Pause is per viewer: the one who presses p has a frozen screen; polling goes on, and
+// every other viewer's screen follows it.
+func TestSSHPausePerViewer(t *testing.T) {
+	f := newFixture(t, nil)
+	x := tmuxtest.New(t)
+	for _, name := range []string{"a", "b"} {
+		x.Start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
+		x.WaitFor(name, "console "+name, 20*time.Second, append(console, "updated ")...)
+	}
+	updatedAt := regexp.MustCompile(`updated (\d\d:\d\d:\d\d)`)
+	updated := func(name string) string {
+		m := updatedAt.FindStringSubmatch(x.Screen(name))
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	x.Run("send-keys", "-t", "a", "p")
+	x.WaitFor("a", "a's pause", 10*time.Second, "PAUSED")
+	frozen := x.Screen("a")
+	polls, was := f.fake.Polls(numbers[0]), updated("b")
+	// Two more polls, both drawn on b's screen.
+	waitUntil(t, "polls after a paused", 10*time.Second, func() bool { return f.fake.Polls(numbers[0]) >= polls+2 })
+	waitUntil(t, "b's screen updated", 10*time.Second, func() bool { u := updated("b"); return u != "" && u != was })
+	if f.engine.Paused() {
+		t.Error("one viewer's p paused the engine")
+	}
+	if s := x.Screen("b"); strings.Contains(s, "PAUSED") {
+		t.Errorf("b shows a pause it did not ask for:\n%s", s)
+	}
+	if s := x.Screen("a"); s != frozen {
+		t.Errorf("a's paused screen changed:\nwas\n%s\nnow\n%s", frozen, s)
+	}
 }
