@@ -38,7 +38,7 @@ import (
 
 // These tests drive wamon serve with the real OpenSSH client, in tmux panes where a
 // session needs a terminal. They skip where ssh, ssh-keygen or tmux is missing (.ci/run
-// installs them).
+// installs them), and under CI fail unless .ci/run said it could not.
 
 // apiKey is the Kaleyra client's key: no log line may carry it.
 const apiKey = "wamon-test-secret-7Qx9Zr2Lk"
@@ -48,19 +48,68 @@ var numbers = []string{"+12025550100", "+12025550101", "+12025550102"}
 
 const interval = time.Second
 
+// needTools skips a test that needs ssh, ssh-keygen and tmux where one is missing, as
+// promTools does: under CI (CI set) a missing tool fails the test, unless .ci/run
+// reported it could not install its package (WAMON_CI_UNINSTALLABLE).
 func needTools(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"ssh", "ssh-keygen", "tmux"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (.ci/run installs openssh-client and tmux): %v", tool, err)
-		}
-	}
 	if testing.Short() {
 		t.Skip("-short: these tests drive real ssh clients")
 	}
+	for _, tool := range []string{"ssh", "ssh-keygen", "tmux"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missingTool(t, tool, err.Error())
+		}
+	}
 	// A client that cannot start here (no user for this uid, say) is a missing tool too.
 	if out, err := exec.Command("ssh", "-G", "-F", "/dev/null", "127.0.0.1").CombinedOutput(); err != nil {
-		t.Skipf("ssh cannot run here: %v: %s", err, bytes.TrimSpace(out))
+		missingTool(t, "ssh", fmt.Sprintf("it cannot run here: %v: %s", err, bytes.TrimSpace(out)))
+	}
+}
+
+// toolPackage is the Debian package .ci/run installs for a tool.
+func toolPackage(tool string) string {
+	if tool == "tmux" {
+		return "tmux"
+	}
+	return "openssh-client"
+}
+
+// missingToolFails says whether a missing tool fails a test rather than skipping it:
+// under CI, unless the packages .ci/run could not install include the tool's.
+func missingToolFails(tool, ci, uninstallable string) bool {
+	return ci != "" && !slices.Contains(strings.Fields(uninstallable), toolPackage(tool))
+}
+
+func missingTool(t *testing.T, tool, why string) {
+	t.Helper()
+	if missingToolFails(tool, os.Getenv("CI"), os.Getenv("WAMON_CI_UNINSTALLABLE")) {
+		t.Fatalf("%s is missing (%s), and .ci/run did not report failing to install %s", tool, why, toolPackage(tool))
+	}
+	t.Skipf("%s is missing (%s); .ci/run installs %s with apt where it can", tool, why, toolPackage(tool))
+}
+
+// Under CI a missing ssh or tmux fails the serve tests, unless .ci/run could not install
+// its package; elsewhere they skip.
+func TestMissingToolFailsUnderCI(t *testing.T) {
+	for _, tc := range []struct {
+		tool, ci, uninstallable string
+		fails                   bool
+	}{
+		{"ssh", "", "", false},
+		{"tmux", "", "tmux", false},
+		{"ssh", "true", "", true},
+		{"ssh-keygen", "true", "", true},
+		{"tmux", "true", "", true},
+		{"ssh", "true", " tmux prometheus", true},
+		{"ssh", "true", " openssh-client", false},
+		{"ssh-keygen", "true", " tmux openssh-client", false},
+		{"tmux", "1", " openssh-client", true},
+		{"tmux", "1", " tmux openssh-client bash-completion", false},
+	} {
+		if got := missingToolFails(tc.tool, tc.ci, tc.uninstallable); got != tc.fails {
+			t.Errorf("%s missing with CI=%q WAMON_CI_UNINSTALLABLE=%q: fails %v, want %v", tc.tool, tc.ci, tc.uninstallable, got, tc.fails)
+		}
 	}
 }
 
