@@ -16,6 +16,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/wamon/wamon/source/faketest"
 )
 
 // serveProcess is wamon serve running as a child process.
@@ -301,4 +303,101 @@ func TestServeBinary(t *testing.T) {
 			t.Error("a refused start made a host key")
 		}
 	})
+}
+
+// The real wamon serve against the fault server, as an operator runs it: the API key in
+// KALEYRA_API_KEY, --base-url at the server, and a teammate's OpenSSH client in a tmux
+// pane who sees the fleet as the server answers it. The key reaches the API and nowhere
+// else: not the log, not the operator's terminal, not the teammate's screen.
+func TestServeBinaryAgainstTheFaultServer(t *testing.T) {
+	needServeTools(t)
+	const key = "wamon-serve-secret-Hq83Kd0PzX"
+	fake := faketest.New(faketest.Healthy)
+	t.Cleanup(fake.Close)
+	healthy, critical, ws406 := "+12025550700", "+12025550701", "+12025550702"
+	fake.Set(critical, faketest.QueueCritical)
+	fake.Set(ws406, faketest.WS406)
+
+	dir := t.TempDir()
+	bin := buildWamon(t)
+	env := append(demoEnv(dir), "KALEYRA_API_KEY="+key)
+	id := filepath.Join(dir, "id")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "teammate", "-f", id).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	auth := filepath.Join(dir, "authorized_keys")
+	pub, err := os.ReadFile(id + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(auth, pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hostKey := filepath.Join(dir, "host", "ssh_host_ed25519_key")
+	logPath := filepath.Join(dir, "wamon.log")
+	p := startServe(t, bin, env, "--base-url", fake.URL, "--number", healthy, "--number", critical, "--number", ws406,
+		"--interval", "1s", "--authorized-keys", auth, "--host-key", hostKey, "--log", logPath)
+
+	pem, err := os.ReadFile(hostKey)
+	if err != nil {
+		t.Fatalf("no host key made: %v", err)
+	}
+	signer, err := gossh.ParsePrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(known, []byte("[127.0.0.1]:"+p.port+" "+string(gossh.MarshalAuthorizedKey(signer.PublicKey()))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ssh := "env TERM=xterm-256color ssh -tt -F /dev/null -i " + id + " -p " + p.port +
+		" -o UserKnownHostsFile=" + known + " -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes" +
+		" -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none -o LogLevel=ERROR teammate@127.0.0.1" +
+		"; echo SSH-EXITED $?; sleep 600"
+	pane := newPane(t, "160", "48", ssh)
+	raw := filepath.Join(dir, "pane.raw") // every byte the teammate's terminal got
+	pane.tmux("pipe-pane", "-t", pane.session, "-o", "cat >> '"+raw+"'")
+
+	var screens []string
+	screens = append(screens, pane.waitWithin("the console", 20*time.Second, healthy, critical, ws406, "callback queue"))
+	// The fleet as the fault server answers it: one number past critical, one refused.
+	pane.keys("o")
+	var rows string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rows = pane.screen()
+		if regexp.MustCompile(regexp.QuoteMeta(critical)+`.*CRIT .*callback_queue_size 1\.5k`).MatchString(rows) &&
+			regexp.MustCompile(regexp.QuoteMeta(ws406)+`.*ERR .*WS406`).MatchString(rows) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the overview does not show the fault server's answers:\n%s", rows)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	screens = append(screens, rows)
+	if got := fake.LastHeaders().Get("api-key"); got != key {
+		t.Fatalf("the API got api-key %q, want KALEYRA_API_KEY's", got)
+	}
+
+	p.signal(syscall.SIGTERM)
+	p.waitExit(5 * time.Second)
+	pane.waitWithin("the client ends", 5*time.Second, "SSH-EXITED 0")
+	screens = append(screens, pane.screen())
+	received, _ := os.ReadFile(raw)
+	log, err := os.ReadFile(logPath)
+	if err != nil || !bytes.Contains(log, []byte(`"msg":"session end"`)) {
+		t.Fatalf("the log (%v) has no session:\n%s", err, log)
+	}
+	for what, text := range map[string]string{
+		"the log": string(log), "the operator's terminal": p.errors(),
+		"the teammate's screen": strings.Join(screens, "\n"), "the teammate's terminal": string(received),
+	} {
+		if strings.Contains(text, key) {
+			t.Errorf("the API key is in %s", what)
+		}
+	}
+	if len(received) == 0 {
+		t.Error("nothing was captured from the teammate's terminal")
+	}
 }
