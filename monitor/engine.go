@@ -867,30 +867,35 @@ func (e *Engine) SetPaused(paused bool) {
 }
 
 // PollNow polls the given numbers at once; a number with a poll in flight keeps it, and
-// one whose poll started less than PollNowSpacing ago has just been asked (the request is
-// coalesced with it): however many viewers press r, the API sees a poll at most once a
-// second. Paused or not. Before Start a poll is a one-off: nothing is scheduled after it.
+// one whose poll started less than RequestSpacing ago has just been asked (the request
+// is coalesced with it): however many viewers press r, and however long they hold it,
+// the API sees at most one extra poll of a number per half interval. Paused or not.
+// Before Start a poll is a one-off: nothing is scheduled after it.
 func (e *Engine) PollNow(idxs ...int) {
 	e.sched.Lock()
 	defer e.sched.Unlock()
 	if e.stopped || e.filling {
 		return // while filling, polls start when the past is in
 	}
-	now := e.cfg.Clock.Now()
+	now, spacing := e.cfg.Clock.Now(), e.RequestSpacing()
 	for _, i := range idxs {
 		if i < 0 || i >= len(e.numbers) {
 			continue
 		}
 		n := e.numbers[i]
-		if !n.st.InFlight && (n.started.IsZero() || now.Sub(n.started) >= min(PollNowSpacing, e.cfg.Interval)) {
+		if !n.st.InFlight && (n.started.IsZero() || now.Sub(n.started) >= spacing) {
 			e.start(i)
 		}
 	}
 }
 
 // PollNowSpacing is the least time between a poll of a number and one asked for by
-// PollNow.
+// PollNow, whatever the interval.
 const PollNowSpacing = time.Second
+
+// RequestSpacing is the least time between a poll of a number and one asked for by
+// PollNow: half the interval, PollNowSpacing at least.
+func (e *Engine) RequestSpacing() time.Duration { return max(PollNowSpacing, e.cfg.Interval/2) }
 
 // PollAll is PollNow for every number.
 func (e *Engine) PollAll() {

@@ -439,10 +439,10 @@ func TestEngineOnePollInFlight(t *testing.T) {
 		release float64 // second at which the polled-now fetch is let go
 		want    []float64
 	}{
-		// Polled at 1 out of turn: the poll armed for 4 is superseded, the next is 4 s
-		// after the answer.
-		{"answer before the old due time", 2, secs(0, 1, 6, 10, 14, 18, 22)},
-		{"answer after the old due time", 5, secs(0, 1, 9, 13, 17, 21)},
+		// Polled at 2 out of turn (half the interval after the last): the poll armed for
+		// 4 is superseded, the next is 4 s after the answer.
+		{"answer before the old due time", 3, secs(0, 2, 7, 11, 15, 19, 23)},
+		{"answer after the old due time", 5, secs(0, 2, 9, 13, 17, 21)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -452,7 +452,7 @@ func TestEngineOnePollInFlight(t *testing.T) {
 			r.e.Start()
 			r.step(0) // the first poll, at 0
 			<-r.src.started
-			r.step(time.Second)
+			r.step(2 * time.Second)
 
 			r.src.hold(num)
 			r.e.PollNow(0)
@@ -593,21 +593,65 @@ func TestEnginePollNowBeforeStart(t *testing.T) {
 	}
 }
 
-// However many viewers press r, a number is polled at most once a second: a PollNow
-// within a second of the number's last poll is coalesced with it.
+// However many viewers press r, a number is polled at most once per half interval (a
+// second at least): a PollNow within that of the number's last poll is coalesced with
+// it.
 func TestEnginePollNowIsSpaced(t *testing.T) {
-	r := newRig(t, 1, nil)
-	for _, step := range []struct {
-		advance time.Duration
-		want    int // fetches in all after PollNow
-	}{{0, 1}, {0, 1}, {500 * time.Millisecond, 1}, {499 * time.Millisecond, 1}, {time.Millisecond, 2}, {3 * time.Second, 3}} {
-		r.c.Advance(step.advance)
-		for range 5 { // five viewers at once
-			r.e.PollNow(0)
+	for _, tc := range []struct {
+		interval, spacing time.Duration
+	}{
+		{4 * time.Second, 2 * time.Second},
+		{5 * time.Second, 2500 * time.Millisecond},
+		{time.Minute, 30 * time.Second},
+		{time.Second, time.Second}, // never closer than a second
+		{500 * time.Millisecond, time.Second},
+	} {
+		t.Run(tc.interval.String(), func(t *testing.T) {
+			r := newRig(t, 1, func(c *Config) { c.Interval = tc.interval })
+			if got := r.e.RequestSpacing(); got != tc.spacing {
+				t.Fatalf("RequestSpacing() = %v, want %v", got, tc.spacing)
+			}
+			for _, step := range []struct {
+				advance time.Duration
+				want    int // fetches in all after PollNow
+			}{{0, 1}, {0, 1}, {tc.spacing / 2, 1}, {tc.spacing/2 - time.Millisecond, 1}, {time.Millisecond, 2}, {tc.spacing + time.Second, 3}} {
+				r.c.Advance(step.advance)
+				for range 5 { // five viewers at once
+					r.e.PollNow(0)
+				}
+				r.e.WaitIdle()
+				if got := r.src.total(); got != step.want {
+					t.Fatalf("at %v: %d fetches, want %d", r.c.Now().Sub(t0), got, step.want)
+				}
+			}
+		})
+	}
+}
+
+// Viewers holding r on the overview (PollAll ten times a second, five of them) while the
+// engine polls every 5 s: each number is polled at most once per half interval, server
+// wide, not once a second.
+func TestEnginePollAllHeldDown(t *testing.T) {
+	r := newRig(t, 3, func(c *Config) { c.Interval = 5 * time.Second })
+	r.e.Start()
+	r.step(0)
+	for r.c.Now().Before(sec(60)) {
+		r.c.Advance(100 * time.Millisecond)
+		for range 5 {
+			r.e.PollAll()
 		}
 		r.e.WaitIdle()
-		if got := r.src.total(); got != step.want {
-			t.Fatalf("at %v: %d fetches, want %d", r.c.Now().Sub(t0), got, step.want)
+	}
+	for i := range 3 {
+		at := r.src.fetchedAt(r.e.Number(i))
+		// One at start (staggered), then one every 2.5 s: 24 or 25 in a minute.
+		if len(at) < 24 || len(at) > 25 {
+			t.Errorf("number %d: %d fetches in 60 s with r held, want 24-25 (one per 2.5 s): %v", i, len(at), at)
+		}
+		for k := 1; k < len(at); k++ {
+			if gap := at[k] - at[k-1]; gap < 2.5-1e-6 {
+				t.Errorf("number %d: fetches at %v and %v, %.1f s apart, want 2.5 s at least", i, at[k-1], at[k], gap)
+			}
 		}
 	}
 }

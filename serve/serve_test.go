@@ -1070,8 +1070,8 @@ func TestSSHConcurrentSessions(t *testing.T) {
 
 	// One poll per number per interval, however many watch: over 3 intervals, every
 	// number's polls are one interval apart (the next is due an interval after the
-	// answer), never closer. The interval is 3 s, well above the 1 s that requested
-	// polls are spaced by at least: a viewer that polled on its own would show.
+	// answer), never closer. At 3 s, polls a viewer asked for would show 1.5 s apart
+	// (half the interval, a second at least).
 	t0 := time.Now()
 	for time.Since(t0) < 3*every+every/2 {
 		time.Sleep(50 * time.Millisecond)
