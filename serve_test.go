@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -399,5 +400,26 @@ func TestServeBinaryAgainstTheFaultServer(t *testing.T) {
 	}
 	if len(received) == 0 {
 		t.Error("nothing was captured from the teammate's terminal")
+	}
+}
+
+// The example unit restarts wamon serve when it fails, but not when it refused its
+// command line or config (exit status 2): that would fail again every RestartSec.
+func TestServeUnitDoesNotRestartARefusal(t *testing.T) {
+	unit, err := os.ReadFile("examples/wamon-serve.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string][]string{}
+	for _, line := range strings.Split(string(unit), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && !strings.HasPrefix(k, "#") {
+			settings[k] = append(settings[k], strings.Fields(v)...)
+		}
+	}
+	if !slices.Contains(settings["Restart"], "on-failure") {
+		t.Errorf("Restart=%v, want on-failure", settings["Restart"])
+	}
+	if !slices.Contains(settings["RestartPreventExitStatus"], strconv.Itoa(exitUsage)) {
+		t.Errorf("RestartPreventExitStatus=%v, want it to hold %d (a refused command line or config)", settings["RestartPreventExitStatus"], exitUsage)
 	}
 }
