@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -421,5 +422,25 @@ func TestServeUnitDoesNotRestartARefusal(t *testing.T) {
 	}
 	if !slices.Contains(settings["RestartPreventExitStatus"], strconv.Itoa(exitUsage)) {
 		t.Errorf("RestartPreventExitStatus=%v, want it to hold %d (a refused command line or config)", settings["RestartPreventExitStatus"], exitUsage)
+	}
+}
+
+// What the README says of serve's command line: the console's flags apply, but for
+// --once, --json, --fail-on and --version, which serve refuses.
+func TestServeCommandLine(t *testing.T) {
+	cl, err := parseCommandLine([]string{"serve", "--config", "c.toml", "--source", "kaleyra", "--base-url", "http://127.0.0.1:1",
+		"--number", "+12025550100", "--interval", "7s", "--concurrency", "3", "--history", "50", "--record=false",
+		"--record-dir", "rec", "--color", "16", "--ascii", "--log", "wamon.log"}, io.Discard)
+	if err != nil || !cl.serve {
+		t.Fatalf("serve with the console's flags: %v (serve %v)", err, cl.serve)
+	}
+	if cl.interval != 7*time.Second || cl.color != "16" || !cl.ascii || cl.logPath != "wamon.log" || len(cl.numbers) != 1 {
+		t.Errorf("serve read %+v", cl.cliFlags)
+	}
+	for _, args := range [][]string{{"--once"}, {"--json"}, {"--fail-on", "warn"}, {"--version"}} {
+		_, err := parseCommandLine(append([]string{"serve"}, args...), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "unknown flag") {
+			t.Errorf("serve %v: %v, want an unknown flag", args, err)
+		}
 	}
 }
