@@ -148,6 +148,21 @@ type number struct {
 	seq     uint64 // bumped by every arm and start: a timer with an older seq is stale
 	timer   Timer
 	started time.Time // when its newest poll started
+
+	// The scheduler's fields readers see (Status.InFlight and NextPoll), written under
+	// e.sched and never under mu: the scheduler must not wait for a reader, or one slow
+	// reader of a number would hold up the polls of all.
+	inFlight atomic.Bool
+	nextPoll atomic.Int64 // UnixNano; 0: none armed
+}
+
+// sched lays the scheduler's fields over a copy of st.
+func (n *number) sched(st *Status) {
+	st.InFlight = n.inFlight.Load()
+	st.NextPoll = time.Time{}
+	if at := n.nextPoll.Load(); at != 0 {
+		st.NextPoll = time.Unix(0, at)
+	}
 }
 
 // New builds an engine. It polls nothing before Start; Record files outcomes anyway.
@@ -235,8 +250,10 @@ func (e *Engine) Now() time.Time         { return e.cfg.Clock.Now() }
 func (e *Engine) Status(i int) Status {
 	n := e.numbers[i]
 	n.mu.RLock()
-	defer n.mu.RUnlock()
-	return n.st
+	st := n.st
+	n.mu.RUnlock()
+	n.sched(&st)
+	return st
 }
 
 // State is the badge of a status at now, with the engine's interval, timeout and pause.
@@ -259,7 +276,9 @@ func (e *Engine) Read(i int, f func(v *View)) {
 	n := e.numbers[i]
 	n.mu.RLock()
 	defer n.mu.RUnlock()
-	f(&View{Status: n.st, History: n.hist, n: n})
+	v := View{Status: n.st, History: n.hist, n: n}
+	n.sched(&v.Status)
+	f(&v)
 }
 
 // Figures of the number over window, derived once per poll and window.
@@ -809,7 +828,7 @@ func (e *Engine) Filled() <-chan struct{} { return e.filledC }
 func (e *Engine) armAll() {
 	step := e.cfg.Interval / time.Duration(max(1, len(e.numbers)))
 	for i, n := range e.numbers {
-		if !n.st.InFlight {
+		if !n.inFlight.Load() {
 			e.arm(i, time.Duration(i)*step)
 		}
 	}
@@ -883,7 +902,7 @@ func (e *Engine) PollNow(idxs ...int) {
 			continue
 		}
 		n := e.numbers[i]
-		if !n.st.InFlight && (n.started.IsZero() || now.Sub(n.started) >= spacing) {
+		if !n.inFlight.Load() && (n.started.IsZero() || now.Sub(n.started) >= spacing) {
 			e.start(i)
 		}
 	}
@@ -925,7 +944,7 @@ func (e *Engine) due(i int, seq uint64) {
 	e.sched.Lock()
 	defer e.sched.Unlock()
 	n := e.numbers[i]
-	if seq != n.seq || n.st.InFlight || e.paused.Load() || e.stopped {
+	if seq != n.seq || n.inFlight.Load() || e.paused.Load() || e.stopped {
 		return
 	}
 	e.start(i)
@@ -995,16 +1014,17 @@ func (n *number) disarm() {
 	if n.timer != nil {
 		n.timer.Stop()
 	}
-	n.mu.Lock()
-	n.st.NextPoll = time.Time{}
-	n.mu.Unlock()
+	n.nextPoll.Store(0)
 }
 
 // setSched records the scheduling fields readers see.
 func (n *number) setSched(inFlight bool, next time.Time) {
-	n.mu.Lock()
-	n.st.InFlight, n.st.NextPoll = inFlight, next
-	n.mu.Unlock()
+	n.inFlight.Store(inFlight)
+	var at int64
+	if !next.IsZero() {
+		at = next.UnixNano()
+	}
+	n.nextPoll.Store(at)
 }
 
 // Backoff is the wait after failures: the interval doubled per consecutive failure,

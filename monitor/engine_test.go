@@ -1210,3 +1210,44 @@ func TestSlowReaderStallsOnlyItsNumber(t *testing.T) {
 		})
 	}
 }
+
+// The scheduler never waits for a reader: with a reader of number 0 stuck, starting and
+// ending a poll of 0 takes no lock a reader holds, so number 1 is still polled on time
+// and its poll filed.
+func TestSlowReaderDoesNotStallTheScheduler(t *testing.T) {
+	r := newRig(t, 2, nil)
+	entered, release := make(chan struct{}), make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		r.e.Read(0, func(*View) {
+			close(entered)
+			<-release
+		})
+	}()
+	<-entered
+	defer func() {
+		close(release)
+		<-readerDone
+	}()
+
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		r.e.PollNow(0) // starts (and, once fetched, waits to file) behind the reader
+		writerWaits(t, r.e, 0)
+		r.e.PollNow(1)
+		for r.e.Status(1).Polls == 0 {
+			runtime.Gosched()
+		}
+	}()
+	select {
+	case <-polled:
+	case <-time.After(10 * time.Second): // a failure detector only
+		t.Fatal("a poll of number 1 waited for a reader of number 0")
+	}
+	// (Status(0) would wait behind the writer of 0, itself behind the reader.)
+	if !r.e.numbers[0].inFlight.Load() {
+		t.Error("number 0's poll, waiting to be filed, is not in flight")
+	}
+}
