@@ -373,7 +373,8 @@ func TestServeBinaryAgainstTheFaultServer(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the overview does not show the fault server's answers:\n%s", rows)
+			log, _ := os.ReadFile(logPath)
+			t.Fatalf("the overview does not show the fault server's answers:\n%s\nwamon serve said:\n%s\nits log:\n%s", rows, p.errors(), log)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -314,6 +314,7 @@ type consoleKey struct{}
 // TERM, its own glyphs, screen stack, cursors and window; its title, bell and clipboard
 // go to its own terminal. Pausing freezes that screen only.
 func (s *Server) program(sess ssh.Session) *tea.Program {
+	sess = &serialSession{Session: sess} // every writer below, one at a time
 	pty, _, _ := sess.Pty()
 	env := append(sess.Environ(), "TERM="+pty.Term)
 	getenv := func(k string) string { return source.Sanitize(environ(env).Getenv(k)) }
@@ -341,6 +342,23 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 }
 
 type programKey struct{}
+
+// serialSession lets one write at a time through to a session's channel. A console
+// writes from several goroutines: Bubble Tea's frames (its ticker) and titles (its event
+// loop), the bell and OSC 52 (commands). x/crypto's channel fills one packet buffer per
+// stream for every write, so two writes at once (as when a full window opens and the
+// writers waiting on it go on together) can send a corrupt packet, and OpenSSH drops
+// the connection.
+type serialSession struct {
+	ssh.Session
+	mu sync.Mutex
+}
+
+func (s *serialSession) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Session.Write(p)
+}
 
 // closeConsole lets go of a session's console when the session ends, however it ends:
 // a client that drops leaves no reader behind on the engine.

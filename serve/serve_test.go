@@ -1611,3 +1611,99 @@ func TestSSHPausePerViewer(t *testing.T) {
 		t.Errorf("a's paused screen changed:\nwas\n%s\nnow\n%s", frozen, s)
 	}
 }
+
+// Everything a console writes reaches its terminal whole while it writes from several
+// goroutines at once: Bubble Tea's frames and titles, and the bell and OSC 52 from
+// commands. x/crypto's channel fills one packet buffer per stream for every write, so
+// writers that go on together (as they do when a client's full window opens, on a slow
+// link) send corrupt packets, and the client drops the connection (OpenSSH: "unexpected
+// bytes remain after decoding"): one alert's bell could cut a session.
+func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
+	f := newFixture(t, nil)
+	raw, err := net.Dial("tcp", "127.0.0.1:"+f.port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := &countingConn{Conn: raw}
+	c, chans, reqs, err := gossh.NewClientConn(conn, raw.RemoteAddr().String(), f.clientConfig(t, f.key))
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	client := gossh.NewClient(c, chans, reqs)
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	shell := conn.n.Load()
+	waitUntil(t, "the first frame", 20*time.Second, func() bool { return conn.n.Load() > shell+2048 })
+	ended := make(chan error, 1)
+	go func() { ended <- sess.Wait() }()
+
+	// y copies with OSC 52, each from a command of its own: the client reads nothing
+	// until its window (2 MiB) is full and the copies wait on it, many at once.
+	const presses = 20000
+	go func() {
+		for range presses / 1000 {
+			if _, err := stdin.Write(bytes.Repeat([]byte("y"), 1000)); err != nil {
+				return
+			}
+		}
+	}()
+	var last int64
+	since := time.Now()
+	waitUntil(t, "the window full", 60*time.Second, func() bool {
+		n := conn.n.Load()
+		if n != last {
+			last, since = n, time.Now()
+		}
+		return n > 2<<20 && time.Since(since) > 300*time.Millisecond
+	})
+	// Then it reads all there is at once: the window opens wide and they go on together.
+	out := &syncBuffer{}
+	copied := make(chan struct{})
+	go func() { io.Copy(out, stdout); close(copied) }()
+	osc52 := regexp.MustCompile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
+	waitUntil(t, "every copy", 60*time.Second, func() bool {
+		select {
+		case err := <-ended:
+			t.Fatalf("the session ended (%d copies received whole): %v", len(osc52.FindAllString(out.String(), -1)), err)
+		default:
+		}
+		return strings.Count(out.String(), "\x1b]52;") >= presses
+	})
+	// Each whole, each the summary.
+	seqs := osc52.FindAllStringSubmatch(out.String(), -1)
+	if len(seqs) != strings.Count(out.String(), "\x1b]52;") {
+		t.Errorf("%d OSC 52 begun, %d whole", strings.Count(out.String(), "\x1b]52;"), len(seqs))
+	}
+	for _, m := range seqs {
+		if text, err := base64.StdEncoding.DecodeString(m[1]); err != nil || !strings.HasPrefix(string(text), "wamon: ") {
+			t.Fatalf("a copy arrived broken: %q (%v)", text, err)
+		}
+	}
+	// Still whole: q ends it cleanly.
+	stdin.Write([]byte("q"))
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Errorf("the session did not end cleanly: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the session did not end on q")
+	}
+}
