@@ -159,7 +159,7 @@ func New(opts Options) (*Server, error) {
 		// The last middleware runs first: the log sees every session, recover every panic.
 		wish.WithMiddleware(
 			recover.MiddlewareWithLogger(slogPrintf{s.log},
-				bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
+				s.console,
 				activeterm.Middleware(),
 				s.refuseCommands,
 				s.limitSessions,
@@ -307,6 +307,69 @@ func clockPhase(n int64) time.Duration {
 	_, frac := math.Modf(float64(n) * math.Phi)
 	return time.Duration(frac * float64(time.Second))
 }
+
+// console runs a session's console (wish's bubbletea middleware, but for resizes): the
+// session's window changes are taken as they come, the latest kept for the console.
+// charmbracelet/ssh hands each on through a channel of one, and its request loop waits
+// on it; behind that loop the connection's reader waits too, window updates included. A
+// console that cannot take a resize at once (its client's window is full: a slow link)
+// must not stop the connection, or it never hears that the client caught up.
+func (s *Server) console(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		p := s.program(sess)
+		if p == nil {
+			next(sess)
+			return
+		}
+		_, changes, ok := sess.Pty()
+		if !ok {
+			wish.Fatalf(sess, "no active terminal, skipping\r\n")
+			return
+		}
+		ctx, cancel := context.WithCancel(sess.Context())
+		latest := make(chan tea.WindowSizeMsg, 1)
+		go func() { // never waits on the console
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case w, ok := <-changes:
+					if !ok {
+						return
+					}
+					select {
+					case <-latest: // superseded
+					default:
+					}
+					latest <- tea.WindowSizeMsg{Width: w.Width, Height: w.Height}
+				}
+			}
+		}()
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					p.Quit()
+					return
+				case size := <-latest:
+					p.Send(size)
+				}
+			}
+		}()
+		if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+			s.log.Warn("console ended", "remote", sess.RemoteAddr().String(), "error", err.Error())
+		}
+		p.Kill() // restores the terminal if the console crashed
+		cancel()
+		next(sess)
+	}
+}
+
+// servedFPS caps a session's redraws, as the local console's: a key shows at the next
+// frame. 30 measured no better for keys (p99 113 ms against 84 with 50 sessions on 500
+// numbers: the tail is the machine's, not the frame's) and cost an idle viewer 0.8% of a
+// core instead of 0.5%.
+const servedFPS = 15
 
 type consoleKey struct{}
 

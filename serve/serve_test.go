@@ -1707,3 +1707,86 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 		t.Error("the session did not end on q")
 	}
 }
+
+// A client whose window is full (a slow link) may resize its terminal many times: its
+// session comes back, at the last size, once it reads again. (charmbracelet/ssh hands
+// each resize on through a channel of one; while the console could not take them, the
+// queue behind filled and the connection's reader stopped, window updates and all, for
+// good.)
+func TestSSHResizesWhileStuck(t *testing.T) {
+	f := newFixture(t, nil)
+	raw, err := net.Dial("tcp", "127.0.0.1:"+f.port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := &countingConn{Conn: raw}
+	c, chans, reqs, err := gossh.NewClientConn(conn, raw.RemoteAddr().String(), f.clientConfig(t, f.key))
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	client := gossh.NewClient(c, chans, reqs)
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	shell := conn.n.Load()
+	waitUntil(t, "the first frame", 20*time.Second, func() bool { return conn.n.Load() > shell+2048 })
+	ended := make(chan error, 1)
+	go func() { ended <- sess.Wait() }()
+
+	// Fill the window: y's OSC 52, 20,000 times, none read.
+	go func() {
+		for range 20 {
+			if _, err := stdin.Write(bytes.Repeat([]byte("y"), 1000)); err != nil {
+				return
+			}
+		}
+	}()
+	var last int64
+	since := time.Now()
+	waitUntil(t, "the window full", 60*time.Second, func() bool {
+		n := conn.n.Load()
+		if n != last {
+			last, since = n, time.Now()
+		}
+		return n > 2<<20 && time.Since(since) > 300*time.Millisecond
+	})
+	// Forty resizes meanwhile, ending at 90x28.
+	for k := range 40 {
+		w, h := 100+k%7, 30
+		if k == 39 {
+			w, h = 90, 28
+		}
+		if err := sess.WindowChange(h, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := &syncBuffer{}
+	go io.Copy(out, stdout)
+	frame := "╭" + strings.Repeat("─", 88) + "╮"
+	waitUntil(t, "a frame at the last size", 20*time.Second, func() bool { return strings.Contains(out.String(), frame) })
+	stdin.Write([]byte("q"))
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Errorf("the session did not end cleanly: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the session did not end on q")
+	}
+}
