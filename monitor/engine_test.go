@@ -1121,6 +1121,24 @@ func TestEngineConcurrentReaders(t *testing.T) {
 	}
 }
 
+// holdReader has a reader of number i inside Read until release is called (which
+// returns once it has left).
+func holdReader(e *Engine, i int) (release func()) {
+	entered, done, leave := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Read(i, func(*View) {
+			close(entered)
+			<-leave
+		})
+	}()
+	<-entered
+	return sync.OnceFunc(func() {
+		close(leave)
+		<-done
+	})
+}
+
 // writerWaits returns once a writer is waiting for number i's lock: a pending writer
 // keeps new readers out, so TryRLock fails from then on. It yields between looks; it
 // never sleeps.
@@ -1149,16 +1167,7 @@ func TestSlowReaderStallsOnlyItsNumber(t *testing.T) {
 			r := newRig(t, 3, func(c *Config) { c.Thresholds = DefaultThresholds() })
 			sub := r.e.Subscribe()
 			defer sub.Close()
-			entered, release := make(chan struct{}), make(chan struct{})
-			readerDone := make(chan struct{})
-			go func() {
-				defer close(readerDone)
-				r.e.Read(0, func(*View) {
-					close(entered)
-					<-release
-				})
-			}()
-			<-entered
+			release := holdReader(r.e, 0)
 
 			blocked := make(chan struct{})
 			go func() {
@@ -1187,7 +1196,7 @@ func TestSlowReaderStallsOnlyItsNumber(t *testing.T) {
 			select {
 			case <-filed:
 			case <-time.After(10 * time.Second): // a failure detector only
-				close(release)
+				release()
 				t.Fatalf("filing number 1 waited for a reader of number 0 (behind a %s of 0)", waiting)
 			}
 			if st := r.e.Status(1); st.Polls != 1 || st.State != StateCrit {
@@ -1199,8 +1208,7 @@ func TestSlowReaderStallsOnlyItsNumber(t *testing.T) {
 			if evs := r.e.Events(EventFilter{Number: r.e.Number(1)}); len(evs) == 0 {
 				t.Error("number 1's state change is not on the timeline")
 			}
-			close(release)
-			<-readerDone
+			release()
 			<-blocked
 			if waiting == "record" {
 				if st := r.e.Status(0); st.Polls != 1 {
@@ -1216,20 +1224,7 @@ func TestSlowReaderStallsOnlyItsNumber(t *testing.T) {
 // and its poll filed.
 func TestSlowReaderDoesNotStallTheScheduler(t *testing.T) {
 	r := newRig(t, 2, nil)
-	entered, release := make(chan struct{}), make(chan struct{})
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		r.e.Read(0, func(*View) {
-			close(entered)
-			<-release
-		})
-	}()
-	<-entered
-	defer func() {
-		close(release)
-		<-readerDone
-	}()
+	defer holdReader(r.e, 0)()
 
 	polled := make(chan struct{})
 	go func() {

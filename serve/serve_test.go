@@ -1612,13 +1612,11 @@ func TestSSHPausePerViewer(t *testing.T) {
 	}
 }
 
-// Everything a console writes reaches its terminal whole while it writes from several
-// goroutines at once: Bubble Tea's frames and titles, and the bell and OSC 52 from
-// commands. x/crypto's channel fills one packet buffer per stream for every write, so
-// writers that go on together (as they do when a client's full window opens, on a slow
-// link) send corrupt packets, and the client drops the connection (OpenSSH: "unexpected
-// bytes remain after decoding"): one alert's bell could cut a session.
-func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
+// rawConsole opens a console at 100x30 with a Go SSH client that reads its output only
+// when the test does, and waits for the first frame: the client a slow link makes.
+// ended gets the session's end; the conn counts the bytes received.
+func rawConsole(t *testing.T) (*gossh.Session, io.Writer, io.Reader, chan error, *countingConn) {
+	t.Helper()
 	f := newFixture(t, nil)
 	raw, err := net.Dial("tcp", "127.0.0.1:"+f.port)
 	if err != nil {
@@ -1630,7 +1628,7 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 		t.Fatalf("handshake: %v", err)
 	}
 	client := gossh.NewClient(c, chans, reqs)
-	defer client.Close()
+	t.Cleanup(func() { client.Close() })
 	sess, err := client.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -1653,6 +1651,17 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 	waitUntil(t, "the first frame", 20*time.Second, func() bool { return conn.n.Load() > shell+2048 })
 	ended := make(chan error, 1)
 	go func() { ended <- sess.Wait() }()
+	return sess, stdin, stdout, ended, conn
+}
+
+// Everything a console writes reaches its terminal whole while it writes from several
+// goroutines at once: Bubble Tea's frames and titles, and the bell and OSC 52 from
+// commands. x/crypto's channel fills one packet buffer per stream for every write, so
+// writers that go on together (as they do when a client's full window opens, on a slow
+// link) send corrupt packets, and the client drops the connection (OpenSSH: "unexpected
+// bytes remain after decoding"): one alert's bell could cut a session.
+func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
+	_, stdin, stdout, ended, conn := rawConsole(t)
 
 	// y copies with OSC 52, each from a command of its own: the client reads nothing
 	// until its window (2 MiB) is full and the copies wait on it, many at once.
@@ -1714,40 +1723,7 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 // queue behind filled and the connection's reader stopped, window updates and all, for
 // good.)
 func TestSSHResizesWhileStuck(t *testing.T) {
-	f := newFixture(t, nil)
-	raw, err := net.Dial("tcp", "127.0.0.1:"+f.port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := &countingConn{Conn: raw}
-	c, chans, reqs, err := gossh.NewClientConn(conn, raw.RemoteAddr().String(), f.clientConfig(t, f.key))
-	if err != nil {
-		t.Fatalf("handshake: %v", err)
-	}
-	client := gossh.NewClient(c, chans, reqs)
-	defer client.Close()
-	sess, err := client.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	shell := conn.n.Load()
-	waitUntil(t, "the first frame", 20*time.Second, func() bool { return conn.n.Load() > shell+2048 })
-	ended := make(chan error, 1)
-	go func() { ended <- sess.Wait() }()
+	sess, stdin, stdout, ended, conn := rawConsole(t)
 
 	// Fill the window: y's OSC 52, 20,000 times, none read.
 	go func() {
