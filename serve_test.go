@@ -119,6 +119,28 @@ func (p *serveProcess) waitExit(d time.Duration) time.Duration {
 // needServeTools skips a test that needs ssh, ssh-keygen and tmux where one is missing;
 // under CI (CI set) a missing one fails it, unless .ci/run reported it could not
 // install its package (WAMON_CI_UNINSTALLABLE), as for promTools.
+// sshCommand is the OpenSSH command line that logs in to p as user with the private key
+// in id, trusting the host key p made on first start (and nothing else).
+func (p *serveProcess) sshCommand(t *testing.T, hostKey, id, user string) string {
+	t.Helper()
+	pem, err := os.ReadFile(hostKey)
+	if err != nil {
+		t.Fatalf("no host key made: %v", err)
+	}
+	signer, err := gossh.ParsePrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	line := "[127.0.0.1]:" + p.port + " " + string(gossh.MarshalAuthorizedKey(signer.PublicKey()))
+	if err := os.WriteFile(known, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return "env TERM=xterm-256color ssh -tt -F /dev/null -i " + id + " -p " + p.port +
+		" -o UserKnownHostsFile=" + known + " -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes" +
+		" -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none -o LogLevel=ERROR " + user + "@127.0.0.1"
+}
+
 func needServeTools(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
@@ -190,25 +212,7 @@ func TestServeBinary(t *testing.T) {
 		p := startServe(t, bin, env(t.TempDir()), "--authorized-keys", auth, "--host-key", hostKey,
 			"--interval", "1s", "--log", logPath)
 
-		// Trust the host key it made on first start.
-		pem, err := os.ReadFile(hostKey)
-		if err != nil {
-			t.Fatalf("no host key made: %v", err)
-		}
-		signer, err := gossh.ParsePrivateKey(pem)
-		if err != nil {
-			t.Fatal(err)
-		}
-		known := filepath.Join(work, "known_hosts")
-		line := "[127.0.0.1]:" + p.port + " " + string(gossh.MarshalAuthorizedKey(signer.PublicKey()))
-		if err := os.WriteFile(known, []byte(line), 0o600); err != nil {
-			t.Fatal(err)
-		}
-
-		ssh := "env TERM=xterm-256color ssh -tt -F /dev/null -i " + key + " -p " + p.port +
-			" -o UserKnownHostsFile=" + known + " -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes" +
-			" -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none -o LogLevel=ERROR alice@127.0.0.1" +
-			"; echo SSH-EXITED $?; sleep 600"
+		ssh := p.sshCommand(t, hostKey, key, "alice") + "; echo SSH-EXITED $?; sleep 600"
 		pane := newPane(t, "100", "30", ssh)
 		tmux, waitFor := pane.tmux, pane.waitWithin
 		raw := filepath.Join(work, "pane.raw") // all the pane is sent: the last screen lasts 0.7 s
@@ -340,22 +344,7 @@ func TestServeBinaryAgainstTheFaultServer(t *testing.T) {
 	p := startServe(t, bin, env, "--base-url", fake.URL, "--number", healthy, "--number", critical, "--number", ws406,
 		"--interval", "1s", "--authorized-keys", auth, "--host-key", hostKey, "--log", logPath)
 
-	pem, err := os.ReadFile(hostKey)
-	if err != nil {
-		t.Fatalf("no host key made: %v", err)
-	}
-	signer, err := gossh.ParsePrivateKey(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	known := filepath.Join(dir, "known_hosts")
-	if err := os.WriteFile(known, []byte("[127.0.0.1]:"+p.port+" "+string(gossh.MarshalAuthorizedKey(signer.PublicKey()))), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ssh := "env TERM=xterm-256color ssh -tt -F /dev/null -i " + id + " -p " + p.port +
-		" -o UserKnownHostsFile=" + known + " -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes" +
-		" -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none -o LogLevel=ERROR teammate@127.0.0.1" +
-		"; echo SSH-EXITED $?; sleep 600"
+	ssh := p.sshCommand(t, hostKey, id, "teammate") + "; echo SSH-EXITED $?; sleep 600"
 	pane := newPane(t, "160", "48", ssh)
 	raw := filepath.Join(dir, "pane.raw") // every byte the teammate's terminal got
 	pane.tmux("pipe-pane", "-t", pane.session, "-o", "cat >> '"+raw+"'")

@@ -1370,38 +1370,7 @@ func TestSSHShutdownStuckClient(t *testing.T) {
 	x.Start("ok", 100, 30, f.sshCommand("xterm-256color", f.key))
 	x.WaitFor("ok", "console", 20*time.Second, console...)
 
-	raw, err := net.Dial("tcp", "127.0.0.1:"+f.port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := &countingConn{Conn: raw}
-	c, chans, reqs, err := gossh.NewClientConn(conn, raw.RemoteAddr().String(), f.clientConfig(t, f.key))
-	if err != nil {
-		t.Fatalf("handshake: %v", err)
-	}
-	client := gossh.NewClient(c, chans, reqs)
-	defer client.Close()
-	sess, err := client.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", 100, 300, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sess.StdoutPipe(); err != nil { // never read: the window is never adjusted
-		t.Fatal(err)
-	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	// The first frame: the console is set up. (Resizing before that races in
-	// charmbracelet/ssh, which writes a session's size unlocked as its handler reads it.)
-	shell := conn.n.Load()
-	waitUntil(t, "the first frame", 20*time.Second, func() bool { return conn.n.Load() > shell+4096 })
+	rc := f.rawConsole(t, 300, 100) // its output never read: the window is never adjusted
 	// Whole-screen redraws as fast as the console makes them: each resize repaints all
 	// of a 300x100 screen, and tab switches screens. These calls end with an error once
 	// the server stops reading or the connection is closed.
@@ -1409,10 +1378,10 @@ func TestSSHShutdownStuckClient(t *testing.T) {
 	go func() {
 		defer close(flooding)
 		for i := 0; ; i++ {
-			if sess.WindowChange(100-i%2, 300-i%3) != nil {
+			if rc.sess.WindowChange(100-i%2, 300-i%3) != nil {
 				return
 			}
-			if _, err := stdin.Write([]byte("\t")); err != nil {
+			if _, err := rc.stdin.Write([]byte("\t")); err != nil {
 				return
 			}
 			time.Sleep(5 * time.Millisecond) // a pace, not a synchronisation
@@ -1422,7 +1391,7 @@ func TestSSHShutdownStuckClient(t *testing.T) {
 	var last int64
 	filling, since := time.Now(), time.Now()
 	waitUntil(t, "the stuck client's window fills", 60*time.Second, func() bool {
-		n := conn.n.Load()
+		n := rc.conn.n.Load()
 		if n != last {
 			last, since = n, time.Now()
 		}
@@ -1441,13 +1410,13 @@ func TestSSHShutdownStuckClient(t *testing.T) {
 	case err := <-stopped:
 		t.Logf("Shutdown: %v after %v", err, time.Since(start))
 	case <-time.After(StopWithin + time.Second):
-		client.Close() // lets the stuck console go, so that the test ends
+		rc.client.Close() // lets the stuck console go, so that the test ends
 		t.Fatalf("Shutdown with a client that stopped reading has not returned after %v", time.Since(start))
 	}
 	// The stuck connection was closed by the server (the fallback after StopWithin), not
 	// left open.
 	waited := make(chan error, 1)
-	go func() { waited <- client.Wait() }()
+	go func() { waited <- rc.client.Wait() }()
 	select {
 	case <-waited:
 	case <-time.After(2 * time.Second):
@@ -1459,7 +1428,7 @@ func TestSSHShutdownStuckClient(t *testing.T) {
 		t.Error("Serve did not return after Shutdown")
 	}
 	x.WaitFor("ok", "the reading client ends", 5*time.Second, "SSH-EXITED 0")
-	client.Close()
+	rc.client.Close()
 	<-flooding
 }
 
@@ -1612,46 +1581,53 @@ func TestSSHPausePerViewer(t *testing.T) {
 	}
 }
 
-// rawConsole opens a console at 100x30 with a Go SSH client that reads its output only
-// when the test does, and waits for the first frame: the client a slow link makes.
-// ended gets the session's end; the conn counts the bytes received.
-func rawConsole(t *testing.T) (*gossh.Session, io.Writer, io.Reader, chan error, *countingConn) {
+// rawClient is a console's session under a Go SSH client that reads its output only when
+// the test does: the client a slow link makes. conn counts the bytes received; ended
+// gets the session's end.
+type rawClient struct {
+	client *gossh.Client
+	sess   *gossh.Session
+	stdin  io.Writer
+	stdout io.Reader
+	conn   *countingConn
+	ended  chan error
+}
+
+// rawConsole opens a console of w x h on f and waits for its first frame (resizing
+// before that races in charmbracelet/ssh, which writes a session's size unlocked as its
+// handler reads it).
+func (f *fixture) rawConsole(t *testing.T, w, h int) *rawClient {
 	t.Helper()
-	f := newFixture(t, nil)
 	raw, err := net.Dial("tcp", "127.0.0.1:"+f.port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn := &countingConn{Conn: raw}
-	c, chans, reqs, err := gossh.NewClientConn(conn, raw.RemoteAddr().String(), f.clientConfig(t, f.key))
+	rc := &rawClient{conn: &countingConn{Conn: raw}, ended: make(chan error, 1)}
+	c, chans, reqs, err := gossh.NewClientConn(rc.conn, raw.RemoteAddr().String(), f.clientConfig(t, f.key))
 	if err != nil {
 		t.Fatalf("handshake: %v", err)
 	}
-	client := gossh.NewClient(c, chans, reqs)
-	t.Cleanup(func() { client.Close() })
-	sess, err := client.NewSession()
-	if err != nil {
+	rc.client = gossh.NewClient(c, chans, reqs)
+	t.Cleanup(func() { rc.client.Close() })
+	if rc.sess, err = rc.client.NewSession(); err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
+	if err := rc.sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
+	if rc.stdout, err = rc.sess.StdoutPipe(); err != nil {
 		t.Fatal(err)
 	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
+	if rc.stdin, err = rc.sess.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.Shell(); err != nil {
+	if err := rc.sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
-	shell := conn.n.Load()
-	waitUntil(t, "the first frame", 20*time.Second, func() bool { return conn.n.Load() > shell+2048 })
-	ended := make(chan error, 1)
-	go func() { ended <- sess.Wait() }()
-	return sess, stdin, stdout, ended, conn
+	shell := rc.conn.n.Load()
+	waitUntil(t, "the first frame", 20*time.Second, func() bool { return rc.conn.n.Load() > shell+4096 })
+	go func() { rc.ended <- rc.sess.Wait() }()
+	return rc
 }
 
 // Everything a console writes reaches its terminal whole while it writes from several
@@ -1661,14 +1637,14 @@ func rawConsole(t *testing.T) (*gossh.Session, io.Writer, io.Reader, chan error,
 // link) send corrupt packets, and the client drops the connection (OpenSSH: "unexpected
 // bytes remain after decoding"): one alert's bell could cut a session.
 func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
-	_, stdin, stdout, ended, conn := rawConsole(t)
+	rc := newFixture(t, nil).rawConsole(t, 100, 30)
 
 	// y copies with OSC 52, each from a command of its own: the client reads nothing
 	// until its window (2 MiB) is full and the copies wait on it, many at once.
 	const presses = 20000
 	go func() {
 		for range presses / 1000 {
-			if _, err := stdin.Write(bytes.Repeat([]byte("y"), 1000)); err != nil {
+			if _, err := rc.stdin.Write(bytes.Repeat([]byte("y"), 1000)); err != nil {
 				return
 			}
 		}
@@ -1676,7 +1652,7 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 	var last int64
 	since := time.Now()
 	waitUntil(t, "the window full", 60*time.Second, func() bool {
-		n := conn.n.Load()
+		n := rc.conn.n.Load()
 		if n != last {
 			last, since = n, time.Now()
 		}
@@ -1685,12 +1661,12 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 	// Then it reads all there is at once: the window opens wide and they go on together.
 	out := &syncBuffer{}
 	copied := make(chan struct{})
-	go func() { io.Copy(out, stdout); close(copied) }()
+	go func() { io.Copy(out, rc.stdout); close(copied) }()
 	osc52 := regexp.MustCompile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
 	waitUntil(t, "every copy", 60*time.Second, func() bool {
 		select {
-		case err := <-ended:
-			t.Fatalf("the session ended (%d copies received whole): %v", len(osc52.FindAllString(out.String(), -1)), err)
+		case err := <-rc.ended:
+			t.Fatalf("the session rc.ended (%d copies received whole): %v", len(osc52.FindAllString(out.String(), -1)), err)
 		default:
 		}
 		return strings.Count(out.String(), "\x1b]52;") >= presses
@@ -1706,9 +1682,9 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 		}
 	}
 	// Still whole: q ends it cleanly.
-	stdin.Write([]byte("q"))
+	rc.stdin.Write([]byte("q"))
 	select {
-	case err := <-ended:
+	case err := <-rc.ended:
 		if err != nil {
 			t.Errorf("the session did not end cleanly: %v", err)
 		}
@@ -1723,12 +1699,12 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 // queue behind filled and the connection's reader stopped, window updates and all, for
 // good.)
 func TestSSHResizesWhileStuck(t *testing.T) {
-	sess, stdin, stdout, ended, conn := rawConsole(t)
+	rc := newFixture(t, nil).rawConsole(t, 100, 30)
 
 	// Fill the window: y's OSC 52, 20,000 times, none read.
 	go func() {
 		for range 20 {
-			if _, err := stdin.Write(bytes.Repeat([]byte("y"), 1000)); err != nil {
+			if _, err := rc.stdin.Write(bytes.Repeat([]byte("y"), 1000)); err != nil {
 				return
 			}
 		}
@@ -1736,7 +1712,7 @@ func TestSSHResizesWhileStuck(t *testing.T) {
 	var last int64
 	since := time.Now()
 	waitUntil(t, "the window full", 60*time.Second, func() bool {
-		n := conn.n.Load()
+		n := rc.conn.n.Load()
 		if n != last {
 			last, since = n, time.Now()
 		}
@@ -1748,17 +1724,17 @@ func TestSSHResizesWhileStuck(t *testing.T) {
 		if k == 39 {
 			w, h = 90, 28
 		}
-		if err := sess.WindowChange(h, w); err != nil {
+		if err := rc.sess.WindowChange(h, w); err != nil {
 			t.Fatal(err)
 		}
 	}
 	out := &syncBuffer{}
-	go io.Copy(out, stdout)
+	go io.Copy(out, rc.stdout)
 	frame := "╭" + strings.Repeat("─", 88) + "╮"
 	waitUntil(t, "a frame at the last size", 20*time.Second, func() bool { return strings.Contains(out.String(), frame) })
-	stdin.Write([]byte("q"))
+	rc.stdin.Write([]byte("q"))
 	select {
-	case err := <-ended:
+	case err := <-rc.ended:
 		if err != nil {
 			t.Errorf("the session did not end cleanly: %v", err)
 		}
