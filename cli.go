@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -340,20 +339,4 @@ func (f *failOnFlag) Set(s string) error {
 	level, err := parseFailOn(s)
 	*f = failOnFlag(level)
 	return err
-}
-
-// parseCommandLine reads wamon's or wamon serve's command line without running it.
-func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
-	var cl commandLine
-	_, err := execute(args, os.Getenv, stdout, io.Discard, actions{
-		console: func(read commandLine) int { cl = read; return exitOK },
-		replay:  func(replayLine) int { return exitOK },
-	})
-	return cl, err
-}
-
-// parseFlags reads the command line, minus what only main reads.
-func parseFlags(args []string, stdout io.Writer) (cliFlags, error) {
-	cl, err := parseCommandLine(args, stdout)
-	return cl.cliFlags, err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,4 +140,20 @@ func TestBashCompletionInTmux(t *testing.T) {
 	p.waitFor("the flag completed", "ready$ wamon serve --color")
 	p.keys("Tab", "Tab")
 	p.waitFor("the colour modes offered", "truecolor", "256", "none")
+}
+
+// parseCommandLine reads wamon's or wamon serve's command line without running it.
+func parseCommandLine(args []string, stdout io.Writer) (commandLine, error) {
+	var cl commandLine
+	_, err := execute(args, os.Getenv, stdout, io.Discard, actions{
+		console: func(read commandLine) int { cl = read; return exitOK },
+		replay:  func(replayLine) int { return exitOK },
+	})
+	return cl, err
+}
+
+// parseFlags reads the command line, minus what only main reads.
+func parseFlags(args []string, stdout io.Writer) (cliFlags, error) {
+	cl, err := parseCommandLine(args, stdout)
+	return cl.cliFlags, err
 }
