@@ -120,24 +120,18 @@ func newRootCommand(getenv func(string) string, do actions, code *int) *cobra.Co
 	completeWords(root, "fail-on", "warn", "crit")
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
 		cli.numbers, cli.set = numbers, visited(cmd)
-		if cli.json && !cli.once {
-			return errors.New("--json needs --once")
-		}
-		if cli.set["fail-on"] && !cli.once {
-			return errors.New("--fail-on needs --once")
+		if err := needOnce(cli.once, cli.json, cli.set); err != nil {
+			return err
 		}
 		*code = do.console(commandLine{cliFlags: cli, failOn: onceLevel(failOn)})
 		return nil
 	}
 
 	root.AddCommand(newServeCommand(getenv, do, code), newReplayCommand(do, code))
-	for _, cmd := range append(root.Commands(), root) {
-		cmd.SilenceErrors, cmd.SilenceUsage = true, true
-		cmd.DisableFlagsInUseLine = true
-		if cmd.Long != "" {
-			cmd.SetHelpFunc(printHelp)
-		}
-	}
+	// Set on the root, these hold for every command: errors are run's to print, in one
+	// line, and no usage follows them; help is printHelp's.
+	root.SilenceErrors, root.SilenceUsage = true, true
+	root.SetHelpFunc(printHelp)
 	return root
 }
 
@@ -202,11 +196,8 @@ func newReplayCommand(do actions, code *int) *cobra.Command {
 		if err := checkColor(rl.color); err != nil {
 			return fmt.Errorf("--color: %w", err)
 		}
-		if rl.json && !rl.once {
-			return errors.New("--json needs --once")
-		}
-		if set["fail-on"] && !rl.once {
-			return errors.New("--fail-on needs --once")
+		if err := needOnce(rl.once, rl.json, set); err != nil {
+			return err
 		}
 		rl.paths, rl.failOn, rl.asciiSet = paths, onceLevel(failOn), set["ascii"]
 		*code = do.replay(rl)
@@ -275,6 +266,17 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("unknown command %q (did you mean %s?)", args[0], strings.Join(s, ", "))
 	}
 	return fmt.Errorf("unexpected argument %q (see %s --help)", args[0], cmd.CommandPath())
+}
+
+// needOnce refuses --json and --fail-on without --once, which they shape.
+func needOnce(once, json bool, set map[string]bool) error {
+	switch {
+	case json && !once:
+		return errors.New("--json needs --once")
+	case set["fail-on"] && !once:
+		return errors.New("--fail-on needs --once")
+	}
+	return nil
 }
 
 // visited is the set of flags the command line gave.
