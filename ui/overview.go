@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,31 +140,22 @@ func (s *overviewScreen) rows() ([]*overviewRow, map[monitor.State]int) {
 			rows = append(rows, r)
 		}
 	}
-	var less func(a, b *overviewRow) bool
-	by := func(v func(r *overviewRow) float64) func(a, b *overviewRow) bool {
-		return func(a, b *overviewRow) bool { return nanLow(v(a)) > nanLow(v(b)) }
+	order := worse
+	// Figures sort highest first (NaN last).
+	by := func(v func(r *overviewRow) float64) func(a, b *overviewRow) int {
+		return func(a, b *overviewRow) int { return cmp.Compare(nanLow(v(b)), nanLow(v(a))) }
 	}
 	switch overSorts[s.sort] {
-	case "worst":
-		less = worse
 	case "number":
-		less = func(a, b *overviewRow) bool { return a.st.Number < b.st.Number }
+		order = func(a, b *overviewRow) int { return strings.Compare(a.st.Number, b.st.Number) }
 	case "queue":
-		less = by(func(r *overviewRow) float64 { return r.fig.Queue })
+		order = by(func(r *overviewRow) float64 { return r.fig.Queue })
 	case "fail%":
-		less = by(func(r *overviewRow) float64 { return r.fig.Callbacks.FailShare })
+		order = by(func(r *overviewRow) float64 { return r.fig.Callbacks.FailShare })
 	case "rate":
-		less = by(func(r *overviewRow) float64 { return r.fig.Callbacks.Rate })
+		order = by(func(r *overviewRow) float64 { return r.fig.Callbacks.Rate })
 	}
-	slices.SortStableFunc(rows, func(a, b *overviewRow) int {
-		switch {
-		case less(a, b):
-			return -1
-		case less(b, a):
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(rows, order)
 	return rows, counts
 }
 
@@ -171,14 +163,14 @@ func (s *overviewScreen) rows() ([]*overviewRow, map[monitor.State]int) {
 // the figures within a level: they move with every poll, and a table whose rows swap
 // places four times a second can neither be read nor sent over SSH cheaply. A row moves
 // when its number's state does.
-func worse(a, b *overviewRow) bool {
-	if sa, sb := a.state.Severity(), b.state.Severity(); sa != sb {
-		return sa > sb
+func worse(a, b *overviewRow) int {
+	if c := cmp.Compare(b.state.Severity(), a.state.Severity()); c != 0 {
+		return c
 	}
-	if a.st.Level != b.st.Level {
-		return a.st.Level > b.st.Level
+	if c := cmp.Compare(b.st.Level, a.st.Level); c != 0 {
+		return c
 	}
-	return a.st.Index < b.st.Index
+	return cmp.Compare(a.st.Index, b.st.Index)
 }
 
 // tableHeight is how far pgup and pgdn move: about the rows in view.
