@@ -184,12 +184,7 @@ func (a *authorizedKeys) admits(key ssh.PublicKey, remote net.Addr, now time.Tim
 	a.mu.RLock()
 	rules := a.keys[string(key.Marshal())]
 	a.mu.RUnlock()
-	ip := ""
-	if t, ok := remote.(*net.TCPAddr); ok {
-		ip = t.IP.String()
-	} else if host, _, err := net.SplitHostPort(remote.String()); err == nil {
-		ip = host
-	}
+	ip := addrOf(remote)
 	for _, r := range rules {
 		if (r.expiry.IsZero() || now.Before(r.expiry)) && (r.from == nil || matchFrom(r.from, ip)) {
 			return true
