@@ -102,7 +102,7 @@ func writeHour(path string, numbers []string, from time.Time, steps int, every t
 	clock := monitor.NewManualClock(from)
 	eng := monitor.New(monitor.Config{Source: demo, Numbers: numbers, Interval: every, Clock: clock})
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(export.NewCollector(eng))
+	reg.MustRegister(export.NewCollector(eng, nil))
 
 	// One file per family, joined at the end: the samples of a family stay together
 	// without holding the hour in memory.

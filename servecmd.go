@@ -63,7 +63,7 @@ func runServe(cfg Config, src source.Source, logger *slog.Logger, stderr io.Writ
 			}
 			return fail("metrics: %v", err)
 		}
-		metrics = &http.Server{Handler: export.Handler(export.Registry(engine)), ReadHeaderTimeout: 10 * time.Second}
+		metrics = &http.Server{Handler: export.Handler(export.Registry(engine, logger)), ReadHeaderTimeout: 10 * time.Second}
 	}
 
 	// Signals are ours from here on, before anything is announced: a SIGTERM right after

@@ -36,7 +36,7 @@ func fleet500(tb testing.TB) http.Handler {
 			eng.Record(i, snap, err)
 		}
 	}
-	return Handler(Registry(eng))
+	return Handler(Registry(eng, nil))
 }
 
 // Accept headers: the text format, and what Prometheus 2.42 sends (OpenMetrics first).

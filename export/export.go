@@ -6,13 +6,19 @@
 // each number (the caching case of Prometheus' "Writing exporters" guide) and says so in
 // every HELP text. Samples carry no timestamps. A number whose last poll failed exports
 // no payload series, never stale values as if fresh; wamon_up says it failed.
+//
+// Every series a poll had is exported, and each exported sample name has an info series
+// (source.PromInfo) naming the payload metric, group, type, unit and help it carries, so
+// that a console reading a store back rebuilds the payload from series alone.
 package export
 
 import (
+	"log/slog"
 	"math"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,17 +32,33 @@ import (
 // payloads carry, so it describes none in advance.
 type Collector struct {
 	eng *monitor.Engine
+	log *slog.Logger
 
-	up, duration, lastOK, polls, errors, lastErr, level *prometheus.Desc
+	up, duration, lastOK, polls, errors, lastErr, level, info *prometheus.Desc
+
+	noted sync.Map // payload families whose unpaired halves were logged: said once
 }
 
-// NewCollector builds the collector of an engine.
-func NewCollector(eng *monitor.Engine) *Collector {
+// The values of wamon_level.
+const (
+	levelOK    = 0
+	levelWarn  = 1
+	levelCrit  = 2
+	levelError = 3
+)
+
+// NewCollector builds the collector of an engine; logger (nil for none) hears of payloads
+// the exporter had to export in an unusual way, once each.
+func NewCollector(eng *monitor.Engine, logger *slog.Logger) *Collector {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	own := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, append([]string{"number"}, labels...), nil)
 	}
 	return &Collector{
 		eng:      eng,
+		log:      logger,
 		up:       own("wamon_up", "1 when wamon's last poll of the number succeeded, 0 when it failed or none has answered yet."),
 		duration: own("wamon_poll_duration_seconds", "How long wamon's last poll of the number took."),
 		lastOK:   own("wamon_last_success_timestamp_seconds", "When wamon last polled the number successfully, in seconds since the epoch."),
@@ -44,7 +66,10 @@ func NewCollector(eng *monitor.Engine) *Collector {
 		errors:   own("wamon_poll_errors_total", "Polls of the number that failed, by kind of failure.", "kind"),
 		lastErr: own("wamon_last_error_info", "1 while wamon's last poll of the number failed: the kind of failure and its reason "+
 			"(an API code such as WS500, HTTP 502, timeout 10s ...), as the console shows it.", "kind", "reason"),
-		level: own("wamon_level", "The number's level against wamon's thresholds: 0 ok, 1 warn, 2 crit."),
+		level: own("wamon_level", "The number's level: 0 ok, 1 warn, 2 crit (its last poll against wamon's thresholds), "+
+			"3 error (its last poll failed); absent until a poll of it answers."),
+		info: prometheus.NewDesc(source.PromInfo, "What each exported payload series carries: the payload metric, stats group, "+
+			"type, unit and help it comes from, for whoever reads the series back (wamon --source prometheus).", source.PromInfoLabels, nil),
 	}
 }
 
@@ -53,7 +78,7 @@ func (c *Collector) Describe(chan<- *prometheus.Desc) {}
 
 // Collect exports the engine's state as it is now.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	fams := families{}
+	fams := families{byName: map[string]*family{}, info: map[string]source.PromOrigin{}}
 	for i := range c.eng.Len() {
 		c.eng.Read(i, func(v *monitor.View) {
 			c.own(ch, v)
@@ -62,7 +87,21 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			}
 		})
 	}
+	for _, fam := range fams.list {
+		if fam.unpaired != "" {
+			if _, said := c.noted.LoadOrStore(fam.Name, true); !said {
+				c.log.Warn("a payload's _count and _sum do not pair: exported as two untyped families of the same sample names",
+					"payload", fam.Payload, "families", fam.Name+"_count, "+fam.Name+"_sum", "first", fam.unpaired)
+			}
+		}
+	}
 	fams.emit(ch)
+	for _, o := range fams.info {
+		ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, o.Values()...)
+	}
+	for _, o := range fams.overrides {
+		ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, o.Values()...)
+	}
 }
 
 // own sends wamon's own series of one number.
@@ -87,60 +126,116 @@ func (c *Collector) own(ch chan<- prometheus.Metric, v *monitor.View) {
 		// A reason is a word or two (source.Reason), so the series stay few.
 		ch <- prometheus.MustNewConstMetric(c.lastErr, prometheus.GaugeValue, 1, n, source.ErrorKind(v.Err), source.Reason(v.Err))
 	}
-	ch <- prometheus.MustNewConstMetric(c.level, prometheus.GaugeValue, float64(v.Level), n)
+	switch {
+	case v.Err != nil:
+		ch <- prometheus.MustNewConstMetric(c.level, prometheus.GaugeValue, levelError, n)
+	case v.Last != nil:
+		level := levelOK
+		switch v.Level {
+		case monitor.LevelWarn:
+			level = levelWarn
+		case monitor.LevelCrit:
+			level = levelCrit
+		}
+		ch <- prometheus.MustNewConstMetric(c.level, prometheus.GaugeValue, float64(level), n)
+	}
 }
 
 // families gathers the payload series of every number by exported family first: a
 // family's label names must be the same in every series, and its help one text, though
-// numbers' payloads differ (a multiconnect node label, another client version).
-type families map[string]*family
+// numbers' payloads differ (a multiconnect node label, another client version). info
+// is what each exported sample name carries, for the info series: as the first number
+// to carry it says, and, in overrides, for each number whose payload says otherwise
+// (another client version's help or type).
+type families struct {
+	byName    map[string]*family // by exported name, and by payload metric (plain, summary)
+	list      []*family          // in order of first sight
+	info      map[string]source.PromOrigin
+	overrides []source.PromOrigin // each with its Number
+}
 
 type family struct {
 	source.PromFamily
 	help   string
 	names  map[string]int // label name -> its place in values, in order of first sight
 	series []series
+	// unpaired is, for a summary, the first sample whose _count had no _sum of the same
+	// labels or the other way round, as "number{labels}"; "" when every one paired. Such
+	// a family goes out as two untyped families of the same sample names (X_count,
+	// X_sum): a summary cannot carry half a pair, and the sample names stay those every
+	// query and alert uses.
+	unpaired string
 }
 
 type series struct {
 	labels []label
 	value  float64 // a gauge's, counter's or untyped value; a summary's sum
-	count  uint64  // a summary's count
+	count  float64 // a summary's count
+	// A summary's series holds its count, its sum, or (nearly always) both.
+	hasCount, hasSum bool
 }
 
 type label struct{ name, value string }
 
-// families also remember which family each payload metric went to in this scrape, by
-// its payload name and type (and "summary " + X for a summary): hundreds of numbers
-// carry the same few dozen metrics, named and helped once each.
-func (fs families) plain(name string, m *source.Metric) *family {
+// plain is the family of a payload metric that is not half of a summary. families
+// remember which family each payload metric went to in this scrape, by its payload name
+// and type: hundreds of numbers carry the same few dozen metrics, named and helped once
+// each.
+func (fs *families) plain(number, name string, m *source.Metric) *family {
 	key := string(m.Type) + " " + name
-	if fam := fs[key]; fam != nil {
-		return fam
+	fam := fs.byName[key]
+	if fam == nil {
+		f := source.PromFamilyOf(name, m.Type)
+		fam = fs.family(f, func() string { return source.PromHelp(f, m.Group, m.Help) })
+		fs.byName[key] = fam
 	}
-	f := source.PromFamilyOf(name, m.Type)
-	fam := fs.family(f, func() string { return source.PromHelp(f, m.Group, m.Help) })
-	fs[key] = fam
+	fs.origin(number, source.PromOrigin{Metric: fam.Name, Payload: name, Group: m.Group, Type: m.Type, Unit: fam.Unit, Help: m.Help})
 	return fam
 }
 
-func (fs families) summary(x string, counts *source.Metric) *family {
+// summary is the family of the payload's X_count and X_sum; either may be nil (a half
+// the payload does not have).
+func (fs *families) summary(number, x string, counts, sums *source.Metric) *family {
 	key := "summary " + x
-	if fam := fs[key]; fam != nil {
-		return fam
+	fam := fs.byName[key]
+	if fam == nil {
+		f := source.PromSummaryOf(x)
+		some := counts
+		if some == nil {
+			some = sums
+		}
+		fam = fs.family(f, func() string { return source.PromHelp(f, some.Group, some.Help) })
+		fs.byName[key] = fam
 	}
-	f := source.PromSummaryOf(x)
-	fam := fs.family(f, func() string { return source.PromHelp(f, counts.Group, counts.Help) })
-	fs[key] = fam
+	if counts != nil {
+		fs.origin(number, source.PromOrigin{Metric: fam.Name + "_count", Payload: x + "_count", Group: counts.Group, Type: counts.Type, Help: counts.Help})
+	}
+	if sums != nil {
+		fs.origin(number, source.PromOrigin{Metric: fam.Name + "_sum", Payload: x + "_sum", Group: sums.Group, Type: sums.Type, Unit: fam.Unit, Help: sums.Help})
+	}
 	return fam
+}
+
+// origin files what an exported sample name carries in number's payload: the first
+// number's is every number's, unless a number's says otherwise.
+func (fs *families) origin(number string, o source.PromOrigin) {
+	first, ok := fs.info[o.Metric]
+	switch {
+	case !ok:
+		fs.info[o.Metric] = o
+	case first != o:
+		o.Number = number
+		fs.overrides = append(fs.overrides, o)
+	}
 }
 
 // family is the exported family f, made with the help given when it is new.
-func (fs families) family(f source.PromFamily, help func() string) *family {
-	fam := fs[f.Name]
+func (fs *families) family(f source.PromFamily, help func() string) *family {
+	fam := fs.byName[f.Name]
 	if fam == nil {
 		fam = &family{PromFamily: f, help: help(), names: map[string]int{"number": 0}}
-		fs[f.Name] = fam
+		fs.byName[f.Name] = fam
+		fs.list = append(fs.list, fam)
 	}
 	return fam
 }
@@ -156,51 +251,102 @@ func labelsOf(number string, ls source.Labels) []label {
 }
 
 // add files one number's payload.
-func (fs families) add(number string, snap *source.Snapshot) {
+func (fs *families) add(number string, snap *source.Snapshot) {
 	for _, name := range snap.MetricNames() {
 		m := snap.Metrics[name]
-		if x, ok := strings.CutSuffix(name, "_sum"); ok && snap.Metric(x+"_count") != nil {
-			continue // the _count half exports the pair
+		if x, ok := strings.CutSuffix(name, "_sum"); ok {
+			if counts := snap.Metric(x + "_count"); counts != nil {
+				continue // the _count half exports the pair
+			}
+			if durationSummary(x) {
+				fs.addSummary(number, x, nil, m)
+				continue
+			}
 		}
 		if x, ok := strings.CutSuffix(name, "_count"); ok {
-			if sums := snap.Metric(x + "_sum"); sums != nil {
+			if sums := snap.Metric(x + "_sum"); sums != nil || durationSummary(x) {
 				fs.addSummary(number, x, m, sums)
 				continue
 			}
 		}
-		fam := fs.plain(name, m)
+		fam := fs.plain(number, name, m)
 		f := fam.PromFamily
 		for _, s := range m.Samples {
 			if math.IsNaN(s.Value) || f.Kind == source.PromCounter && s.Value < 0 {
 				continue
 			}
-			fam.put(series{labels: labelsOf(number, s.Labels), value: s.Value * f.Scale()})
+			fam.put(series{labels: labelsOf(number, s.Labels), value: f.Seconds(s.Value)})
 		}
 	}
 }
 
-// addSummary files an X_count / X_sum pair as one summary, sums in seconds.
-func (fs families) addSummary(number, x string, counts, sums *source.Metric) {
-	fam := fs.summary(x, counts)
+// durationSummary is whether X_count and X_sum are the halves of a summary of durations
+// even when the payload has only one of them: X ends in a unit, as the WhatsApp client
+// names its flattened summaries (callback_requests_duration_ms). The API's own example
+// carries callback_requests_duration_ms_count alone.
+func durationSummary(x string) bool {
+	return strings.HasSuffix(x, "_ms") || strings.HasSuffix(x, "_us")
+}
+
+// addSummary files an X_count / X_sum pair as one summary, sums in seconds. A sample of
+// either half without its match in the other (or of a half the payload has alone, the
+// other nil) is kept too, and marks the family unpaired.
+func (fs *families) addSummary(number, x string, counts, sums *source.Metric) {
+	fam := fs.summary(number, x, counts, sums)
 	f := fam.PromFamily
-	for i, s := range counts.Samples {
+	var countSamples, sumSamples []source.Sample
+	if counts != nil {
+		countSamples = counts.Samples
+	}
+	if sums != nil {
+		sumSamples = sums.Samples
+	}
+	matched := make([]bool, len(sumSamples))
+	for i, s := range countSamples {
 		// The halves list the same label sets, nearly always in the same order.
-		sum, ok := 0.0, false
-		if i < len(sums.Samples) && slices.Equal(sums.Samples[i].Labels, s.Labels) {
-			sum, ok = sums.Samples[i].Value, true
+		j := -1
+		if i < len(sumSamples) && slices.Equal(sumSamples[i].Labels, s.Labels) {
+			j = i
 		} else {
-			for _, t := range sums.Samples {
-				if slices.Equal(t.Labels, s.Labels) {
-					sum, ok = t.Value, true
+			for k, t := range sumSamples {
+				if !matched[k] && slices.Equal(t.Labels, s.Labels) {
+					j = k
 					break
 				}
 			}
 		}
-		if !ok || math.IsNaN(s.Value) || s.Value < 0 || math.IsNaN(sum) || math.IsInf(s.Value, 0) {
+		se := series{labels: labelsOf(number, s.Labels), count: s.Value, hasCount: validCount(s.Value)}
+		if j >= 0 {
+			matched[j] = true
+			if sum := sumSamples[j].Value; !math.IsNaN(sum) {
+				se.value, se.hasSum = f.Seconds(sum), true
+			}
+		}
+		if se.hasCount != se.hasSum && fam.unpaired == "" {
+			half, other := "_count", "_sum"
+			if se.hasSum {
+				half, other = "_sum", "_count"
+			}
+			fam.unpaired = number + "{" + s.Labels.String() + "} has a " + half + " and no " + other
+		}
+		if se.hasCount || se.hasSum {
+			fam.put(se)
+		}
+	}
+	for j, t := range sumSamples {
+		if matched[j] || math.IsNaN(t.Value) {
 			continue
 		}
-		fam.put(series{labels: labelsOf(number, s.Labels), count: uint64(s.Value), value: sum * f.Scale()})
+		if fam.unpaired == "" {
+			fam.unpaired = number + "{" + t.Labels.String() + "} has a _sum and no _count"
+		}
+		fam.put(series{labels: labelsOf(number, t.Labels), value: f.Seconds(t.Value), hasSum: true})
 	}
+}
+
+// validCount is whether a count can be a summary's, which holds it as a uint64.
+func validCount(v float64) bool {
+	return v >= 0 && v < 1<<63
 }
 
 func (fam *family) put(s series) {
@@ -214,17 +360,21 @@ func (fam *family) put(s series) {
 
 // emit sends every family, each with the union of its label names (a label a series
 // lacks is empty, which Prometheus reads as absent). A series whose label values repeat
-// one sent already (two payload labels that export under one name) is sent once.
-func (fs families) emit(ch chan<- prometheus.Metric) {
-	for key, fam := range fs {
-		if key != fam.Name {
-			continue // a payload metric's entry: its family is under its own name too
-		}
+// one sent already (two payload labels that export under one name) is sent once. A
+// summary goes out as a summary when every series of it paired, else as two untyped
+// families named as its halves are.
+func (fs *families) emit(ch chan<- prometheus.Metric) {
+	for _, fam := range fs.list {
 		names := make([]string, len(fam.names))
 		for k, i := range fam.names {
 			names[i] = k
 		}
 		desc := prometheus.NewDesc(fam.Name, fam.help, names, nil)
+		var countDesc, sumDesc *prometheus.Desc
+		if fam.Kind == source.PromSummary && fam.unpaired != "" {
+			countDesc = prometheus.NewDesc(fam.Name+"_count", fam.help+" Count half; "+halvesNote, names, nil)
+			sumDesc = prometheus.NewDesc(fam.Name+"_sum", fam.help+" Sum half; "+halvesNote, names, nil)
+		}
 		seen := make(map[string]bool, len(fam.series))
 		var key strings.Builder
 		for _, s := range fam.series {
@@ -243,27 +393,46 @@ func (fs families) emit(ch chan<- prometheus.Metric) {
 			seen[key.String()] = true
 			var m prometheus.Metric
 			var err error
-			switch fam.Kind {
-			case source.PromSummary:
-				m, err = prometheus.NewConstSummary(desc, s.count, s.value, nil, values...)
-			case source.PromCounter:
+			switch {
+			case countDesc != nil:
+				if s.hasCount {
+					send(ch)(prometheus.NewConstMetric(countDesc, prometheus.UntypedValue, s.count, values...))
+				}
+				if s.hasSum {
+					send(ch)(prometheus.NewConstMetric(sumDesc, prometheus.UntypedValue, s.value, values...))
+				}
+				continue
+			case fam.Kind == source.PromSummary:
+				m, err = prometheus.NewConstSummary(desc, uint64(s.count), s.value, nil, values...)
+			case fam.Kind == source.PromCounter:
 				m, err = prometheus.NewConstMetric(desc, prometheus.CounterValue, s.value, values...)
-			case source.PromGauge:
+			case fam.Kind == source.PromGauge:
 				m, err = prometheus.NewConstMetric(desc, prometheus.GaugeValue, s.value, values...)
 			default:
 				m, err = prometheus.NewConstMetric(desc, prometheus.UntypedValue, s.value, values...)
 			}
-			if err == nil {
-				ch <- m
-			}
+			send(ch)(m, err)
 		}
 	}
 }
 
-// Registry is a registry with the engine's collector and Go's and the process's own.
-func Registry(eng *monitor.Engine) *prometheus.Registry {
+// halvesNote ends the help of a summary exported as its two halves.
+const halvesNote = "exported apart (untyped) because some _count had no _sum of the same labels or the other way round."
+
+// send sends a metric that could be made; one that could not (label values that are
+// not UTF-8 ...) is left out, as promhttp's ContinueOnError would.
+func send(ch chan<- prometheus.Metric) func(prometheus.Metric, error) {
+	return func(m prometheus.Metric, err error) {
+		if err == nil {
+			ch <- m
+		}
+	}
+}
+
+// Registry is a registry with the engine's collector (logging to logger, nil for none) and Go's and the process's own.
+func Registry(eng *monitor.Engine, logger *slog.Logger) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewCollector(eng), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(NewCollector(eng, logger), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
 }
 

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -68,10 +70,20 @@ func TestCollectorExportsEveryMetricByPrometheusConventions(t *testing.T) {
 # TYPE wamon_up gauge
 wamon_up{number="+12025550100"} 1
 wamon_up{number="+12025550101"} 0
-# HELP wamon_level The number's level against wamon's thresholds: 0 ok, 1 warn, 2 crit.
+# HELP wamon_level The number's level: 0 ok, 1 warn, 2 crit (its last poll against wamon's thresholds), 3 error (its last poll failed); absent until a poll of it answers.
 # TYPE wamon_level gauge
 wamon_level{number="+12025550100"} 0
-wamon_level{number="+12025550101"} 0
+wamon_level{number="+12025550101"} 3
+# HELP wamon_metric_info What each exported payload series carries: the payload metric, stats group, type, unit and help it comes from, for whoever reads the series back (wamon --source prometheus).
+# TYPE wamon_metric_info gauge
+wamon_metric_info{group="app",help="",metric="whatsapp_db_request_duration_seconds_count",number="",payload="db_request_duration_us_count",type="counter",unit=""} 1
+wamon_metric_info{group="app",help="",metric="whatsapp_db_request_duration_seconds_sum",number="",payload="db_request_duration_us_sum",type="counter",unit="us"} 1
+wamon_metric_info{group="app",help="Callback requests",metric="whatsapp_callback_requests_duration_seconds_count",number="",payload="callback_requests_duration_ms_count",type="counter",unit=""} 1
+wamon_metric_info{group="app",help="Callback requests, total ms",metric="whatsapp_callback_requests_duration_seconds_sum",number="",payload="callback_requests_duration_ms_sum",type="counter",unit="ms"} 1
+wamon_metric_info{group="app",help="Current callback queue size",metric="whatsapp_callback_queue_size",number="",payload="callback_queue_size",type="gauge",unit=""} 1
+wamon_metric_info{group="app",help="Requests",metric="whatsapp_endpoint_requests_total",number="",payload="endpoint_requests",type="counter",unit=""} 1
+wamon_metric_info{group="app",help="h",metric="whatsapp_odd_thing",number="",payload="odd_thing",type="untyped",unit=""} 1
+wamon_metric_info{group="db",help="Pending callbacks",metric="whatsapp_db_pending_callbacks",number="",payload="db_pending_callbacks",type="gauge",unit=""} 1
 # HELP whatsapp_callback_queue_size Current callback queue size (wamon: payload callback_queue_size, group app, unit -; as of wamon's last poll, a scrape does not call the API)
 # TYPE whatsapp_callback_queue_size gauge
 whatsapp_callback_queue_size{node="wa-1:aaaa",number="+12025550100"} 14
@@ -95,13 +107,13 @@ whatsapp_endpoint_requests_total{endpoint="/v1/messages",method="post",node="wa-
 # TYPE whatsapp_odd_thing untyped
 whatsapp_odd_thing{node="wa-1:aaaa",number="+12025550100"} 3
 `
-	names := []string{"wamon_up", "wamon_level", "whatsapp_callback_queue_size", "whatsapp_callback_requests_duration_seconds",
+	names := []string{"wamon_up", "wamon_level", "wamon_metric_info", "whatsapp_callback_queue_size", "whatsapp_callback_requests_duration_seconds",
 		"whatsapp_db_pending_callbacks", "whatsapp_db_request_duration_seconds", "whatsapp_endpoint_requests_total", "whatsapp_odd_thing"}
-	if err := testutil.CollectAndCompare(NewCollector(eng), strings.NewReader(want), names...); err != nil {
+	if err := testutil.CollectAndCompare(NewCollector(eng, nil), strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
 	// wamon's own: polls and errors by kind, the last success, how long the last poll took.
-	reg := Registry(eng)
+	reg := Registry(eng, nil)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -146,16 +158,21 @@ whatsapp_odd_thing{node="wa-1:aaaa",number="+12025550100"} 3
 	}
 }
 
-// The exposition passes promtool's own lint.
-func TestPromtoolFindsNoProblem(t *testing.T) {
+// promtool's lint says exactly what the README says it does: nothing of the metrics the
+// WhatsApp client is documented to carry (rich.json, db-meta.json, multiconnect.json),
+// of the demo's, or of the halves of a pair exported apart; and, of each row of the
+// README's table of odd payload names, the warning the row gives.
+func TestPromtoolSaysWhatTheReadmeSays(t *testing.T) {
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
-		if os.Getenv("CI") != "" {
+		if os.Getenv("CI") != "" && !strings.Contains(os.Getenv("WAMON_CI_UNINSTALLABLE"), "prometheus") {
 			t.Fatal("promtool not installed: .ci/run installs Debian's prometheus")
 		}
 		t.Skip("promtool not installed (Debian's prometheus package has it)")
 	}
-	eng, clock := engineOf(t, source.DemoNumbers()...)
+	rows := readmePromtoolRows(t)
+	numbers := append(source.DemoNumbers(), "+12025550190", "+12025550191", "+12025550192", "+12025550193", "+12025550194")
+	eng, clock := engineOf(t, numbers...)
 	demo := source.NewDemo(source.DemoOptions{Seed: 1, Numbers: source.DemoNumbers(), Now: clock.Now})
 	for range 5 {
 		clock.Advance(5 * time.Second)
@@ -164,8 +181,33 @@ func TestPromtoolFindsNoProblem(t *testing.T) {
 			eng.Record(i, snap, err)
 		}
 	}
-	eng.Record(2, decode(t, payload), nil) // odd metrics too
-	srv := httptest.NewServer(Handler(Registry(eng)))
+	k := len(source.DemoNumbers())
+	for _, name := range []string{"rich.json", "db-meta.json", "multiconnect.json"} {
+		body, err := os.ReadFile("../source/testdata/decode/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.Record(k, decode(t, string(body)), nil)
+		k++
+	}
+	eng.Record(k, decode(t, unpaired), nil)
+	k++
+	// The table's rows, one payload.
+	var odd []string
+	want := map[string]bool{}
+	for _, r := range rows {
+		for i, name := range r.payload {
+			labels := "{}"
+			if r.label != "" {
+				labels = `{"` + r.label + `":"x"}`
+			}
+			odd = append(odd, fmt.Sprintf(`%q:{"help":"h","type":%q,"data":[{"labels":%s,"value":1}]}`, name, r.typ, labels))
+			want[r.exported[i]+" "+r.says] = true
+		}
+	}
+	eng.Record(k, decode(t, `{"code":"WS201","data":{"stats":{"app":{`+strings.Join(odd, ",")+`}}}}`), nil)
+
+	srv := httptest.NewServer(Handler(Registry(eng, nil)))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/metrics")
 	if err != nil {
@@ -174,8 +216,10 @@ func TestPromtoolFindsNoProblem(t *testing.T) {
 	defer resp.Body.Close()
 	var body bytes.Buffer
 	body.ReadFrom(resp.Body)
-	if !strings.Contains(body.String(), "whatsapp_callback_requests_duration_seconds_count") {
-		t.Fatalf("no callbacks exported:\n%.2000s", body.String())
+	for _, name := range []string{"whatsapp_callback_requests_duration_seconds_count", "whatsapp_endpoint_requests_total", "whatsapp_db_messages", "wamon_metric_info"} {
+		if !strings.Contains(body.String(), name) {
+			t.Fatalf("no %s exported:\n%.2000s", name, body.String())
+		}
 	}
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = bytes.NewReader(body.Bytes())
@@ -184,12 +228,79 @@ func TestPromtoolFindsNoProblem(t *testing.T) {
 	if err != nil && !errors.As(err, &exit) {
 		t.Fatal(err)
 	}
-	if err != nil || len(bytes.TrimSpace(out)) > 0 {
-		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	got := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line != "" {
+			got[line] = true
+		}
+	}
+	for w := range want {
+		if !got[w] {
+			t.Errorf("the README says promtool says %q; it does not", w)
+		}
+	}
+	for g := range got {
+		if !want[g] {
+			t.Errorf("promtool says %q; the README does not", g)
+		}
+	}
+	if len(rows) < 6 {
+		t.Errorf("the README's table has %d rows", len(rows))
 	}
 	// /healthz answers.
 	h, err := http.Get(srv.URL + "/healthz")
 	if err != nil || h.StatusCode != 200 {
 		t.Errorf("/healthz: %v %v", h, err)
 	}
+}
+
+// promtoolRow is a row of the README's table of what promtool says of odd payload names.
+type promtoolRow struct {
+	payload  []string // payload metric names
+	typ      string   // their type
+	label    string   // a label they carry, or ""
+	exported []string // their exported names, in the same order
+	says     string
+}
+
+// readmePromtoolRows reads the README's table under "What `promtool check metrics` says".
+func readmePromtoolRows(t *testing.T) []promtoolRow {
+	t.Helper()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "**What `promtool check metrics` says.**")
+	if !ok {
+		t.Fatal("the README has no section on what promtool says")
+	}
+	ticked := regexp.MustCompile("`([^`]+)`")
+	var rows []promtoolRow
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if !strings.HasPrefix(line, "| `") || len(cells) != 3 {
+			if len(rows) > 0 && !strings.HasPrefix(line, "|") {
+				break // the table's end
+			}
+			continue
+		}
+		r := promtoolRow{says: cells[2]}
+		payload, label, _ := strings.Cut(cells[0], " with a label ")
+		for _, m := range ticked.FindAllStringSubmatch(payload, -1) {
+			r.payload = append(r.payload, m[1])
+		}
+		if m := ticked.FindStringSubmatch(label); m != nil {
+			r.label = m[1]
+		}
+		r.typ = regexp.MustCompile(`\((\w+)s?\)`).FindStringSubmatch(payload)[1]
+		r.typ = strings.TrimSuffix(r.typ, "s")
+		for _, m := range ticked.FindAllStringSubmatch(cells[1], -1) {
+			r.exported = append(r.exported, m[1])
+		}
+		if len(r.payload) == 0 || len(r.payload) != len(r.exported) {
+			t.Fatalf("README row %q: %d payload names, %d exported", line, len(r.payload), len(r.exported))
+		}
+		rows = append(rows, r)
+	}
+	return rows
 }

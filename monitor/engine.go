@@ -506,31 +506,44 @@ func (e *Engine) backfill(i int, outs []source.Outcome, whole bool) int {
 // FillTimeout bounds how long Start waits for a Historian's past before polling.
 const FillTimeout = time.Minute
 
-// fill asks the Historian for the window before now, files it, and then starts polling.
+// fill asks the Historian for the window before now and files each number's past as it
+// comes (the console draws meanwhile, number by number), and then starts polling.
 func (e *Engine) fill(h source.Historian, from, start time.Time) {
 	span := start.Sub(from)
 	ctx, cancel := context.WithTimeout(e.ctx, FillTimeout)
-	past, err := h.History(ctx, e.names(), from, start, e.cfg.Interval)
-	cancel()
-	filed, numbers := 0, 0
+	filed, numbers, failed := 0, 0, 0
+	var firstErr error
 	var oldest time.Time
-	for i := range min(len(past), len(e.numbers)) {
-		if n := e.Backfill(i, past[i]); n > 0 {
+	h.History(ctx, e.names(), from, start, e.cfg.Interval, func(i int, outs []source.Outcome, err error) {
+		if i < 0 || i >= len(e.numbers) {
+			return
+		}
+		if err != nil {
+			if failed++; firstErr == nil {
+				firstErr = fmt.Errorf("%s: %w", e.numbers[i].name, err)
+			}
+		}
+		if n := e.Backfill(i, outs); n > 0 {
 			filed += n
 			numbers++
-			if at := past[i][0].Snap.FetchedAt; oldest.IsZero() || at.Before(oldest) {
+			if at := outs[0].Snap.FetchedAt; oldest.IsZero() || at.Before(oldest) {
 				oldest = at
 			}
 		}
-	}
+	})
+	cancel()
 	took := e.cfg.Clock.Now().Sub(start).Round(time.Millisecond)
 	switch {
 	case e.ctx.Err() != nil:
 		// Stopped meanwhile: nothing to say.
-	case err != nil:
-		e.cfg.Logger.Warn("history not loaded", "error", err.Error())
+	case firstErr != nil:
+		what := source.Truncate(firstErr.Error(), 160)
+		if failed > 1 {
+			what = fmt.Sprintf("%d numbers, the first %s", failed, what)
+		}
+		e.cfg.Logger.Warn("history not loaded", "numbers", failed, "error", firstErr.Error())
 		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistoryFailed,
-			Reason: fmt.Sprintf("%s (%d polls filed, in %v)", source.Truncate(err.Error(), 160), filed, took)})
+			Reason: fmt.Sprintf("%s (%d polls filed, in %v)", what, filed, took)})
 	default:
 		e.cfg.Logger.Info("history loaded", "polls", filed, "span", span, "took", took)
 		reason := fmt.Sprintf("none in the last %v, in %v", span, took)

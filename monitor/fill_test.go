@@ -27,7 +27,9 @@ type historian struct {
 	}
 }
 
-func (h *historian) History(ctx context.Context, numbers []string, from, to time.Time, step time.Duration) ([][]source.Outcome, error) {
+// History hands every number its past, each with err: a store that failed fails every
+// number.
+func (h *historian) History(ctx context.Context, numbers []string, from, to time.Time, step time.Duration, file func(int, []source.Outcome, error)) {
 	h.mu.Lock()
 	h.asked.numbers, h.asked.from, h.asked.to, h.asked.step = numbers, from, to, step
 	h.mu.Unlock()
@@ -35,9 +37,18 @@ func (h *historian) History(ctx context.Context, numbers []string, from, to time
 	select {
 	case <-h.gate:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		for i := range numbers {
+			file(i, nil, ctx.Err())
+		}
+		return
 	}
-	return h.past, h.err
+	for i := range numbers {
+		var past []source.Outcome
+		if i < len(h.past) {
+			past = h.past[i]
+		}
+		file(i, past, h.err)
+	}
 }
 
 // callbacks is a snapshot with a callback counter, the queue and a poll time.
@@ -211,7 +222,7 @@ func TestAFailedFillIsAnEventAndPollingStartsAnyway(t *testing.T) {
 	waitFilled(t, r, h, sub)
 	evs := r.e.Events(EventFilter{})
 	if len(evs) == 0 || evs[0].Kind != EventHistoryFailed || evs[0].Severity() != 1 ||
-		evs[0].Reason != "prometheus HTTP 503 timeout: query timed out (0 polls filed, in 0s)" {
+		evs[0].Reason != "2 numbers, the first +12025550000: prometheus HTTP 503 timeout: query timed out (0 polls filed, in 0s)" {
 		t.Fatalf("events %+v", evs)
 	}
 	r.c.Advance(time.Second)

@@ -145,6 +145,33 @@ func (e *QueryError) Error() string {
 	return s
 }
 
+// TooManyError is a store answering more than wamon reads: more series of one number
+// than the Prometheus source's MaxSeries, or more numbers than its MaxNumbers. Nothing
+// of the answer is used.
+type TooManyError struct {
+	What  string // "series of +12025550100", "numbers"
+	Count int
+	Limit int
+	Hint  string // what to do instead, or ""
+}
+
+func (e *TooManyError) Error() string {
+	s := fmt.Sprintf("prometheus answered %s %s, over the %s wamon reads", formatCount(e.Count), e.What, formatCount(e.Limit))
+	if e.Hint != "" {
+		s += ": " + e.Hint
+	}
+	return s
+}
+
+// formatCount writes n with thousands separators: 100,000.
+func formatCount(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // NoDataError is a source that answered but holds nothing for the number: Prometheus has
 // no wamon_up series of it (the exporter is not scraped, or does not watch the number).
 type NoDataError struct {
@@ -200,7 +227,8 @@ func (e *UpstreamError) reported() (string, string, string) { return e.Kind, e.R
 func (e *RecordedError) reported() (string, string, string) { return e.Kind, e.Reason, "error" }
 
 // ErrorKind names the class of an error for machine output (--once --json):
-// "api", "http", "transport", "too_large", "decode", or "other".
+// "api", "http", "transport", "too_large" (a body over its cap, or a store's answer of
+// more series or numbers than wamon reads), "decode", or "other".
 // ErrorKinds are the kinds ErrorKind names, in a fixed order.
 var ErrorKinds = []string{"api", "http", "transport", "too_large", "decode", "other"}
 
@@ -213,6 +241,7 @@ func ErrorKind(err error) string {
 		httpErr *HTTPError
 		trErr   *TransportError
 		bigErr  *TooLargeError
+		many    *TooManyError
 		decErr  *DecodeError
 		qErr    *QueryError
 		rep     reported
@@ -220,6 +249,8 @@ func ErrorKind(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &many):
+		return "too_large"
 	case errors.As(err, &rep):
 		if kind, _, _ := rep.reported(); slices.Contains(ErrorKinds, kind) {
 			return kind
@@ -247,7 +278,7 @@ func ErrorKind(err error) string {
 // "timeout 10s" with how long the client waited, "timeout" when that is not known),
 // "too large", "bad payload", and "error" for anything else; "" for nil. From the
 // Prometheus source: the exporter's own reason for an UpstreamError ("wamon_up 0" when
-// it gave none), "no data", "query timeout" or "prometheus 422". Wrapped errors are
+// it gave none), "no data", "too many", "query timeout" or "prometheus 422". Wrapped errors are
 // recognised (errors.As), in ErrorKind's order. The result is sanitised.
 func Reason(err error) string {
 	var (
@@ -258,11 +289,14 @@ func Reason(err error) string {
 		decErr  *DecodeError
 		qErr    *QueryError
 		noData  *NoDataError
+		many    *TooManyError
 		rep     reported
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &many):
+		return "too many"
 	case errors.As(err, &rep):
 		_, reason, fallback := rep.reported()
 		if r := strings.TrimSpace(Truncate(Sanitize(reason), reasonWidth)); r != "" {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,15 +22,22 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// The Prometheus source reads back what `wamon serve --metrics-listen` exported, from a
-// Prometheus that scrapes it: the console runs anywhere Prometheus is reachable, with no
-// API key and no whitelisted address. A Fetch is one instant query of a number's series;
-// History fills a window from query_range, so a console opens with its charts full.
+// The Prometheus source reads back what `wamon serve --metrics-listen` exported, from any
+// store that answers Prometheus' query API (Prometheus scraping it in the text format or
+// OpenMetrics, Prometheus in agent mode remote-writing elsewhere, federation,
+// VictoriaMetrics ...): the console runs anywhere that store is reachable, with no API key
+// and no whitelisted address. A Fetch is one instant query of a number's series; History
+// fills a window from query_range, so a console opens with its charts full.
 //
-// Names go back the way the exporter sent them out (promnames.go): the HELP text of each
-// family, from /api/v1/metadata, names the payload metric, its stats group and unit, so
-// values return to the payload's units and the screens find the metrics they know. A
-// family Prometheus has no metadata for keeps its Prometheus name, in its exported unit.
+// Names go back the way the exporter sent them out (promnames.go). The exporter's info
+// series (PromInfo) says, for each exported sample name, the payload metric, stats group,
+// type, unit and help it carries; stores keep series whatever path they took, so the
+// read-back needs no metadata (which most paths drop, and OpenMetrics files under other
+// names). A sample name no info series speaks of is read by the exporter's conventions.
+//
+// Whatever a store answers is bounded: one answer's bytes (MaxBody), the series of one
+// number (MaxSeries), the numbers listed (MaxNumbers), and each query's time (Timeout);
+// every string read from it is sanitised where it enters.
 
 // DefaultPrometheusURL is where a local Prometheus listens.
 const DefaultPrometheusURL = "http://localhost:9090"
@@ -37,6 +45,19 @@ const DefaultPrometheusURL = "http://localhost:9090"
 // promMaxPoints is how many steps one query_range may ask for: Prometheus refuses more
 // than 11,000 points per series.
 const promMaxPoints = 10000
+
+// The bounds on what a store may answer, by default.
+const (
+	// PromMaxBody caps one answer, as the API client's 8 MiB does a payload: a window of a
+	// number's history at 720 steps is a few hundred KB.
+	PromMaxBody = 8 << 20
+	// PromMaxSeries caps the series of one number in one answer: a payload carries tens,
+	// the fault server's biggest 5,000.
+	PromMaxSeries = 10000
+	// PromMaxNumbers caps the numbers listed when none are named: wamon is built for
+	// hundreds, and each costs its history's memory.
+	PromMaxNumbers = 1000
+)
 
 // promOwn are the exporter's own series the source reads beside the payload's.
 const (
@@ -46,13 +67,23 @@ const (
 	promLastErr  = "wamon_last_error_info"
 )
 
+// originRefresh spaces the info series' queries: a sample name not known yet (a metric
+// the payloads just started to carry) asks again, at most this often.
+const originRefresh = 15 * time.Second
+
+// originLookback is how far before a window the info series are looked for: Prometheus'
+// own lookback.
+const originLookback = 5 * time.Minute
+
 // PrometheusOptions configures the Prometheus source.
 type PrometheusOptions struct {
 	// URL is Prometheus' base URL (default DefaultPrometheusURL). A user:password@ in it is
 	// sent as basic auth and never shown.
 	URL        string
-	Timeout    time.Duration // per request, including reading the body; default 10s
-	MaxBody    int64         // response cap in bytes; default 64 MiB (a window of history is large)
+	Timeout    time.Duration // per query, including reading the answer; default 10s
+	MaxBody    int64         // one answer's cap in bytes; default PromMaxBody
+	MaxSeries  int           // series of one number in one answer; default PromMaxSeries
+	MaxNumbers int           // numbers Numbers lists; default PromMaxNumbers
 	Version    string        // for User-Agent: wamon/{version}
 	HTTPClient *http.Client  // optional, for tests; its Transport is used, its Timeout replaced
 	// Concurrency bounds the queries History runs at once (default 8).
@@ -65,12 +96,13 @@ type Prometheus struct {
 	name        string // the URL with any password redacted
 	timeout     time.Duration
 	concurrency int
+	maxSeries   int
+	maxNumbers  int
 
-	metaMu   sync.Mutex
-	meta     map[string]v1.Metadata // by family name, the exporter's families only
-	metaAt   time.Time              // when meta was last asked for
-	metaErr  error                  // the last failure to get it, for a warning
-	metaOnce bool                   // asked at least once
+	originMu sync.Mutex
+	origins  map[string]PromOrigin // by originKey, from the info series
+	askedAt  time.Time             // when the info series were last asked for
+	asked    bool
 }
 
 // NewPrometheus checks the URL and builds the source; it asks Prometheus nothing yet.
@@ -86,7 +118,13 @@ func NewPrometheus(opts PrometheusOptions) (*Prometheus, error) {
 		opts.Timeout = DefaultTimeout
 	}
 	if opts.MaxBody <= 0 {
-		opts.MaxBody = 64 << 20
+		opts.MaxBody = PromMaxBody
+	}
+	if opts.MaxSeries <= 0 {
+		opts.MaxSeries = PromMaxSeries
+	}
+	if opts.MaxNumbers <= 0 {
+		opts.MaxNumbers = PromMaxNumbers
 	}
 	if opts.Version == "" {
 		opts.Version = "dev"
@@ -110,6 +148,8 @@ func NewPrometheus(opts PrometheusOptions) (*Prometheus, error) {
 		name:        "prometheus " + RedactURL(strings.TrimRight(opts.URL, "/")),
 		timeout:     opts.Timeout,
 		concurrency: opts.Concurrency,
+		maxSeries:   opts.MaxSeries,
+		maxNumbers:  opts.MaxNumbers,
 	}, nil
 }
 
@@ -256,18 +296,42 @@ func describeBody(b []byte) string {
 	return Truncate(Sanitize(strings.Join(strings.Fields(s), " ")), 60)
 }
 
-// Numbers lists the numbers Prometheus has a wamon_up of, sorted; one that is not an
-// E.164 number is left out, and said so in skipped.
-func (p *Prometheus) Numbers(ctx context.Context) (numbers, skipped []string, err error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	v, _, _, err := p.api.Query(ctx, "count by (number) ("+promUp+")", time.Time{})
+// query is an instant query whose answer must be a vector of at most limit series.
+func (p *Prometheus) query(ctx context.Context, q string, limit int, what func() string) (model.Vector, annotations, error) {
+	v, warnings, _, err := p.api.Query(ctx, q, time.Time{})
 	if err != nil {
 		return nil, nil, p.queryError(ctx, err)
 	}
 	vec, ok := v.(model.Vector)
 	if !ok {
-		return nil, nil, &QueryError{Msg: "a count by number is not a vector but a " + v.Type().String()}
+		return nil, nil, &QueryError{Msg: "an instant query's result is not a vector but a " + v.Type().String()}
+	}
+	if len(vec) > limit {
+		return nil, nil, &TooManyError{What: what(), Count: len(vec), Limit: limit}
+	}
+	return vec, warnings, nil
+}
+
+// annotations are the warnings Prometheus sends beside an answer.
+type annotations = v1.Warnings
+
+// Numbers lists the numbers the store has a wamon_up of, sorted; one that is not an
+// E.164 number is left out, and said so in skipped. More than MaxNumbers is refused
+// (counted first, so that a store of a hundred thousand is not read to say so).
+func (p *Prometheus) Numbers(ctx context.Context) (numbers, skipped []string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	total, _, err := p.query(ctx, "count(count by (number) ("+promUp+"))", 1, func() string { return "counts" })
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(total) == 1 && float64(total[0].Value) > float64(p.maxNumbers) {
+		return nil, nil, &TooManyError{What: "numbers", Count: int(min(float64(total[0].Value), math.MaxInt32)), Limit: p.maxNumbers,
+			Hint: "name the ones to watch (--number, or numbers in the config)"}
+	}
+	vec, _, err := p.query(ctx, "count by (number) ("+promUp+")", p.maxNumbers, func() string { return "numbers" })
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, s := range vec {
 		n := string(s.Metric["number"])
@@ -302,19 +366,15 @@ func (p *Prometheus) fetch(ctx context.Context, number string) (Snapshot, error)
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	query := selector(number)
-	v, warnings, _, err := p.api.Query(ctx, query, time.Time{})
+	vec, warnings, err := p.query(ctx, query, p.maxSeries, func() string { return "series of " + number })
 	if err != nil {
-		return Snapshot{}, p.queryError(ctx, err)
-	}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		return Snapshot{}, &QueryError{Msg: "a selector's result is not a vector but a " + v.Type().String()}
+		return Snapshot{}, err
 	}
 	metrics := make([]model.Metric, len(vec))
 	for i, s := range vec {
 		metrics[i] = s.Metric
 	}
-	series := prepareSeries(metrics, p.metadata(ctx, metrics))
+	series, guessed := prepareSeries(number, metrics, p.originsOf(ctx, metrics, 0))
 	points := make([]promPoint, 0, len(vec))
 	for _, i := range sortedOrder(series) {
 		points = append(points, promPoint{s: series[i], v: float64(vec[i].Value)})
@@ -322,6 +382,13 @@ func (p *Prometheus) fetch(ctx context.Context, number string) (Snapshot, error)
 	snap, err := assemble(number, points)
 	for _, w := range warnings {
 		snap.Warnings = append(snap.Warnings, "prometheus: "+Truncate(Sanitize(w), 160))
+	}
+	if len(guessed) > 0 && err == nil {
+		w := "prometheus: no " + PromInfo + " of " + guessed[0]
+		if len(guessed) > 1 {
+			w += fmt.Sprintf(" and %d more", len(guessed)-1)
+		}
+		snap.Warnings = append(snap.Warnings, w+": named by the exporter's conventions")
 	}
 	if err == nil {
 		snap.Raw = rawText(query, vec)
@@ -334,50 +401,41 @@ func (p *Prometheus) fetch(ctx context.Context, number string) (Snapshot, error)
 func rawText(query string, vec model.Vector) []byte {
 	lines := make([]string, 0, len(vec))
 	for _, s := range vec {
-		lines = append(lines, s.Metric.String()+" "+s.Value.String())
+		lines = append(lines, Sanitize(s.Metric.String())+" "+s.Value.String())
 	}
 	sort.Strings(lines)
 	return []byte("# prometheus query: " + query + "\n" + strings.Join(lines, "\n") + "\n")
 }
 
-// Outcome is one poll as a Historian tells it: a snapshot, or the error it was.
-type Outcome struct {
-	Snap Snapshot
-	Err  error
-}
-
-// Historian is a Source that knows the past: History tells, for each of numbers, what a
-// poll would have found at every step from `from` to `to`, oldest first, without
-// repeating a poll (a step that found the same poll as the one before is left out). A
-// number it could not read has a nil slice, and the error says why.
-type Historian interface {
-	History(ctx context.Context, numbers []string, from, to time.Time, step time.Duration) ([][]Outcome, error)
-}
-
 // History reads the window from query_range, one query per number (several at once), in
-// chunks Prometheus accepts.
-func (p *Prometheus) History(ctx context.Context, numbers []string, from, to time.Time, step time.Duration) ([][]Outcome, error) {
+// chunks Prometheus accepts, and hands each number's outcomes to file as they come.
+func (p *Prometheus) History(ctx context.Context, numbers []string, from, to time.Time, step time.Duration, file func(i int, outs []Outcome, err error)) {
 	if step <= 0 || !to.After(from) {
-		return make([][]Outcome, len(numbers)), nil
+		return
 	}
-	out := make([][]Outcome, len(numbers))
-	errs := make([]error, len(numbers))
+	// The info series of the whole window first, once for every number.
+	p.originsOf(ctx, nil, to.Sub(from))
 	sem := make(chan struct{}, p.concurrency)
 	var wg sync.WaitGroup
+	var mu sync.Mutex // file is called one number at a time
 	for i, n := range numbers {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out[i], errs[i] = p.history(ctx, n, from, to, step)
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				mu.Lock()
+				file(i, nil, ctx.Err())
+				mu.Unlock()
+				return
+			}
+			outs, err := p.history(ctx, n, from, to, step)
+			<-sem
+			mu.Lock()
+			file(i, outs, err)
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return out, fmt.Errorf("%s: %w", numbers[i], err)
-		}
-	}
-	return out, nil
 }
 
 func (p *Prometheus) history(ctx context.Context, number string, from, to time.Time, step time.Duration) ([]Outcome, error) {
@@ -398,18 +456,20 @@ func (p *Prometheus) history(ctx context.Context, number string, from, to time.T
 			cancel()
 			return outs, err
 		}
+		cancel()
 		mat, ok := v.(model.Matrix)
 		if !ok {
-			cancel()
 			return outs, &QueryError{Msg: "a range query's result is not a matrix but a " + v.Type().String()}
+		}
+		if len(mat) > p.maxSeries {
+			return outs, &TooManyError{What: "series of " + number, Count: len(mat), Limit: p.maxSeries}
 		}
 		steps := int(end.Sub(chunk)/step) + 1
 		metrics := make([]model.Metric, len(mat))
 		for i, ss := range mat {
 			metrics[i] = ss.Metric
 		}
-		series := prepareSeries(metrics, p.metadata(qctx, metrics))
-		cancel()
+		series, _ := prepareSeries(number, metrics, p.originsOf(ctx, metrics, to.Sub(from)))
 		buckets := make([][]promPoint, steps)
 		for _, i := range sortedOrder(series) {
 			for _, sp := range mat[i].Values {
@@ -449,46 +509,67 @@ func bucketOf(ts, start time.Time, step time.Duration) int {
 	return int((ts.Sub(start) + step/2) / step)
 }
 
-// metadata returns the exporter's families Prometheus knows, asking for them again when
-// items name one not known yet (at most once a minute). Without metadata every family
-// keeps its Prometheus name.
-func (p *Prometheus) metadata(ctx context.Context, metrics []model.Metric) map[string]v1.Metadata {
-	p.metaMu.Lock()
-	defer p.metaMu.Unlock()
-	missing := !p.metaOnce
+// originsOf returns what the info series say of the exporter's sample names, asking the
+// store (over span and Prometheus' lookback before now) the first time, and again when
+// metrics name one not known yet, at most every originRefresh. A store that cannot say
+// leaves the names to the conventions (GuessPromOrigin).
+func (p *Prometheus) originsOf(ctx context.Context, metrics []model.Metric, span time.Duration) map[string]PromOrigin {
+	p.originMu.Lock()
+	defer p.originMu.Unlock()
+	missing := !p.asked
 	for i := 0; i < len(metrics) && !missing; i++ {
-		name := string(metrics[i][model.MetricNameLabel])
-		if strings.HasPrefix(name, PromPrefix) {
-			_, ok := p.meta[name]
-			_, okBase := p.meta[summaryBase(name)]
-			missing = !ok && !okBase
+		if name := string(metrics[i][model.MetricNameLabel]); strings.HasPrefix(name, PromPrefix) {
+			_, known := p.origins[originKey("", name)]
+			missing = !known
 		}
 	}
-	if missing && (!p.metaOnce || time.Since(p.metaAt) > time.Minute) {
-		p.metaOnce, p.metaAt = true, time.Now()
-		all, err := p.api.Metadata(ctx, "", "")
-		p.metaErr = err
-		if err == nil {
-			meta := make(map[string]v1.Metadata)
-			for name, ms := range all {
-				if strings.HasPrefix(name, PromPrefix) && len(ms) > 0 {
-					meta[name] = ms[0]
-				}
-			}
-			p.meta = meta
+	if !missing || p.asked && time.Since(p.askedAt) < originRefresh {
+		return p.origins
+	}
+	p.asked, p.askedAt = true, time.Now()
+	qctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	window := model.Duration(span.Round(time.Second) + originLookback)
+	vec, _, err := p.query(qctx, "last_over_time("+PromInfo+"["+window.String()+"])", p.maxSeries, func() string { return PromInfo + " series" })
+	if err != nil {
+		return p.origins
+	}
+	// Several exporters (a pair, or two versions) may say different things of one name:
+	// the first in the order of their labels speaks, the same one every time.
+	sort.Slice(vec, func(a, b int) bool { return vec[a].Metric.Before(vec[b].Metric) })
+	origins := make(map[string]PromOrigin, len(vec)+len(p.origins))
+	for _, s := range vec {
+		o, ok := PromOriginOf(func(name string) string { return string(s.Metric[model.LabelName(name)]) })
+		key := originKey(o.Number, o.Metric)
+		if _, seen := origins[key]; ok && !seen {
+			origins[key] = o
 		}
 	}
-	return p.meta
+	for name, o := range p.origins {
+		if _, ok := origins[name]; !ok {
+			origins[name] = o // a name the store no longer speaks of keeps what it said
+		}
+	}
+	p.origins = origins
+	return origins
 }
 
-// summaryBase is the family of a summary's _count or _sum series ("" for neither).
-func summaryBase(name string) string {
-	for _, suffix := range []string{"_count", "_sum"} {
-		if base, ok := strings.CutSuffix(name, suffix); ok {
-			return base
-		}
+// originKey is where origins file what the info series say of a sample name: for every
+// number (number "") or for one.
+func originKey(number, metric string) string {
+	if number == "" {
+		return metric
 	}
-	return ""
+	return number + "\x00" + metric
+}
+
+// originOf is what the info series say of a sample name in number's payload.
+func originOf(origins map[string]PromOrigin, number, name string) (PromOrigin, bool) {
+	if o, ok := origins[originKey(number, name)]; ok {
+		return o, true
+	}
+	o, ok := origins[name]
+	return o, ok
 }
 
 // promSeries is one series Prometheus returned, read once however many samples it has:
@@ -497,9 +578,9 @@ func summaryBase(name string) string {
 type promSeries struct {
 	own    string // promUp, promDuration, promLastOK or promLastErr; "" for a payload series, "?" for neither
 	target string // the target's label values, joined: the wamon it was scraped from
-	fam    payloadFamily
+	origin PromOrigin
 	labels Labels // the payload's labels
-	key    string // fam.name and labels: the order of samples in a snapshot
+	key    string // origin.Payload and labels: the order of samples in a snapshot
 	// wamon_last_error_info's labels.
 	errKind, reason string
 }
@@ -513,7 +594,9 @@ type promPoint struct {
 // prepareSeries reads the series of one answer, sorted for assemble: a snapshot's
 // samples come out in order without sorting each one. Target labels (job, instance,
 // anything the scrape config adds) are those of the wamon_up series, without number.
-func prepareSeries(metrics []model.Metric, meta map[string]v1.Metadata) []*promSeries {
+// Every name and value read is sanitised here, where it enters. guessed lists the
+// sample names no info series spoke of, named by the conventions.
+func prepareSeries(number string, metrics []model.Metric, origins map[string]PromOrigin) (out []*promSeries, guessed []string) {
 	targetNames := map[model.LabelName]bool{}
 	for _, m := range metrics {
 		if m[model.MetricNameLabel] == promUp {
@@ -525,7 +608,7 @@ func prepareSeries(metrics []model.Metric, meta map[string]v1.Metadata) []*promS
 		}
 	}
 	names := slices.Sorted(maps.Keys(targetNames))
-	out := make([]*promSeries, len(metrics))
+	out = make([]*promSeries, len(metrics))
 	for i, m := range metrics {
 		ps := &promSeries{}
 		var tb strings.Builder
@@ -538,7 +621,7 @@ func prepareSeries(metrics []model.Metric, meta map[string]v1.Metadata) []*promS
 		case promUp, promDuration, promLastOK:
 			ps.own = name
 		case promLastErr:
-			ps.own, ps.errKind, ps.reason = name, Sanitize(string(m["kind"])), Truncate(Sanitize(string(m["reason"])), 40)
+			ps.own, ps.errKind, ps.reason = name, Truncate(Sanitize(string(m["kind"])), 16), Truncate(Sanitize(string(m["reason"])), 40)
 		case "":
 			ps.own = "?"
 		default:
@@ -546,7 +629,14 @@ func prepareSeries(metrics []model.Metric, meta map[string]v1.Metadata) []*promS
 				ps.own = "?" // not asked for: ignored
 				break
 			}
-			ps.fam = familyOf(name, meta)
+			o, ok := originOf(origins, number, name)
+			if !ok {
+				o = GuessPromOrigin(Sanitize(name))
+				if !slices.Contains(guessed, o.Metric) {
+					guessed = append(guessed, o.Metric)
+				}
+			}
+			ps.origin = o
 			labels := make(map[string]string, len(m))
 			for k, v := range m {
 				if k == model.MetricNameLabel || k == "number" || targetNames[k] || v == "" {
@@ -555,11 +645,11 @@ func prepareSeries(metrics []model.Metric, meta map[string]v1.Metadata) []*promS
 				labels[payloadLabel(Sanitize(string(k)))] = Sanitize(string(v))
 			}
 			ps.labels = NewLabels(labels)
-			ps.key = SeriesKey(ps.fam.name, ps.labels)
+			ps.key = SeriesKey(o.Payload, ps.labels)
 		}
 		out[i] = ps
 	}
-	return out
+	return out, guessed
 }
 
 // target is one scrape target's wamon_up of the number: Prometheus may scrape two wamons
@@ -630,21 +720,39 @@ func assemble(number string, points []promPoint) (Snapshot, error) {
 		if ps.own != "" || ps.target != best.key || math.IsNaN(p.v) {
 			continue
 		}
-		m := snap.Metrics[ps.fam.name]
+		o := &ps.origin
+		m := snap.Metrics[o.Payload]
 		if m == nil {
-			m = &Metric{Name: ps.fam.name, Group: ps.fam.group, Type: ps.fam.kind, Help: ps.fam.help}
-			snap.Metrics[ps.fam.name] = m
+			m = &Metric{Name: o.Payload, Group: o.Group, Type: o.Type, Help: o.Help}
+			snap.Metrics[o.Payload] = m
 		}
 		if n := ps.labels.Get("node"); n != "" && !slices.Contains(nodes, n) {
 			nodes = append(nodes, n)
 		}
-		m.Samples = append(m.Samples, Sample{Labels: ps.labels, Value: p.v * ps.fam.factor})
+		m.Samples = append(m.Samples, Sample{Labels: ps.labels, Value: toPayloadUnit(p.v, o.Unit)})
 	}
 	slices.Sort(nodes)
 	for _, n := range nodes {
 		snap.Nodes = append(snap.Nodes, Node{Name: n})
 	}
 	return snap, nil
+}
+
+// toPayloadUnit turns an exported value in seconds back into the payload's unit: the
+// shortest decimal that the exporter's conversion (PromFamily.Seconds) takes to v, so
+// that 1234 ms, which went out as 1.234 s, comes back 1234 and not 1234.0000000000002.
+func toPayloadUnit(v float64, unit string) float64 {
+	f := unitFactor(unit)
+	if f == 1 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	back := PromFamily{Unit: unit}
+	for _, digits := range []int{15, 16} {
+		if d, err := strconv.ParseFloat(strconv.FormatFloat(v*f, 'g', digits, 64), 64); err == nil && back.Seconds(d) == v {
+			return d
+		}
+	}
+	return v * f
 }
 
 // sortedOrder is the order of prepared series by their key, as indexes.
@@ -667,57 +775,4 @@ func payloadLabel(name string) string {
 		}
 	}
 	return name
-}
-
-// payloadFamily is how one Prometheus series name reads back into the payload.
-type payloadFamily struct {
-	name, group, help string
-	kind              MetricType
-	factor            float64 // Prometheus value × factor = the payload's value
-}
-
-// familyOf maps a Prometheus series name back to its payload metric.
-func familyOf(name string, meta map[string]v1.Metadata) payloadFamily {
-	if md, ok := meta[name]; ok && md.Type != v1.MetricTypeSummary {
-		if o, ok := ParsePromHelp(Sanitize(md.Help)); ok {
-			kind := Untyped
-			switch md.Type {
-			case v1.MetricTypeCounter:
-				kind = Counter
-			case v1.MetricTypeGauge:
-				kind = Gauge
-			}
-			return payloadFamily{name: o.Payload, group: o.Group, help: o.Help, kind: kind, factor: unitFactor(o.Unit)}
-		}
-	}
-	if base := summaryBase(name); base != "" {
-		if md, ok := meta[base]; ok && md.Type == v1.MetricTypeSummary {
-			if o, ok := ParsePromHelp(Sanitize(md.Help)); ok {
-				f := payloadFamily{group: o.Group, help: o.Help, kind: Counter, factor: 1}
-				if strings.HasSuffix(name, "_sum") {
-					f.name, f.factor = o.Payload+"_sum", unitFactor(o.Unit)
-				} else {
-					f.name = o.Payload + "_count"
-				}
-				return f
-			}
-		}
-	}
-	// No metadata: the Prometheus name without the prefix, in its exported unit.
-	f := payloadFamily{name: Sanitize(strings.TrimPrefix(name, PromPrefix)), kind: Untyped, factor: 1}
-	if strings.HasSuffix(name, "_total") || summaryBase(name) != "" {
-		f.kind = Counter
-	}
-	return f
-}
-
-// unitFactor turns seconds back into the payload's unit.
-func unitFactor(unit string) float64 {
-	switch unit {
-	case "ms":
-		return 1e3
-	case "us":
-		return 1e6
-	}
-	return 1
 }

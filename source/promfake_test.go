@@ -3,30 +3,32 @@ package source_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 )
 
 // fakeProm is a Prometheus as far as the Prometheus source uses one: it keeps the
 // scrapes a test gives it (gathered from the real exporter's registry, with job and
 // instance added as a scrape adds them) and answers the instant and range queries of one
-// number's series, "count by (number) (wamon_up)", and /api/v1/metadata, from them, with
-// Prometheus' five-minute lookback. Anything else is answered 400, as Prometheus would
-// a query it cannot parse. fail, when set, answers every request instead.
+// number's series, "count by (number) (wamon_up)" and its count, and the info series
+// over a window, from them, with Prometheus' five-minute lookback. Like most stores it
+// keeps no metadata: /api/v1/metadata is not found. Anything else is answered 400, as
+// Prometheus would a query it cannot parse. fail, when set, answers every request
+// instead.
 type fakeProm struct {
 	mu       sync.Mutex
 	scrapes  []fakeScrape
-	meta     map[string]fakeMeta
 	fail     http.HandlerFunc
 	requests []*http.Request
 	auth     []string // the basic-auth user:password of every request, "" for none
@@ -42,14 +44,8 @@ type fakeSeries struct {
 	value  float64
 }
 
-type fakeMeta struct {
-	Type string `json:"type"`
-	Help string `json:"help"`
-	Unit string `json:"unit"`
-}
-
 func newFakeProm(t *testing.T) (*fakeProm, *httptest.Server) {
-	f := &fakeProm{meta: map[string]fakeMeta{}}
+	f := &fakeProm{}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -68,7 +64,6 @@ func (f *fakeProm) scrape(t testing.TB, g prometheus.Gatherer, at time.Time, ins
 	sc := fakeScrape{at: at}
 	for _, mf := range mfs {
 		name := mf.GetName()
-		f.meta[name] = fakeMeta{Type: strings.ToLower(mf.GetType().String()), Help: mf.GetHelp()}
 		for _, m := range mf.Metric {
 			labels := map[string]string{"job": "wamon", "instance": instance}
 			for _, l := range m.Label {
@@ -124,8 +119,10 @@ func (f *fakeProm) at(ts time.Time) []fakeSeries {
 }
 
 var (
-	selectorRE = regexp.MustCompile(`^\{__name__=~"whatsapp_\.\+\|wamon_up\|wamon_poll_duration_seconds\|wamon_last_success_timestamp_seconds\|wamon_last_error_info",number="(\+[0-9]+)"\}$`)
-	countRE    = regexp.MustCompile(`^count by \(number\) \(wamon_up\)$`)
+	selectorRE   = regexp.MustCompile(`^\{__name__=~"whatsapp_\.\+\|wamon_up\|wamon_poll_duration_seconds\|wamon_last_success_timestamp_seconds\|wamon_last_error_info",number="(\+[0-9]+)"\}$`)
+	countRE      = regexp.MustCompile(`^count by \(number\) \(wamon_up\)$`)
+	countCountRE = regexp.MustCompile(`^count\(count by \(number\) \(wamon_up\)\)$`)
+	infoRE       = regexp.MustCompile(`^last_over_time\(wamon_metric_info\[([0-9a-z]+)\]\)$`)
 )
 
 // selected: the series the selector's name matcher picks.
@@ -159,12 +156,6 @@ func (f *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	query := r.Form.Get("query")
 	switch r.URL.Path {
-	case "/api/v1/metadata":
-		out := map[string][]fakeMeta{}
-		for name, m := range f.meta {
-			out[name] = []fakeMeta{m}
-		}
-		writeData(w, out)
 	case "/api/v1/query":
 		ts := time.Now()
 		if s := r.Form.Get("time"); s != "" {
@@ -176,6 +167,39 @@ func (f *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		result := []sample{}
 		switch {
+		case countCountRE.MatchString(query):
+			numbers := map[string]bool{}
+			for _, s := range f.at(ts) {
+				if s.labels["__name__"] == "wamon_up" {
+					numbers[s.labels["number"]] = true
+				}
+			}
+			if len(numbers) > 0 {
+				result = append(result, sample{Metric: map[string]string{}, Value: [2]any{float64(ts.UnixMilli()) / 1000, strconv.Itoa(len(numbers))}})
+			}
+		case infoRE.MatchString(query):
+			window, err := model.ParseDuration(infoRE.FindStringSubmatch(query)[1])
+			if err != nil {
+				badQuery(w, query)
+				return
+			}
+			// The newest info series of each label set within the window.
+			newest := map[string]fakeSeries{}
+			for _, sc := range f.scrapes {
+				if sc.at.After(ts) || ts.Sub(sc.at) > time.Duration(window) {
+					continue
+				}
+				for _, s := range sc.series {
+					if s.labels["__name__"] == "wamon_metric_info" {
+						ls := maps.Clone(s.labels)
+						delete(ls, "__name__") // last_over_time drops the name
+						newest[fmt.Sprint(ls)] = fakeSeries{labels: ls, value: s.value}
+					}
+				}
+			}
+			for _, s := range newest {
+				result = append(result, sample{Metric: s.labels, Value: [2]any{float64(ts.UnixMilli()) / 1000, formatValue(s.value)}})
+			}
 		case countRE.MatchString(query):
 			counts := map[string]int{}
 			for _, s := range f.at(ts) {

@@ -2,7 +2,6 @@ package source
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -34,15 +33,11 @@ type PromFamily struct {
 	Unit    string
 }
 
-// Scale turns a payload value in the family's unit into base units (seconds).
-func (f PromFamily) Scale() float64 {
-	switch f.Unit {
-	case "ms":
-		return 1e-3
-	case "us":
-		return 1e-6
-	}
-	return 1
+// Seconds turns a payload value in the family's unit into base units: 700 ms is 0.7 s.
+// It divides, so that the result is the double nearest the true value (700 × 1e-3 is
+// 0.7000000000000001).
+func (f PromFamily) Seconds(v float64) float64 {
+	return v / unitFactor(f.Unit)
 }
 
 // PromFamilyOf names a payload metric that is not half of a summary.
@@ -131,7 +126,8 @@ func PromLabel(name string) string {
 
 // PromHelp is the HELP of an exported family: the payload's help, the payload metric,
 // stats group and unit it comes from, and that the value is the engine's last poll's (a
-// scrape never calls the API). The Prometheus source reads the tail back (ParsePromHelp).
+// scrape never calls the API). It is for people: the read-back takes the same facts from
+// the info series (PromInfo), which every store keeps.
 func PromHelp(f PromFamily, group, help string) string {
 	help = strings.TrimSpace(Sanitize(help))
 	if help != "" {
@@ -148,30 +144,113 @@ func orDash(s string) string {
 	return s
 }
 
-var promHelpTail = regexp.MustCompile(`\s*\(wamon: payload (.+?), group (\S+), unit (ms|us|-);[^)]*\)$`)
+// PromInfo is the info series the exporter writes beside the payload's: one per exported
+// sample name, valued 1, whose labels say which payload metric that name carries
+// (PromOrigin). A store keeps series whatever path they took (a scrape in the text format
+// or OpenMetrics, remote write, federation), while metadata most paths drop, and
+// OpenMetrics files a counter's under its name without _total: so the read-back rebuilds
+// names, groups, types, units and help from this series, never from /api/v1/metadata.
+const PromInfo = "wamon_metric_info"
 
-// PromHelpOrigin is what an exported HELP text says of its payload metric.
-type PromHelpOrigin struct {
-	Payload, Group, Unit string // Group and Unit "" for none
-	Help                 string // the payload's own help
+// The info series' labels.
+const (
+	infoNumber  = "number"  // the number whose payload says otherwise; absent for every number
+	infoMetric  = "metric"  // the sample name as exported and stored
+	infoPayload = "payload" // the payload metric
+	infoGroup   = "group"
+	infoType    = "type" // the payload's type
+	infoUnit    = "unit" // the payload's unit: ms, us or none
+	infoHelp    = "help" // the payload's help, cut to PromInfoHelpMax bytes
+)
+
+// PromInfoLabels are the info series' label names, in the order of PromOrigin.Values.
+var PromInfoLabels = []string{infoNumber, infoMetric, infoPayload, infoGroup, infoType, infoUnit, infoHelp}
+
+// PromInfoHelpMax bounds the help an info series carries: a label value is stored with
+// every sample of its series.
+const PromInfoHelpMax = 200
+
+// PromOrigin is what one exported sample name stands for in the payload: in every
+// number's, or in Number's when its payload says otherwise (another client version's
+// help or type).
+type PromOrigin struct {
+	Number  string     // "" for every number
+	Metric  string     // the sample name: whatsapp_x_total, whatsapp_x_seconds_count ...
+	Payload string     // the payload metric: x, x_ms_count ...
+	Group   string     // the stats group (app, db ...); "" for none
+	Type    MetricType // the payload's type
+	Unit    string     // the payload's unit ("ms", "us"); "" when the value is not converted
+	Help    string     // the payload's help
 }
 
-// ParsePromHelp reads the payload metric, group and unit back from an exported HELP text.
-func ParsePromHelp(help string) (PromHelpOrigin, bool) {
-	m := promHelpTail.FindStringSubmatchIndex(help)
-	if m == nil {
-		return PromHelpOrigin{}, false
+// Values are the origin's label values, in the order of PromInfoLabels.
+func (o PromOrigin) Values() []string {
+	return []string{o.Number, o.Metric, o.Payload, o.Group, string(o.Type), o.Unit, Truncate(strings.TrimSpace(Sanitize(o.Help)), PromInfoHelpMax)}
+}
+
+// Factor turns an exported value back into the payload's unit.
+func (o PromOrigin) Factor() float64 { return unitFactor(o.Unit) }
+
+// PromOriginOf reads an info series' labels (get returns a label's value, "" when absent),
+// sanitised, as every string read from a store is where it enters. ok is false when the
+// labels name no metric or payload.
+func PromOriginOf(get func(name string) string) (o PromOrigin, ok bool) {
+	clean := func(name string, max int) string { return Truncate(Sanitize(get(name)), max) }
+	o = PromOrigin{
+		Number:  clean(infoNumber, 20),
+		Metric:  clean(infoMetric, 200),
+		Payload: clean(infoPayload, 200),
+		Group:   clean(infoGroup, 40),
+		Type:    metricType([]byte(get(infoType))),
+		Help:    clean(infoHelp, PromInfoHelpMax),
 	}
-	undash := func(s string) string {
-		if s == "-" {
-			return ""
+	switch u := get(infoUnit); u {
+	case "ms", "us":
+		o.Unit = u
+	}
+	return o, o.Metric != "" && o.Payload != ""
+}
+
+// GuessPromOrigin reads a sample name back by the exporter's conventions alone, for a
+// series no info series speaks of (an exporter older than the info series, or a store
+// that dropped it): the prefix goes, _total marks a counter, the halves of a summary are
+// counters, and seconds go back to the payload's usual unit, milliseconds (microseconds
+// for db_* metrics, as the WhatsApp client measures its database requests). name is
+// sanitised already.
+func GuessPromOrigin(name string) PromOrigin {
+	base := strings.TrimPrefix(name, PromPrefix)
+	o := PromOrigin{Metric: name, Type: Gauge}
+	half := ""
+	for _, suffix := range []string{"_count", "_sum"} {
+		if b, ok := strings.CutSuffix(base, suffix); ok {
+			base, half, o.Type = b, suffix, Counter
+			break
 		}
-		return s
 	}
-	return PromHelpOrigin{
-		Payload: help[m[2]:m[3]],
-		Group:   undash(help[m[4]:m[5]]),
-		Unit:    undash(help[m[6]:m[7]]),
-		Help:    help[:m[0]],
-	}, true
+	if b, ok := strings.CutSuffix(base, "_total"); ok && half == "" {
+		base, o.Type = b, Counter
+	}
+	if b, ok := strings.CutSuffix(base, "_seconds"); ok {
+		unit := "ms"
+		if strings.HasPrefix(b, "db_") {
+			unit = "us"
+		}
+		base = b + "_" + unit
+		if half != "_count" {
+			o.Unit = unit
+		}
+	}
+	o.Payload = base + half
+	return o
+}
+
+// unitFactor turns seconds back into the payload's unit.
+func unitFactor(unit string) float64 {
+	switch unit {
+	case "ms":
+		return 1e3
+	case "us":
+		return 1e6
+	}
+	return 1
 }

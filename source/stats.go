@@ -1,6 +1,9 @@
 // Package source is where stats come from and what they mean: the domain model of the
-// Kaleyra WhatsApp Monitoring Stats API, its decoder, its error taxonomy and the sources
-// (the real HTTP client, the embedded demo simulator). It knows nothing of terminals.
+// Kaleyra WhatsApp Monitoring Stats API (Snapshot, Metric, Sample, and the Outcome of a
+// poll), its decoder, its error taxonomy, the sanitiser every string from the network
+// goes through, and the sources: the real HTTP client, the embedded demo simulator, and
+// the Prometheus source, a Historian that reads back what the exporter wrote to a store
+// (with the naming both share, promnames.go). It knows nothing of terminals or engines.
 package source
 
 import (
@@ -187,4 +190,21 @@ func IsFailure(result string) bool {
 		return false
 	}
 	return !strings.EqualFold(result, "success") && !strings.EqualFold(result, "ok")
+}
+
+// Outcome is one poll as a Historian or a recording tells it: a snapshot, or the error
+// it was.
+type Outcome struct {
+	Snap Snapshot
+	Err  error
+}
+
+// Historian is a Source that knows the past: History tells, for each of numbers, what a
+// poll would have found at every step from `from` to `to`, oldest first, without
+// repeating a poll (a step that found the same poll as the one before is left out). It
+// hands each number's outcomes to file as they come (file is called once per number, one
+// call at a time, i its index in numbers), with the error that stopped reading it, if
+// any: the console fills number by number while it runs.
+type Historian interface {
+	History(ctx context.Context, numbers []string, from, to time.Time, step time.Duration, file func(i int, outs []Outcome, err error))
 }
