@@ -39,6 +39,9 @@ type Collector struct {
 	noted sync.Map // payload families whose unpaired halves were logged: said once
 }
 
+// lastErrorMessageMax bounds the message wamon_last_error_info carries, in cells.
+const lastErrorMessageMax = 200
+
 // The values of wamon_level.
 const (
 	levelOK    = 0
@@ -64,8 +67,8 @@ func NewCollector(eng *monitor.Engine, logger *slog.Logger) *Collector {
 		lastOK:   own("wamon_last_success_timestamp_seconds", "When wamon last polled the number successfully, in seconds since the epoch."),
 		polls:    own("wamon_polls_total", "Polls of the number wamon has made."),
 		errors:   own("wamon_poll_errors_total", "Polls of the number that failed, by kind of failure.", "kind"),
-		lastErr: own("wamon_last_error_info", "1 while wamon's last poll of the number failed: the kind of failure and its reason "+
-			"(an API code such as WS500, HTTP 502, timeout 10s ...), as the console shows it.", "kind", "reason"),
+		lastErr: own("wamon_last_error_info", "1 while wamon's last poll of the number failed: the kind of failure, its reason "+
+			"(an API code such as WS500, HTTP 502, timeout 10s ...) and its message, as the console shows them.", "kind", "reason", "message"),
 		level: own("wamon_level", "The number's level: 0 ok, 1 warn, 2 crit (its last poll against wamon's thresholds), "+
 			"3 error (its last poll failed); absent until a poll of it answers."),
 		info: prometheus.NewDesc(source.PromInfo, "What each exported payload series carries: the payload metric, stats group, "+
@@ -123,8 +126,10 @@ func (c *Collector) own(ch chan<- prometheus.Metric, v *monitor.View) {
 		ch <- prometheus.MustNewConstMetric(c.errors, prometheus.CounterValue, float64(v.ErrorsBy[k]), n, kind)
 	}
 	if v.Err != nil {
-		// A reason is a word or two (source.Reason), so the series stay few.
-		ch <- prometheus.MustNewConstMetric(c.lastErr, prometheus.GaugeValue, 1, n, source.ErrorKind(v.Err), source.Reason(v.Err))
+		// A reason is a word or two (source.Reason) and a message one line that stays the
+		// same while the failure does, so the series stay few.
+		ch <- prometheus.MustNewConstMetric(c.lastErr, prometheus.GaugeValue, 1, n, source.ErrorKind(v.Err), source.Reason(v.Err),
+			source.Truncate(v.Err.Error(), lastErrorMessageMax))
 	}
 	switch {
 	case v.Err != nil:
@@ -272,8 +277,8 @@ func (fs *families) add(number string, snap *source.Snapshot) {
 		fam := fs.plain(number, name, m)
 		f := fam.PromFamily
 		for _, s := range m.Samples {
-			if math.IsNaN(s.Value) || f.Kind == source.PromCounter && s.Value < 0 {
-				continue
+			if math.IsNaN(s.Value) {
+				continue // no value: a store keeps none (VictoriaMetrics drops NaN)
 			}
 			fam.put(series{labels: labelsOf(number, s.Labels), value: f.Seconds(s.Value)})
 		}

@@ -134,10 +134,10 @@ whatsapp_odd_thing{node="wa-1:aaaa",number="+12025550100"} 3
 		}
 	}
 	for key, want := range map[string]float64{
-		"wamon_polls_total,number=+12025550101":                           2,
-		"wamon_poll_errors_total,kind=api,number=+12025550101":            1,
-		"wamon_poll_errors_total,kind=transport,number=+12025550101":      0,
-		"wamon_last_error_info,kind=api,number=+12025550101,reason=WS500": 1,
+		"wamon_polls_total,number=+12025550101":                      2,
+		"wamon_poll_errors_total,kind=api,number=+12025550101":       1,
+		"wamon_poll_errors_total,kind=transport,number=+12025550101": 0,
+		"wamon_last_error_info,kind=api,message=WS500: x (invalid or incorrect FROM number, or server failure),number=+12025550101,reason=WS500": 1,
 		"wamon_poll_duration_seconds,number=+12025550100":                 0.084,
 		"wamon_last_success_timestamp_seconds,number=+12025550100":        float64(t0.Add(5 * time.Second).Unix()),
 		"wamon_last_success_timestamp_seconds,number=+12025550101":        float64(t0.Add(5 * time.Second).Unix()),

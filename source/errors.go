@@ -188,16 +188,21 @@ func (e *NoDataError) Error() string {
 }
 
 // UpstreamError is a poll that failed further up: the wamon that Prometheus scrapes
-// exported wamon_up 0 for the number, with the kind and reason of its own failure
-// (wamon_last_error_info), which this error reports as its own.
+// exported wamon_up 0 for the number, with the kind, reason and message of its own
+// failure (wamon_last_error_info), which this error reports as its own: a console
+// reading the store shows the line the console polling the API shows.
 type UpstreamError struct {
-	Number string
-	Kind   string // one of ErrorKinds, or "" when the exporter did not say
-	Reason string // as Reason gave it at the exporter: "WS500", "timeout 10s" ...
+	Number  string
+	Kind    string // one of ErrorKinds, or "" when the exporter did not say
+	Reason  string // as Reason gave it at the exporter: "WS500", "timeout 10s" ...
+	Message string // as the exporter's error read; "" from an exporter that did not say
 }
 
 func (e *UpstreamError) Error() string {
-	if e.Reason == "" {
+	switch {
+	case e.Message != "":
+		return e.Message
+	case e.Reason == "":
 		// No wamon_last_error_info: the exporter has not had an answer yet.
 		return "the exporter has no good poll of " + e.Number + " (wamon_up 0 in Prometheus)"
 	}

@@ -582,7 +582,7 @@ type promSeries struct {
 	labels Labels // the payload's labels
 	key    string // origin.Payload and labels: the order of samples in a snapshot
 	// wamon_last_error_info's labels.
-	errKind, reason string
+	errKind, reason, message string
 }
 
 // promPoint is one value of a series.
@@ -622,6 +622,7 @@ func prepareSeries(number string, metrics []model.Metric, origins map[string]Pro
 			ps.own = name
 		case promLastErr:
 			ps.own, ps.errKind, ps.reason = name, Truncate(Sanitize(string(m["kind"])), 16), Truncate(Sanitize(string(m["reason"])), 40)
+			ps.message = Truncate(Sanitize(string(m["message"])), 200)
 		case "":
 			ps.own = "?"
 		default:
@@ -661,6 +662,7 @@ type target struct {
 	duration float64 // wamon_poll_duration_seconds; -1 when absent
 	errKind  string
 	reason   string
+	message  string
 }
 
 // assemble makes a snapshot of one number's values at one instant.
@@ -689,7 +691,7 @@ func assemble(number string, points []promPoint) (Snapshot, error) {
 			case promLastOK:
 				t.lastOK = p.v
 			case promLastErr:
-				t.errKind, t.reason = p.s.errKind, p.s.reason
+				t.errKind, t.reason, t.message = p.s.errKind, p.s.reason, p.s.message
 			}
 		}
 	}
@@ -701,7 +703,7 @@ func assemble(number string, points []promPoint) (Snapshot, error) {
 		}
 	}
 	if !best.up {
-		return Snapshot{}, &UpstreamError{Number: number, Kind: best.errKind, Reason: best.reason}
+		return Snapshot{}, &UpstreamError{Number: number, Kind: best.errKind, Reason: best.reason, Message: best.message}
 	}
 
 	snap := Snapshot{Metrics: map[string]*Metric{}}

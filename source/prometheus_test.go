@@ -159,7 +159,7 @@ func TestPrometheusFailedExporterPollIsTheNumbersError(t *testing.T) {
 	if !errors.As(err, &up) {
 		t.Fatalf("error %T %v, want an UpstreamError", err, err)
 	}
-	if got := err.Error(); got != "the exporter's poll of +12025550102 failed: WS500 (wamon_up 0 in Prometheus)" {
+	if got := err.Error(); got != "WS500: invalid number (invalid or incorrect FROM number, or server failure)" {
 		t.Errorf("error %q", got)
 	}
 	if source.Reason(err) != "WS500" || source.ErrorKind(err) != "api" {

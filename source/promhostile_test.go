@@ -78,6 +78,9 @@ func TestPrometheusSanitisesWhatTheStoreSays(t *testing.T) {
 		{name: "the exporter's reason", down: true, series: []map[string]string{
 			{"__name__": "wamon_up", "number": rich, "job": "wamon", "@value": "0"},
 			{"__name__": "wamon_last_error_info", "number": rich, "job": "wamon", "kind": "api", "reason": "WS5" + evil + "00"}}},
+		{name: "the exporter's message", down: true, series: []map[string]string{
+			{"__name__": "wamon_up", "number": rich, "job": "wamon", "@value": "0"},
+			{"__name__": "wamon_last_error_info", "number": rich, "job": "wamon", "kind": "api", "reason": "WS500", "message": "WS500: " + evil}}},
 		{name: "the exporter's kind", down: true, series: []map[string]string{
 			{"__name__": "wamon_up", "number": rich, "job": "wamon", "@value": "0"},
 			{"__name__": "wamon_last_error_info", "number": rich, "job": "wamon", "kind": "ap" + evil + "i", "reason": "WS500"}}},
@@ -92,7 +95,7 @@ func TestPrometheusSanitisesWhatTheStoreSays(t *testing.T) {
 				if err != nil {
 					var up *source.UpstreamError
 					if tt.down && errors.As(err, &up) {
-						texts = append(texts, up.Kind, up.Reason)
+						texts = append(texts, up.Kind, up.Reason, up.Message)
 					}
 					texts = append(texts, err.Error())
 				}

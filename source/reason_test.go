@@ -24,6 +24,8 @@ var reasonWant = map[faketest.Scenario]string{
 	faketest.QueueCritical:   "",
 	faketest.Burst429:        "",
 	faketest.Multiconnect:    "",
+	faketest.DB:              "",
+	faketest.Unpaired:        "",
 	faketest.WS406:           "WS406",
 	faketest.WS500:           "WS500",
 	faketest.WS500Status:     "WS500",

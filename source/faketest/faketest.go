@@ -48,13 +48,15 @@ const (
 	QueueCritical   Scenario = "queue-critical"   // healthy, the callback queue at 1,500 (past the critical 1,000)
 	Burst429        Scenario = "burst-429"        // healthy; endpoint_requests with 12% 429s on /v1/messages
 	Multiconnect    Scenario = "multiconnect"     // wrapped; app on an active node and a standby {}; db flat
+	DB              Scenario = "db"               // healthy, with the db group's pending messages, messages and contacts by type, and db request durations in µs
+	Unpaired        Scenario = "unpaired"         // healthy, but one callback type is spelled differently in _count and _sum
 )
 
 // All lists every scenario, for tests that run them all together.
 var All = []Scenario{Healthy, Wrapped, WS406, WS500, WS500Status, LowerCase, HTML502, HTML503,
 	HTML504, Empty, Truncated, Huge, Hang, Drip, ResetMidBody, RedirectLoop, Backwards,
 	OddValues, MissingFields, Hostile, LongLabels, ThousandsSeries, QueueCritical, Burst429,
-	Multiconnect}
+	Multiconnect, DB, Unpaired}
 
 // The nodes of the Multiconnect scenario, as the demo names its multiconnect client's.
 const (
@@ -84,13 +86,16 @@ type Server struct {
 	headers   http.Header // of the latest request
 
 	requests atomic.Int64
+	frozen   map[string]int // numbers whose payloads stay at this poll's, and the poll
+	tick     time.Duration  // Clocked: payloads follow the clock, a step every tick
+	started  time.Time
 	stop     chan struct{}
 	stopOnce sync.Once
 }
 
 // New starts a server whose numbers answer with def unless Set says otherwise.
 func New(def Scenario) *Server {
-	s := &Server{def: def, scenarios: map[string]Scenario{}, polls: map[string]int{}, stop: make(chan struct{})}
+	s := &Server{def: def, scenarios: map[string]Scenario{}, polls: map[string]int{}, frozen: map[string]int{}, stop: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -107,6 +112,31 @@ func (s *Server) Set(number string, sc Scenario) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.scenarios[number] = sc
+}
+
+// Clocked makes payloads follow the clock from now on, not the polls: a number's payload
+// is the one of poll k during the k-th tick since, whoever asks and however often, so
+// that two pollers of one number see the same figures at the same moment, and counters
+// grow by one poll's worth a tick.
+func (s *Server) Clocked(tick time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tick, s.started = tick, time.Now()
+}
+
+// Freeze makes every number's payload stay what its last poll's was (its counters stop
+// growing, its queue stops moving), so that two pollers at different moments see the
+// same figures. Polls are still counted.
+func (s *Server) Freeze() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for n, polls := range s.polls {
+		if s.tick > 0 {
+			polls = int(time.Since(s.started)/s.tick) + 1
+		}
+		s.frozen[n] = max(polls, 1)
+	}
+	s.frozen[""] = 1 // numbers not polled yet stay at their first poll
 }
 
 // Requests counts requests served (redirect hops included).
@@ -154,6 +184,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.polls[number]++
 	n := s.polls[number]
+	if s.tick > 0 {
+		n = int(time.Since(s.started)/s.tick) + 1
+	}
+	if at, ok := s.frozen[number]; ok {
+		n = at
+	} else if _, ok := s.frozen[""]; ok {
+		s.frozen[number] = n
+	}
 	s.mu.Unlock()
 
 	json := func(status int, body []byte) {
@@ -211,6 +249,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case Multiconnect:
 		p := healthy(n)
 		p.wrapped, p.node = true, ActiveNode
+		json(200, p.render())
+	case DB:
+		p := healthy(n)
+		p.app = dbRequests(n)
+		p.db = dbGroup(n)
+		json(200, p.render())
+	case Unpaired:
+		p := healthy(n)
+		p.unpaired = true
 		json(200, p.render())
 	case OddValues:
 		json(200, []byte(oddValues))
@@ -300,6 +347,10 @@ type payload struct {
 	pending int    // in_messages_pending_processing
 	dbCB    int    // db_pending_callbacks
 	app     string // more app metrics, rendered after the usual ones
+	db      string // more db metrics, rendered after db_pending_callbacks
+	// unpaired spells the status_change type of the 99 series "status" in the _sum (a
+	// client that names a type differently in the two halves).
+	unpaired bool
 }
 
 // cbMeanMS are the mean durations of the callback series, in ms.
@@ -331,6 +382,23 @@ func backwards(n int) []byte {
 	return p.render()
 }
 
+// dbRequests are the db request durations (in µs) of the DB scenario at poll n: 20
+// requests a poll, 1.5 ms each.
+func dbRequests(n int) string {
+	return fmt.Sprintf(`"db_request_duration_us_count":{"help":"DB request durations","type":"counter","data":[{"value":%d}]},`+
+		`"db_request_duration_us_sum":{"help":"DB request durations","type":"counter","data":[{"value":%d}]}`, 1000+n*20, (1000+n*20)*1500)
+}
+
+// dbGroup is the db group's metrics of the DB scenario at poll n, beside
+// db_pending_callbacks: pending messages, and messages and contacts by type.
+func dbGroup(n int) string {
+	return fmt.Sprintf(`,"db_pending_messages":{"help":"Messages pending in the database","type":"gauge","data":[{"value":%d}]},`+
+		`"db_messages":{"help":"Messages in the database","type":"gauge","data":[`+
+		`{"labels":{"type":"inbound"},"value":%d},{"labels":{"type":"outbound"},"value":%d}]},`+
+		`"db_contacts":{"help":"Contacts in the database","type":"gauge","data":[{"labels":{"type":"valid"},"value":%d}]}`,
+		n%11, 50000+n*3, 80000+n*5, 1200)
+}
+
 // endpointRequests is the endpoint_requests counter of the Burst429 scenario at poll n:
 // of every 1,000 posts to /v1/messages 880 are ok and 120 refused with 429 (12%), and
 // /v1/contacts is all ok.
@@ -351,6 +419,10 @@ func (p payload) render() []byte {
 	if p.node != "" {
 		b.WriteString(`"` + p.node + `":{`)
 	}
+	sumType99 := "status_change"
+	if p.unpaired {
+		sumType99 = "status"
+	}
 	fmt.Fprintf(&b, `"callback_queue_size":{"help":"Current callback queue size","type":"gauge","data":[{"value":%d}]},`+
 		`"callback_requests_duration_ms_count":{"help":"Callback request durations","type":"counter","data":[`+
 		`{"labels":{"result":"success","type":"inbound_message"},"value":%d},`+
@@ -358,7 +430,7 @@ func (p payload) render() []byte {
 		`{"labels":{"result":"success","type":"status_change"},"value":%d}]},`+
 		`"callback_requests_duration_ms_sum":{"help":"Callback request durations","type":"counter","data":[`+
 		`{"labels":{"result":"success","type":"inbound_message"},"value":%d},`+
-		`{"labels":{"result":"99","type":"status_change"},"value":%d},`+
+		`{"labels":{"result":"99","type":"`+sumType99+`"},"value":%d},`+
 		`{"labels":{"result":"success","type":"status_change"},"value":%d}]},`+
 		`"in_messages_pending_processing":{"help":"Inbound messages waiting","type":"gauge","data":[{"value":%d}]}`,
 		p.queue, p.cb[0], p.cb[1], p.cb[2], p.cb[0]*cbMeanMS[0], p.cb[1]*cbMeanMS[1], p.cb[2]*cbMeanMS[2], p.pending)
@@ -368,8 +440,8 @@ func (p payload) render() []byte {
 	if p.node != "" {
 		b.WriteString(`},"` + StandbyNode + `":{}`)
 	}
-	fmt.Fprintf(&b, `},"db":{"db_pending_callbacks":{"help":"Callbacks pending in the database","type":"gauge","data":[{"value":%d}]}}},`+
-		`"meta":{"api_status":"stable","version":"v2.45.2"}}}`, p.dbCB)
+	fmt.Fprintf(&b, `},"db":{"db_pending_callbacks":{"help":"Callbacks pending in the database","type":"gauge","data":[{"value":%d}]}%s}},`+
+		`"meta":{"api_status":"stable","version":"v2.45.2"}}}`, p.dbCB, p.db)
 	if p.wrapped {
 		b.WriteString(`}`)
 	}

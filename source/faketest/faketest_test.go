@@ -237,3 +237,81 @@ func TestHealthyGrows(t *testing.T) {
 	checkGrowing(t, polls(t, faketest.Healthy, 3))
 	checkGrowing(t, polls(t, faketest.Wrapped, 3))
 }
+
+// DB carries the db group's metrics and db request durations in µs, and they move.
+func TestDBCarriesTheDatabaseMetrics(t *testing.T) {
+	ps := polls(t, faketest.DB, 2)
+	for _, name := range []string{"db_pending_callbacks", "db_pending_messages", "db_request_duration_us_count", "db_request_duration_us_sum"} {
+		if m := ps[1].Metric(name); m == nil || len(m.Samples) != 1 {
+			t.Errorf("%s: %+v", name, m)
+		}
+	}
+	if m := ps[1].Metric("db_messages"); m == nil || m.Group != "db" || len(m.Samples) != 2 {
+		t.Errorf("db_messages: %+v", m)
+	}
+	if d := value(t, &ps[1], "db_request_duration_us_count") - value(t, &ps[0], "db_request_duration_us_count"); d != 20 {
+		t.Errorf("db requests grow by %v a poll, want 20", d)
+	}
+	if mean := value(t, &ps[1], "db_request_duration_us_sum") / value(t, &ps[1], "db_request_duration_us_count"); mean != 1500 {
+		t.Errorf("db requests take %v µs, want 1500", mean)
+	}
+}
+
+// Unpaired spells one callback type differently in the _count and the _sum.
+func TestUnpairedHalvesDiffer(t *testing.T) {
+	p := polls(t, faketest.Unpaired, 1)[0]
+	value(t, &p, source.CallbackCount, "type", "status_change", "result", "99")
+	value(t, &p, "callback_requests_duration_ms_sum", "type", "status", "result", "99")
+	sums := p.Metric("callback_requests_duration_ms_sum")
+	for _, s := range sums.Samples {
+		if s.Labels.Get("type") == "status_change" && s.Labels.Get("result") == "99" {
+			t.Errorf("the _sum has the _count's status_change 99: %v", s.Labels)
+		}
+	}
+}
+
+// Freeze stops every number's payload where it is; Clocked makes payloads follow the
+// clock, so two pollers see the same figures.
+func TestFreezeAndClocked(t *testing.T) {
+	srv := faketest.New(faketest.Healthy)
+	t.Cleanup(srv.Close)
+	k, err := source.NewKaleyra(source.KaleyraOptions{BaseURL: srv.URL, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := func(n string) source.Snapshot {
+		t.Helper()
+		s, err := k.Fetch(context.Background(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	count := func(s source.Snapshot) float64 {
+		return value(t, &s, source.CallbackCount, "type", "inbound_message", "result", "success")
+	}
+	a := fetch("+12025550100")
+	srv.Freeze()
+	b, c := fetch("+12025550100"), fetch("+12025550100")
+	if count(b) != count(a) || count(c) != count(a) {
+		t.Errorf("after Freeze the counter went %v, %v, %v", count(a), count(b), count(c))
+	}
+	// A number first polled after Freeze stays at its first poll.
+	if x, y := fetch("+12025550101"), fetch("+12025550101"); count(x) != count(y) {
+		t.Errorf("a number new after Freeze moves: %v, %v", count(x), count(y))
+	}
+
+	clocked := faketest.New(faketest.Healthy)
+	t.Cleanup(clocked.Close)
+	clocked.Clocked(time.Hour)
+	k, _ = source.NewKaleyra(source.KaleyraOptions{BaseURL: clocked.URL, Timeout: 2 * time.Second})
+	first := fetch("+12025550100")
+	for range 3 {
+		if s := fetch("+12025550100"); count(s) != count(first) {
+			t.Errorf("polls within one tick differ: %v, %v", count(first), count(s))
+		}
+	}
+	if s := fetch("+12025550102"); count(s) != count(first) {
+		t.Errorf("two numbers at the same tick differ: %v, %v", count(first), count(s))
+	}
+}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,23 +30,10 @@ import (
 	"github.com/wamon/wamon/ui"
 )
 
-// promTools finds Debian's prometheus and promtool. Where they are missing the test skips,
-// saying why; but under CI a missing binary fails it unless .ci/run said it could not
-// install them (WAMON_CI_UNINSTALLABLE), so a broken install step cannot pass as a skip.
+// promTools finds Debian's prometheus and promtool (needTools says what a missing one means).
 func promTools(t testing.TB, names ...string) []string {
 	t.Helper()
-	var paths []string
-	for _, name := range names {
-		path, err := exec.LookPath(name)
-		if err != nil {
-			if os.Getenv("CI") != "" && !strings.Contains(os.Getenv("WAMON_CI_UNINSTALLABLE"), "prometheus") {
-				t.Fatalf("%s is not installed, and .ci/run did not report failing to install it (apt-get install --no-install-recommends prometheus): %v", name, err)
-			}
-			t.Skipf("%s is not installed (Debian's prometheus package has it; .ci/run installs it with apt where it can): %v", name, err)
-		}
-		paths = append(paths, path)
-	}
-	return paths
+	return needTools(t, "prometheus", names...)
 }
 
 // promtoolRun runs promtool and fails the test on an exit status other than 0, showing
@@ -75,18 +60,18 @@ func promtoolRun(t testing.TB, promtool string, stdin []byte, args ...string) (o
 // cover every alert.
 func TestPrometheusExamplesPassPromtool(t *testing.T) {
 	promtool := promTools(t, "promtool")[0]
-	promtoolRun(t, promtool, nil, "check", "config", "--lint=all", "--lint-fatal", "examples/prometheus.yml")
-	promtoolRun(t, promtool, nil, "check", "rules", "--lint=all", "--lint-fatal", "examples/alerts.yml")
-	if out, ok := promtoolRun(t, promtool, nil, "test", "rules", "examples/alerts_test.yml"); ok && !strings.Contains(out, "SUCCESS") {
+	promtoolRun(t, promtool, nil, "check", "config", "--lint=all", "--lint-fatal", "../examples/prometheus.yml")
+	promtoolRun(t, promtool, nil, "check", "rules", "--lint=all", "--lint-fatal", "../examples/alerts.yml")
+	if out, ok := promtoolRun(t, promtool, nil, "test", "rules", "../examples/alerts_test.yml"); ok && !strings.Contains(out, "SUCCESS") {
 		t.Errorf("promtool test rules did not say SUCCESS:\n%s", out)
 	}
 
 	// Every alert has a unit test, and the scrape config loads the rules.
-	rules, err := os.ReadFile("examples/alerts.yml")
+	rules, err := os.ReadFile("../examples/alerts.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests, err := os.ReadFile("examples/alerts_test.yml")
+	tests, err := os.ReadFile("../examples/alerts_test.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +84,7 @@ func TestPrometheusExamplesPassPromtool(t *testing.T) {
 			t.Errorf("alert %s has no test in examples/alerts_test.yml", a[1])
 		}
 	}
-	config, err := os.ReadFile("examples/prometheus.yml")
+	config, err := os.ReadFile("../examples/prometheus.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,69 +196,6 @@ func (p promAPI) valueIs(q string, want float64) func() (bool, error) {
 	}
 }
 
-// promProcess is a child process whose output goes to a file, shown when the test fails.
-type promProcess struct {
-	cmd    *exec.Cmd
-	log    string
-	exited chan struct{}
-	err    error
-}
-
-func startPromProcess(t testing.TB, logPath string, env []string, name string, args ...string) *promProcess {
-	t.Helper()
-	f, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &promProcess{cmd: exec.Command(name, args...), log: logPath, exited: make(chan struct{})}
-	p.cmd.Env = env
-	p.cmd.Stdout, p.cmd.Stderr = f, f
-	if err := p.cmd.Start(); err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		f.Close()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		killAndWait(p.cmd, p.exited)
-		if t.Failed() {
-			out, _ := os.ReadFile(p.log)
-			if len(out) > 8000 {
-				out = out[len(out)-8000:]
-			}
-			t.Logf("%s said:\n%s", filepath.Base(name), out)
-		}
-	})
-	return p
-}
-
-// stop sends SIGTERM and waits for the exit, within d.
-func (p *promProcess) stop(d time.Duration) error {
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	select {
-	case <-p.exited:
-		return p.err
-	case <-time.After(d):
-		return fmt.Errorf("still running %v after SIGTERM", d)
-	}
-}
-
-// promFreePort is a loopback port nothing listened on a moment ago.
-func promFreePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
-
 // Callbacks one poll of a healthy fault-server number adds up, over its three callback
 // series (faketest's healthy payload: +10, +1 and +50), and the share of 429s among its
 // Burst429 number's /v1/messages requests (120 of every 1,000).
@@ -286,15 +208,13 @@ const (
 // server every second, a real Prometheus (Debian's) scraping it every second with the
 // example alert rules loaded, and PromQL over what it stored.
 func TestPrometheusScrapesServe(t *testing.T) {
-	tools := promTools(t, "prometheus", "promtool")
-	prometheus, promtool := tools[0], tools[1]
+	promtool := promTools(t, "prometheus", "promtool")[1]
 	if testing.Short() {
 		t.Skip("-short")
 	}
 	start := time.Now()
 	dir := t.TempDir()
-	bin := buildWamon(t)
-	t.Logf("built in %v", time.Since(start).Round(time.Millisecond))
+	bin := wamonBin
 
 	const (
 		healthy  = "+12025550100"
@@ -315,123 +235,22 @@ func TestPrometheusScrapesServe(t *testing.T) {
 	numbers := []string{healthy, queue, burst, multi, failing, flipping}
 	succeeding := []string{healthy, queue, burst, multi}
 
-	// The config where wamon looks for it, private as wamon asks, and passed by name too.
-	xdg := filepath.Join(dir, "config")
-	if err := os.MkdirAll(filepath.Join(xdg, "wamon"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(xdg, "wamon", "config.toml")
-	quoted := make([]string, len(numbers))
-	for i, n := range numbers {
-		quoted[i] = strconv.Quote(n)
-	}
-	cfg := fmt.Sprintf("base_url = %q\ninterval = \"1s\"\ntimeout = \"2s\"\nnumbers = [%s]\n", srv.URL, strings.Join(quoted, ", "))
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(cfgPath, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "KALEYRA_API_KEY=") && !strings.HasPrefix(kv, "XDG_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "KALEYRA_API_KEY=prom-test-key", "XDG_CONFIG_HOME="+xdg, "XDG_STATE_HOME="+filepath.Join(dir, "state"))
-
 	// wamon serve, metrics only, on a port it picks and says.
-	wamonLog := filepath.Join(dir, "wamon.log")
-	wamonErr := filepath.Join(dir, "wamon.stderr")
-	wamon := startPromProcess(t, wamonErr, env, bin, "serve", "--config", cfgPath, "--ssh-listen", "",
-		"--metrics-listen", "127.0.0.1:0", "--log", wamonLog)
-	t.Cleanup(func() {
-		if t.Failed() {
-			log, _ := os.ReadFile(wamonLog)
-			t.Logf("wamon's log:\n%.6000s", log)
-		}
-	})
-	var target string
-	for deadline := time.Now().Add(10 * time.Second); target == ""; {
-		out, _ := os.ReadFile(wamonErr)
-		if m := regexp.MustCompile(`metrics on http://(127\.0\.0\.1:\d+)/metrics`).FindSubmatch(out); m != nil {
-			target = string(m[1])
-			break
-		}
-		select {
-		case <-wamon.exited:
-			t.Fatalf("wamon serve exited: %v\n%s", wamon.err, out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("wamon serve did not say where it serves metrics in 10 s:\n%s", out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	wamon := startExporter(t, dir, srv.URL, numbers, time.Second)
+	target := wamon.target
 
 	// Prometheus, scraping wamon every second and evaluating the example rules every
-	// second. Its port is picked free first; another process may take it in between, so
-	// a start that cannot listen is tried again on another.
-	rules, err := os.ReadFile("examples/alerts.yml")
+	// second.
+	rules, err := os.ReadFile("../examples/alerts.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "alerts.yml"), rules, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	promCfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(promCfg, []byte(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - alerts.yml
-scrape_configs:
-  - job_name: wamon
-    static_configs:
-      - targets: ["`+target+`"]
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	promtoolRun(t, promtool, nil, "check", "config", promCfg)
-	var api promAPI
-	for attempt := 1; ; attempt++ {
-		port := promFreePort(t)
-		p := startPromProcess(t, filepath.Join(dir, fmt.Sprintf("prometheus-%d.log", attempt)), os.Environ(), prometheus,
-			"--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, fmt.Sprintf("tsdb-%d", attempt)),
-			"--web.listen-address=127.0.0.1:"+port, "--log.level=warn")
-		api = promAPI{t: t, base: "http://127.0.0.1:" + port}
-		ready := false
-		for deadline := time.Now().Add(20 * time.Second); !ready && time.Now().Before(deadline); {
-			select {
-			case <-p.exited:
-				deadline = time.Time{}
-				continue
-			default:
-			}
-			if resp, err := http.Get(api.base + "/-/ready"); err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				ready = resp.StatusCode == 200
-			}
-			if !ready {
-				time.Sleep(100 * time.Millisecond)
-			}
-		}
-		if ready {
-			t.Cleanup(func() {
-				if err := p.stop(10 * time.Second); err != nil {
-					t.Errorf("prometheus: %v", err)
-				}
-			})
-			break
-		}
-		out, _ := os.ReadFile(p.log)
-		if attempt < 3 && bytes.Contains(out, []byte("address already in use")) {
-			continue
-		}
-		t.Fatalf("prometheus is not ready in 20 s (exited: %v):\n%s", p.err, out)
-	}
+	writeFile(t, filepath.Join(dir, "alerts.yml"), string(rules))
+	config := strings.Replace(scrapeConfig([]string{target}, ""), "scrape_configs:", "  evaluation_interval: 1s\nrule_files:\n  - alerts.yml\nscrape_configs:", 1)
+	writeFile(t, filepath.Join(dir, "check.yml"), config)
+	promtoolRun(t, promtool, nil, "check", "config", filepath.Join(dir, "check.yml"))
+	prom := startPrometheus(t, dir, "prometheus", config)
+	api := promAPI{t: t, base: prom.base}
 	t.Logf("wamon and prometheus up after %v", time.Since(start).Round(time.Millisecond))
 
 	api.waitFor(`up{job="wamon"} is 1`, 15*time.Second, api.valueIs(`up{job="wamon"}`, 1))
@@ -618,10 +437,10 @@ scrape_configs:
 	if err := wamon.stop(5 * time.Second); err != nil {
 		t.Errorf("wamon serve after SIGTERM: %v (want exit 0)", err)
 	}
-	if log, _ := os.ReadFile(wamonLog); !bytes.Contains(log, []byte(`"msg":"stopping"`)) {
+	if log, _ := os.ReadFile(wamon.log); !bytes.Contains(log, []byte(`"msg":"stopping"`)) {
 		t.Errorf("wamon's log does not say it stopped:\n%.3000s", log)
 	}
-	stderr, _ := os.ReadFile(wamonErr)
+	stderr := []byte(wamon.output())
 	for lines := bufio.NewScanner(bytes.NewReader(stderr)); lines.Scan(); {
 		if !strings.HasPrefix(lines.Text(), "wamon serve: ") {
 			t.Errorf("wamon serve's stderr: %q", lines.Text())

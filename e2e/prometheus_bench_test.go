@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -51,10 +51,10 @@ func BenchmarkPrometheusFill(b *testing.B) {
 	if out, err := execOutput(tools[1], "tsdb", "create-blocks-from", "openmetrics", om, tsdb); err != nil {
 		b.Fatalf("promtool tsdb create-blocks-from: %v\n%s", err, out)
 	}
-	port := promFreePort(b)
+	port := freePort(b)
 	cfg := filepath.Join(dir, "prometheus.yml")
 	os.WriteFile(cfg, []byte("global:\n  scrape_interval: 15s\n"), 0o644)
-	startPromProcess(b, filepath.Join(dir, "prometheus.log"), os.Environ(), tools[0],
+	start(b, filepath.Join(dir, "prometheus.log"), os.Environ(), tools[0],
 		"--config.file="+cfg, "--storage.tsdb.path="+tsdb, "--storage.tsdb.retention.time=10y",
 		"--web.listen-address=127.0.0.1:"+port, "--log.level=warn")
 	base := "http://127.0.0.1:" + port
