@@ -9,41 +9,37 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/wamon/wamon/export"
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
+	"github.com/wamon/wamon/ui"
 )
 
-// BenchmarkPrometheusFill measures the Prometheus source's start-up: a console of 50
-// numbers opening with a one-hour window (15 s steps) that a real Prometheus holds. The
-// hour is the demo's, as wamon serve would have exported it every 15 s, written as
-// OpenMetrics with timestamps and loaded with promtool tsdb create-blocks-from; Prometheus
-// then starts on those blocks. One op is Start to the window filed. The README's
-// start-up figure comes from here (target: under 2 s).
-func BenchmarkPrometheusFill(b *testing.B) {
+// hourInPrometheus starts a real Prometheus holding an hour of what wamon serve would
+// have exported for 50 numbers every 15 s (the demo's figures), written as OpenMetrics
+// with timestamps and loaded with promtool tsdb create-blocks-from. It returns its base
+// URL, the numbers, and the hour's end.
+func hourInPrometheus(b *testing.B) (base string, nums []string, end time.Time) {
 	tools := promTools(b, "prometheus", "promtool")
-	const (
-		numbers = 50
-		every   = 15 * time.Second
-		steps   = 240 // an hour
-	)
 	dir := b.TempDir()
-	var nums []string
-	for i := range numbers {
+	for i := range fillNumbers {
 		nums = append(nums, fmt.Sprintf("+1202555%04d", i))
 	}
-	end := time.Now().Truncate(every)
-	from := end.Add(-steps * every)
+	end = time.Now().Truncate(fillEvery)
+	from := end.Add(-fillSteps * fillEvery)
 	om := filepath.Join(dir, "hour.om")
-	samples, err := writeHour(om, nums, from, steps, every)
+	samples, err := writeHour(om, nums, from, fillSteps, fillEvery)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,33 +53,53 @@ func BenchmarkPrometheusFill(b *testing.B) {
 	start(b, filepath.Join(dir, "prometheus.log"), os.Environ(), tools[0],
 		"--config.file="+cfg, "--storage.tsdb.path="+tsdb, "--storage.tsdb.retention.time=10y",
 		"--web.listen-address=127.0.0.1:"+port, "--log.level=warn")
-	base := "http://127.0.0.1:" + port
+	base = "http://127.0.0.1:" + port
 	api := promAPI{t: b, base: base}
 	api.waitFor("prometheus ready with the hour", 60*time.Second, func() (bool, error) {
 		got, err := api.query(fmt.Sprintf(`count(count_over_time(wamon_up[2h] @ %d))`, end.Unix()))
-		return err == nil && len(got) == 1 && got[0].value == numbers, fmt.Errorf("%v %v", got, err)
+		return err == nil && len(got) == 1 && got[0].value == fillNumbers, fmt.Errorf("%v %v", got, err)
 	})
-	b.Logf("%d samples over %d numbers in Prometheus", samples, numbers)
+	b.Logf("%d samples over %d numbers in Prometheus", samples, fillNumbers)
+	return base, nums, end
+}
 
+// The hour hourInPrometheus holds.
+const (
+	fillNumbers = 50
+	fillEvery   = 15 * time.Second
+	fillSteps   = 240 // an hour
+)
+
+// fillEngine is a console's engine over the Prometheus at base, its window ending at
+// end, as if the console opened then; not started.
+func fillEngine(b *testing.B, base string, nums []string, end time.Time) *monitor.Engine {
+	src, err := source.NewPrometheus(source.PrometheusOptions{URL: base, Timeout: 30 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return monitor.New(monitor.Config{Source: src, Numbers: nums, Interval: fillEvery, History: fillSteps + 1,
+		Clock: monitor.NewManualClock(end)})
+}
+
+// BenchmarkPrometheusFill measures the Prometheus source's start-up: a console of 50
+// numbers opening with a one-hour window (15 s steps) that a real Prometheus holds. One
+// op is Start to the window filed. The README's start-up figure comes from here
+// (target: under 2 s).
+func BenchmarkPrometheusFill(b *testing.B) {
+	base, nums, end := hourInPrometheus(b)
 	b.ResetTimer()
 	for b.Loop() {
-		src, err := source.NewPrometheus(source.PrometheusOptions{URL: base, Timeout: 30 * time.Second})
-		if err != nil {
-			b.Fatal(err)
-		}
-		// The window ends at the hour's end, as if the console opened then.
-		clock := monitor.NewManualClock(end)
-		eng := monitor.New(monitor.Config{Source: src, Numbers: nums, Interval: every, History: steps + 1, Clock: clock})
+		eng := fillEngine(b, base, nums, end)
 		sub := eng.Subscribe()
 		eng.Start()
 		for eng.Filling() {
 			<-sub.C()
 		}
 		b.StopTimer()
-		for i := range numbers {
+		for i := range fillNumbers {
 			eng.Read(i, func(v *monitor.View) {
-				if v.History.Len() < steps-1 {
-					b.Fatalf("%s holds %d polls after the fill, want %d", v.Number, v.History.Len(), steps)
+				if v.History.Len() < fillSteps-1 {
+					b.Fatalf("%s holds %d polls after the fill, want %d", v.Number, v.History.Len(), fillSteps)
 				}
 			})
 		}
@@ -91,6 +107,90 @@ func BenchmarkPrometheusFill(b *testing.B) {
 		eng.Stop()
 		b.StartTimer()
 	}
+}
+
+// keyClock wraps a console to time each j from its sending to the end of the View that
+// shows it.
+type keyClock struct {
+	*ui.Model
+	mu    sync.Mutex
+	sent  []time.Time
+	shown time.Time // the sending of the key Update saw last, until a View shows it
+	waits []time.Duration
+}
+
+func (k *keyClock) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if km, ok := msg.(tea.KeyMsg); ok && km.String() == "j" {
+		k.mu.Lock()
+		if len(k.sent) > 0 && k.shown.IsZero() {
+			k.shown, k.sent = k.sent[0], k.sent[1:]
+		}
+		k.mu.Unlock()
+	}
+	_, cmd := k.Model.Update(msg)
+	return k, cmd
+}
+
+func (k *keyClock) View() string {
+	v := k.Model.View()
+	k.mu.Lock()
+	if !k.shown.IsZero() {
+		k.waits = append(k.waits, time.Since(k.shown))
+		k.shown = time.Time{}
+	}
+	k.mu.Unlock()
+	return v
+}
+
+// BenchmarkKeysDuringPrometheusFill is the console of 50 numbers opening on the hour a
+// real Prometheus holds, its keys timed while the window fills beside it: j every 20 ms
+// (the overview's cursor), from sending to the frame that shows it. It reports the
+// median, p99 and longest wait, and how long the fill took. Target: every key within
+// 100 ms.
+func BenchmarkKeysDuringPrometheusFill(b *testing.B) {
+	base, nums, end := hourInPrometheus(b)
+	b.ResetTimer()
+	var all []time.Duration
+	var filled time.Duration
+	for b.Loop() {
+		eng := fillEngine(b, base, nums, end)
+		kc := &keyClock{Model: ui.New(ui.Options{Engine: eng})}
+		p := tea.NewProgram(kc, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithFPS(15))
+		done := make(chan struct{})
+		go func() {
+			p.Run()
+			close(done)
+		}()
+		p.Send(tea.WindowSizeMsg{Width: 160, Height: 48})
+		p.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("o")})
+		began := time.Now()
+		eng.Start()
+		for eng.Filling() {
+			time.Sleep(20 * time.Millisecond)
+			kc.mu.Lock()
+			kc.sent = append(kc.sent, time.Now())
+			kc.mu.Unlock()
+			p.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")})
+		}
+		filled += time.Since(began)
+		time.Sleep(200 * time.Millisecond) // the last keys' frames
+		p.Quit()
+		<-done
+		eng.Stop()
+		kc.mu.Lock()
+		all = append(all, kc.waits...)
+		kc.mu.Unlock()
+	}
+	if len(all) == 0 {
+		b.Fatal("no key was timed")
+	}
+	slices.Sort(all)
+	at := func(q float64) float64 { return float64(all[int(q*float64(len(all)-1))]) / 1e6 }
+	b.ReportMetric(at(0.5), "key-p50-ms")
+	b.ReportMetric(at(0.99), "key-p99-ms")
+	b.ReportMetric(float64(all[len(all)-1])/1e6, "key-max-ms")
+	b.ReportMetric(float64(filled.Milliseconds())/float64(b.N), "fill-ms")
+	b.ReportMetric(float64(len(all))/float64(b.N), "keys/op")
 }
 
 // writeHour writes what wamon serve would have exported for numbers (the demo's
