@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/ui"
 )
@@ -83,14 +84,19 @@ func runConsole(cli commandLine, getenv func(string) string, stdout, stderr io.W
 	if err != nil {
 		return fail(exitUsage, err)
 	}
+	if cli.serve && cfg.Source == sourcePrometheus && cfg.MetricsListen != "" {
+		return fail(exitUsage, errors.New("--metrics-listen with --source prometheus would export Prometheus' own series back to it; serve the console alone"))
+	}
+	if lister, ok := src.(numberLister); ok && len(cfg.Numbers) == 0 && !cli.once && !cli.serve {
+		// The Prometheus source without a list: the console opens at once and waits for
+		// the numbers Prometheus has, however long it takes to answer.
+		return runWaitingConsole(cfg, src, lister, logger, stderr)
+	}
 	if len(cfg.Numbers) == 0 {
 		// The Prometheus source without a list: the numbers Prometheus has.
 		if cfg.Numbers, err = discoverNumbers(src, cfg.Timeout, stderr); err != nil {
 			return fail(exitFailed, err)
 		}
-	}
-	if cli.serve && cfg.Source == sourcePrometheus && cfg.MetricsListen != "" {
-		return fail(exitUsage, errors.New("--metrics-listen with --source prometheus would export Prometheus' own series back to it; serve the console alone"))
 	}
 	logger.Info("start", "version", version, "source", src.Name(), "config", cfg.Path,
 		"numbers", len(cfg.Numbers), "interval", cfg.Interval, "once", cli.once)
@@ -143,6 +149,65 @@ func runConsole(cli commandLine, getenv func(string) string, stdout, stderr io.W
 	return exitOK
 }
 
+// runWaitingConsole is the console of a source that lists its numbers (the Prometheus
+// source without --number): it opens at once on a screen that waits for the list, then
+// shows the console over it.
+func runWaitingConsole(cfg Config, src source.Source, lister numberLister, logger *slog.Logger, stderr io.Writer) int {
+	var engine *monitor.Engine
+	closeRecording := func() {}
+	err := ui.RunWaiting(ui.WaitingOptions{
+		Whom:  "Prometheus at " + strings.TrimPrefix(src.Name(), "prometheus "),
+		Retry: cfg.Interval,
+		ASCII: cfg.ASCII,
+		Discover: func(ctx context.Context) ([]string, []string, error) {
+			ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+			defer cancel()
+			numbers, skipped, err := lister.Numbers(ctx)
+			var warnings []string
+			if len(skipped) > 0 {
+				warnings = append(warnings, skippedWarning(src, skipped))
+			}
+			if err != nil {
+				return nil, warnings, fmt.Errorf("cannot list the numbers: %v (or name them with --number)", err)
+			}
+			return numbers, warnings, nil
+		},
+		Console: func(numbers, found []string) (*ui.Model, error) {
+			cfg.Numbers = numbers
+			logger.Info("numbers listed", "source", src.Name(), "numbers", len(numbers))
+			var warnings []string
+			engine, closeRecording, warnings = newEngine(cfg, src, logger)
+			engine.Start()
+			return ui.New(ui.Options{
+				Engine:   engine,
+				ASCII:    cfg.ASCII,
+				Glyphs:   cfg.Glyphs,
+				Warnings: append(append(cfg.Warnings, found...), warnings...),
+			}), nil
+		},
+	}, ui.ColorProfile(cfg.Color, os.Stdout))
+	if engine != nil {
+		engine.Stop()
+	}
+	closeRecording()
+	if err != nil {
+		logger.Error("console stopped", "err", err)
+		fmt.Fprintf(stderr, "wamon: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// numberLister is a source that can list its numbers: the Prometheus source.
+type numberLister interface {
+	Numbers(context.Context) ([]string, []string, error)
+}
+
+// skippedWarning says which numbers a source listed that are not E.164, left out.
+func skippedWarning(src source.Source, skipped []string) string {
+	return fmt.Sprintf("%s has %d numbers that are not E.164, left out: %s", src.Name(), len(skipped), strings.Join(skipped, ", "))
+}
+
 // openLog opens --log FILE for structured logs; without it logs are discarded.
 func openLog(path string) (*slog.Logger, func(), error) {
 	if path == "" {
@@ -179,9 +244,7 @@ func newSource(cfg Config) (source.Source, error) {
 // discoverNumbers asks a source that can list its numbers (the Prometheus source) for
 // them; skipped ones are warned about.
 func discoverNumbers(src source.Source, timeout time.Duration, stderr io.Writer) ([]string, error) {
-	lister, ok := src.(interface {
-		Numbers(context.Context) ([]string, []string, error)
-	})
+	lister, ok := src.(numberLister)
 	if !ok {
 		return nil, errors.New("no numbers to watch: add numbers to the config file or pass --number")
 	}
@@ -189,8 +252,7 @@ func discoverNumbers(src source.Source, timeout time.Duration, stderr io.Writer)
 	defer cancel()
 	numbers, skipped, err := lister.Numbers(ctx)
 	if len(skipped) > 0 {
-		fmt.Fprintf(stderr, "wamon: warning: %s has %d numbers that are not E.164, left out: %s\n",
-			src.Name(), len(skipped), strings.Join(skipped, ", "))
+		fmt.Fprintf(stderr, "wamon: warning: %s\n", skippedWarning(src, skipped))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot list the numbers of %s: %v (or name them with --number)", src.Name(), err)

@@ -39,6 +39,8 @@ var faultWant = map[faketest.Scenario]string{
 	faketest.QueueCritical:   "",
 	faketest.Burst429:        "",
 	faketest.Multiconnect:    "",
+	faketest.DB:              "",
+	faketest.Unpaired:        "",
 	faketest.WS406:           "api",
 	faketest.WS500:           "api",
 	faketest.WS500Status:     "api",
@@ -287,6 +289,15 @@ func checkFaultDetails(t *testing.T, lines []string, scenarios []faketest.Scenar
 			q, db := obj.Metrics["callback_queue_size"].Samples, obj.Metrics["db_pending_callbacks"].Samples
 			if len(q) != 1 || q[0].Labels["node"] != faketest.ActiveNode || len(db) != 1 || db[0].Labels["node"] != "" {
 				t.Errorf("%s: want the queue on node %s and db without one: %.300s", sc, faketest.ActiveNode, lines[i])
+			}
+		case faketest.DB:
+			if m := obj.Metrics["db_messages"]; m.Type != "gauge" || len(m.Samples) != 2 || obj.Metrics["db_request_duration_us_sum"].Type != "counter" {
+				t.Errorf("%s: want db_messages by type and the db request durations: %.300s", sc, lines[i])
+			}
+		case faketest.Unpaired:
+			// Kept as the payload has them: the two halves differ in one label set.
+			if c, s := len(obj.Metrics["callback_requests_duration_ms_count"].Samples), len(obj.Metrics["callback_requests_duration_ms_sum"].Samples); c != 3 || s != 3 {
+				t.Errorf("%s: %d counts and %d sums, want 3 each: %.300s", sc, c, s, lines[i])
 			}
 		case faketest.Hostile:
 			// Sanitised, not dropped: the metrics stay, minus what a terminal would act on.

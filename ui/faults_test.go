@@ -68,6 +68,7 @@ var faultHealthy = map[faketest.Scenario]bool{
 	faketest.OddValues: true, faketest.MissingFields: true, faketest.Hostile: true,
 	faketest.LongLabels: true, faketest.ThousandsSeries: true,
 	faketest.QueueCritical: true, faketest.Burst429: true, faketest.Multiconnect: true,
+	faketest.DB: true, faketest.Unpaired: true,
 }
 
 // unsafeRune reports the first rune a terminal would act on or hide: C0 controls other

@@ -76,6 +76,32 @@ const ServedFrameRate = 30
 
 // Run shows the console on this process's terminal until the user quits.
 func Run(opts Options, profile termenv.Profile) error {
+	opts.Output = os.Stdout
+	return run(New(opts), opts.Engine.Filled(), opts.Replay != nil, profile)
+}
+
+// RunWaiting shows the waiting screen on this process's terminal, then the console over
+// the numbers it finds, until the user quits.
+func RunWaiting(opts WaitingOptions, profile termenv.Profile) error {
+	filled := make(chan struct{})
+	console := opts.Console
+	opts.Console = func(numbers, warnings []string) (*Model, error) {
+		m, err := console(numbers, warnings)
+		if err == nil {
+			m.opts.Output = os.Stdout
+			go func() {
+				<-m.ctx.Engine.Filled()
+				close(filled)
+			}()
+		}
+		return m, err
+	}
+	return run(NewWaiting(opts), filled, false, profile)
+}
+
+// run runs a program of model on the terminal. filled is closed once the engine has
+// filled its window (nil: it has none to fill).
+func run(model tea.Model, filled <-chan struct{}, replay bool, profile termenv.Profile) error {
 	// The console waits on the network and the terminal; one processor does all its work
 	// (500 numbers: keys answered in 0.13 ms at p99) and saves the scheduler spinning a
 	// second thread awake on every timer: idle CPU 0.55% -> 0.35% of a core. GOMAXPROCS
@@ -84,17 +110,16 @@ func Run(opts Options, profile termenv.Profile) error {
 	// 0.85 s on two, 0.8-1.5 s on one); one processor from when it is in.
 	switch {
 	case os.Getenv("GOMAXPROCS") != "":
-	case opts.Replay != nil:
+	case replay:
 		runtime.GOMAXPROCS(1) // a replay's engine is never started: nothing to fill
 	default:
 		go func() {
-			<-opts.Engine.Filled()
+			<-filled
 			runtime.GOMAXPROCS(1)
 		}()
 	}
 	lipgloss.SetColorProfile(profile)
-	opts.Output = os.Stdout
-	p := tea.NewProgram(New(opts), tea.WithAltScreen(), tea.WithFPS(frameRate))
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithFPS(frameRate))
 	// A hangup (the tmux pane closed, the SSH connection dropped) ends the console as q
 	// does, so that whoever runs it stops cleanly: a recording is closed, not torn.
 	// Bubble Tea handles SIGINT and SIGTERM itself.
