@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -72,17 +73,20 @@ func TestStoresShowWhatTheDirectConsoleShows(t *testing.T) {
 	}
 	exp := startExporter(t, dir, srv.URL, numbers, time.Second)
 
+	// The stores run on the README's examples, scraping every second.
+	copyExample(t, dir, "alerts.yml", nil)
 	stores := []*store{
-		startPrometheus(t, dir, "Prometheus (OpenMetrics)", scrapeConfig([]string{exp.target}, "")),
+		startPrometheus(t, dir, "Prometheus (OpenMetrics)", copyExample(t, dir, "prometheus.yml", map[string]string{"127.0.0.1:9464": exp.target})),
 	}
 	text := newTextOnly(t, exp.target)
-	stores = append(stores, startPrometheus(t, dir, "Prometheus (text format)", scrapeConfig([]string{text.Listener.Addr().String()}, "")))
+	stores = append(stores, startPrometheus(t, dir, "Prometheus (text format)",
+		copyExample(t, dir, "prometheus.yml", map[string]string{"127.0.0.1:9464": text.Listener.Addr().String()})))
 	remote := startVictoria(t, dir, "VictoriaMetrics (remote write from a Prometheus agent)", victoriaLatencyOffset)
-	startPrometheus(t, dir, "Prometheus agent", scrapeConfig([]string{exp.target}, "remote_write:\n  - url: "+remote.base+"/api/v1/write\n"),
-		"--enable-feature=agent")
+	startPrometheus(t, dir, "Prometheus agent", copyExample(t, dir, "prometheus-agent.yml",
+		map[string]string{"127.0.0.1:9464": exp.target, "http://127.0.0.1:8428": remote.base}), "--enable-feature=agent")
 	stores = append(stores, remote)
 	vmScrape := filepath.Join(dir, "victoria-scrape.yml")
-	writeFile(t, vmScrape, scrapeConfig([]string{exp.target}, ""))
+	writeFile(t, vmScrape, copyExample(t, dir, "victoria-scrape.yml", map[string]string{"127.0.0.1:9464": exp.target}))
 	stores = append(stores, startVictoria(t, dir, "VictoriaMetrics (scraping)", victoriaLatencyOffset, "-promscrape.config="+vmScrape))
 
 	// The direct console: an engine polling the API itself, as the console on the
@@ -150,6 +154,25 @@ func TestStoresShowWhatTheDirectConsoleShows(t *testing.T) {
 			t.Errorf("the text-format scrape was answered in %q", ct)
 		}
 	}
+}
+
+// copyExample is one of examples/ as a test runs it: scraping every second, with the
+// addresses replaced; written to dir too, for the files that load it.
+func copyExample(t *testing.T, dir, name string, replace map[string]string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.NewReplacer("15s", "1s", "10s", "1s").Replace(string(b))
+	for old, new := range replace {
+		if !strings.Contains(s, old) {
+			t.Fatalf("examples/%s has no %s", name, old)
+		}
+		s = strings.ReplaceAll(s, old, new)
+	}
+	writeFile(t, filepath.Join(dir, name), s)
+	return s
 }
 
 // newParityEngine is a console's engine over src, polling every second with two

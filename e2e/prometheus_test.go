@@ -61,6 +61,12 @@ func promtoolRun(t testing.TB, promtool string, stdin []byte, args ...string) (o
 func TestPrometheusExamplesPassPromtool(t *testing.T) {
 	promtool := promTools(t, "promtool")[0]
 	promtoolRun(t, promtool, nil, "check", "config", "--lint=all", "--lint-fatal", "../examples/prometheus.yml")
+	promtoolRun(t, promtool, nil, "check", "config", "--agent", "--lint=all", "--lint-fatal", "../examples/prometheus-agent.yml")
+	if vm := needTools(t, "victoria-metrics", "victoria-metrics")[0]; true {
+		if out, err := exec.Command(vm, "-promscrape.config=../examples/victoria-scrape.yml", "-promscrape.config.dryRun", "-loggerLevel=ERROR").CombinedOutput(); err != nil {
+			t.Errorf("victoria-metrics -promscrape.config.dryRun examples/victoria-scrape.yml: %v\n%s", err, out)
+		}
+	}
 	promtoolRun(t, promtool, nil, "check", "rules", "--lint=all", "--lint-fatal", "../examples/alerts.yml")
 	if out, ok := promtoolRun(t, promtool, nil, "test", "rules", "../examples/alerts_test.yml"); ok && !strings.Contains(out, "SUCCESS") {
 		t.Errorf("promtool test rules did not say SUCCESS:\n%s", out)
