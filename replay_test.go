@@ -90,6 +90,13 @@ func TestReplayOnce(t *testing.T) {
 }
 
 func TestReplayCommandLine(t *testing.T) {
+	// README.md under a segment's name: not a recording, and said so.
+	notRecording := t.TempDir()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(notRecording, "wamon-20261125T210000.000Z-1.jsonl.zst"), readme, 0o600)
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -102,6 +109,7 @@ func TestReplayCommandLine(t *testing.T) {
 		{[]string{"--once", "--from", "5m", "--to", "10m", demoRecording}, exitUsage, "wamon: --to 2026-11-24T10:19:59Z is before --from 2026-11-24T10:24:59Z\n"},
 		{[]string{"--once", filepath.Join(demoRecording, "nothing-here")}, exitFailed, "wamon: replay: stat testdata/demo-recording/nothing-here: no such file or directory\n"},
 		{[]string{"--once", "testdata/once"}, exitFailed, "wamon: replay: no recording in [testdata/once] (segments are named wamon-*.jsonl.zst)\n"},
+		{[]string{"--once", notRecording}, exitFailed, "wamon: replay: wamon-20261125T210000.000Z-1.jsonl.zst: not a wamon recording (not zstd)\n"},
 	} {
 		var stdout, stderr strings.Builder
 		code := run(append([]string{"replay"}, tc.args...), func(string) string { return "" }, &stdout, &stderr)

@@ -1,10 +1,15 @@
 package replay
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/record"
@@ -176,6 +181,34 @@ func TestOpenRefusesAHeaderNoConsoleWouldRun(t *testing.T) {
 		w.Close()
 		if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "the recording") {
 			t.Errorf("%s: Open: %v, want a refusal", name, err)
+		}
+	}
+}
+
+// A file that is not a recording is refused in one line that names it and says what it
+// is not; of several, the first one's.
+func TestOpenNamesWhatIsNotARecording(t *testing.T) {
+	var headerless bytes.Buffer
+	enc, _ := zstd.NewWriter(&headerless)
+	enc.Write([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"+1","status":200,"raw":{}}` + "\n"))
+	enc.Close()
+	const a, b = "wamon-20261125T210000.000Z-1.jsonl.zst", "wamon-20261125T220000.000Z-1.jsonl.zst"
+	for _, tc := range []struct {
+		what  string
+		files map[string][]byte
+		want  string
+	}{
+		{"no header", map[string][]byte{a: headerless.Bytes()}, a + ": not a wamon recording (no header)"},
+		{"not zstd", map[string][]byte{a: []byte("# notes\n")}, a + ": not a wamon recording (not zstd)"},
+		{"two of them", map[string][]byte{a: []byte("# notes\n"), b: headerless.Bytes()},
+			"2 files, none of them a wamon recording: " + a + ": not a wamon recording (not zstd)"},
+	} {
+		dir := t.TempDir()
+		for name, content := range tc.files {
+			os.WriteFile(filepath.Join(dir, name), content, 0o600)
+		}
+		if _, err := Open(dir); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: Open: %v, want %q", tc.what, err, tc.want)
 		}
 	}
 }
