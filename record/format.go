@@ -241,7 +241,7 @@ func parseLine(b []byte, fast bool) (h *Header, e *Entry, err error) {
 		p.Body = l.Body64
 	}
 	if l.Err != nil {
-		p.Err = &source.RecordedError{Kind: l.Err.Kind, Reason: l.Err.Reason, Line: source.Sanitize(l.Err.Line)}
+		p.Err = &source.RecordedError{Kind: source.Sanitize(l.Err.Kind), Reason: source.Sanitize(l.Err.Reason), Line: source.Sanitize(l.Err.Line)}
 	}
 	return nil, &Entry{At: at, Number: l.N, Poll: p}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -186,4 +187,23 @@ func show(e Entry) string {
 		b.WriteString(" event: " + e.Event.Kind.Name() + " " + e.Event.Reason)
 	}
 	return b.String()
+}
+
+// An error read back carries no control character in its kind, reason or line, as
+// every string of a recording someone handed over: the terminal and --once --json show
+// them.
+func TestRecordSanitisesAnErrorWhereItIsRead(t *testing.T) {
+	_, e, err := parse([]byte(`{"t":"2026-11-25T21:00:05.000Z","n":"+1","lat":10,"err":{"kind":"trans\u001b[8mport",` +
+		`"reason":"timeout\u001b]0;owned\u0007 10s","line":"timeout:\u001b[2J no response\u009b31m within 10s"}}`))
+	if err != nil || e == nil || e.Poll == nil || e.Poll.Err == nil {
+		t.Fatalf("read %+v, %v; want a poll's error", e, err)
+	}
+	for what, s := range map[string]string{"kind": e.Poll.Err.Kind, "reason": e.Poll.Err.Reason, "line": e.Poll.Err.Line} {
+		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }) || ansi.Strip(s) != s {
+			t.Errorf("the error's %s %q carries control characters", what, s)
+		}
+		if !strings.Contains(s, "port") && !strings.Contains(s, "timeout") {
+			t.Errorf("the error's %s %q lost its words", what, s)
+		}
+	}
 }

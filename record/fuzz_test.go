@@ -26,7 +26,8 @@ func FuzzRecording(f *testing.F) {
 		`{"t":"2026-11-25T21:00:00.012Z","n":"+1","lat":0.1,"status":200,"raw":{"RESPONSE":{"code":"WS201","data":{}}}}` + "\n" +
 		`{"t":"2026-11-25T21:00:05.000Z","n":"+1","lat":10,"err":{"kind":"transport","reason":"timeout 10s","line":"timeout"}}` + "\n" +
 		`{"t":"2026-11-25T21:00:05.001Z","n":"+1","ev":"state","from":"OK","to":"ERR","lasted":"4m","reason":"x"}` + "\n"))
-	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"\u001b[31m+1","status":502,"body":"<html>\u001b]0;x\u0007</html>"}` + "\n"))
+	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"\u001b[31m+1","status":502,"body":"<html>\u001b]0;x\u0007</html>"}` + "\n" +
+		`{"t":"2026-11-25T21:00:05.000Z","n":"+1","err":{"kind":"\u001b[8m","reason":"\u001b]0;x\u0007","line":"\u009b2J"}}` + "\n"))
 	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"+1","status":200,"raw":{"a":",\"raw\":"},"x":1}` + "\n"))
 	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"+1","raw":{"a":"\\\"}\\"} ,"status":200}` + "\n" +
 		`{"t":"2026-11-25T21:00:00.000Z","n":"+1","x":{"y":1,"raw":2},"raw":"s\"}"}` + "\n" +
@@ -62,6 +63,11 @@ func FuzzRecording(f *testing.F) {
 				clean("event reason", e.Event.Reason)
 			}
 			if e.Poll != nil {
+				if e.Poll.Err != nil {
+					clean("error kind", e.Poll.Err.Kind)
+					clean("error reason", e.Poll.Err.Reason)
+					clean("error line", e.Poll.Err.Line)
+				}
 				snap, err := e.Poll.Outcome(e.Number, e.At)
 				clean("code", snap.Code)
 				clean("message", snap.Message)
