@@ -90,6 +90,13 @@ func TestReplayOnce(t *testing.T) {
 }
 
 func TestReplayCommandLine(t *testing.T) {
+	// README.md under a segment's name: not a recording, and said so.
+	notRecording := t.TempDir()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(notRecording, "wamon-20261125T210000.000Z-1.jsonl.zst"), readme, 0o600)
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -100,8 +107,12 @@ func TestReplayCommandLine(t *testing.T) {
 		{[]string{"--speed", "0", demoRecording}, exitUsage, "wamon: --speed: \"0\": want a factor such as 1, 10 or 60, or max\n"},
 		{[]string{"--once", "--from", "yesterday", demoRecording}, exitUsage, "wamon: --from: \"yesterday\" is not a time (2026-11-25T16:30:00Z, \"2026-11-25 16:30\", 16:30) or a duration before the end (10m)\n"},
 		{[]string{"--once", "--from", "5m", "--to", "10m", demoRecording}, exitUsage, "wamon: --to 2026-11-24T10:19:59Z is before --from 2026-11-24T10:24:59Z\n"},
+		// Past either end, with nothing said of the other: what is wrong is the one given.
+		{[]string{"--once", "--to", "10h", demoRecording}, exitUsage, "wamon: --to: \"10h\" is 2026-11-24T00:29:59Z, before the recording starts (2026-11-24T10:00:01Z)\n"},
+		{[]string{"--once", "--from", "2026-11-25T08:00:00Z", demoRecording}, exitUsage, "wamon: --from: \"2026-11-25T08:00:00Z\" is 2026-11-25T08:00:00Z, after the recording ends (2026-11-24T10:29:59Z)\n"},
 		{[]string{"--once", filepath.Join(demoRecording, "nothing-here")}, exitFailed, "wamon: replay: stat testdata/demo-recording/nothing-here: no such file or directory\n"},
 		{[]string{"--once", "testdata/once"}, exitFailed, "wamon: replay: no recording in [testdata/once] (segments are named wamon-*.jsonl.zst)\n"},
+		{[]string{"--once", notRecording}, exitFailed, "wamon: replay: wamon-20261125T210000.000Z-1.jsonl.zst: not a wamon recording (not zstd)\n"},
 	} {
 		var stdout, stderr strings.Builder
 		code := run(append([]string{"replay"}, tc.args...), func(string) string { return "" }, &stdout, &stderr)

@@ -34,6 +34,16 @@ func runReplay(rl replayLine, getenv func(string) string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "wamon: --to: %v\n", err)
 		return exitUsage
 	}
+	// A flag past an end of the recording is the one named, not the other flag, whose
+	// default is that end.
+	if from.After(rec.Last) {
+		fmt.Fprintf(stderr, "wamon: --from: %q is %s, after the recording ends (%s)\n", rl.from, from.Format(time.RFC3339), rec.Last.Format(time.RFC3339))
+		return exitUsage
+	}
+	if to.Before(rec.First) {
+		fmt.Fprintf(stderr, "wamon: --to: %q is %s, before the recording starts (%s)\n", rl.to, to.Format(time.RFC3339), rec.First.Format(time.RFC3339))
+		return exitUsage
+	}
 	if to.Before(from) {
 		fmt.Fprintf(stderr, "wamon: --to %s is before --from %s\n", to.Format(time.RFC3339), from.Format(time.RFC3339))
 		return exitUsage

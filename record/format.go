@@ -166,19 +166,27 @@ func eventLine(ev monitor.Event) line {
 // rawKey starts a poll line's verbatim body, its last member.
 var rawKey = []byte(`,"raw":`)
 
-// parse reads one line: a header (h set), or an entry.
-func parse(b []byte) (h *Header, e *Entry, err error) {
+// anyLine is a line as encoding/json reads it, whatever tool wrote it: its body too.
+type anyLine struct {
+	line
+	Raw json.RawMessage `json:"raw"`
+}
+
+// parse reads one line: a header (h set), or an entry. Any JSON object on a line reads,
+// whatever its spacing and order of members (a recording edited or written by another
+// tool); the writer's own shape reads faster.
+func parse(b []byte) (h *Header, e *Entry, err error) { return parseLine(b, true) }
+
+// parseLine is parse, through the writer's shape when fast allows, else encoding/json.
+func parseLine(b []byte, fast bool) (h *Header, e *Entry, err error) {
 	var l line
-	// A poll with a verbatim body: the members before it are decoded, the body is
-	// taken as it stands (the decoder checks it). Inside a JSON string a quote is
-	// escaped, so the first rawKey is the member's.
-	if i := bytes.Index(b, rawKey); i > 0 && b[len(b)-1] == '}' {
-		if err := json.Unmarshal(append(b[:i:i], '}'), &l); err != nil {
+	if !fast || !l.readFast(b) {
+		var a anyLine
+		if err := json.Unmarshal(b, &a); err != nil {
 			return nil, nil, err
 		}
-		l.raw = b[i+len(rawKey) : len(b)-1]
-	} else if err := json.Unmarshal(b, &l); err != nil {
-		return nil, nil, err
+		l = a.line
+		l.raw = a.Raw
 	}
 	at, err := time.Parse(timeLayout, l.T)
 	if err != nil {
@@ -233,7 +241,88 @@ func parse(b []byte) (h *Header, e *Entry, err error) {
 		p.Body = l.Body64
 	}
 	if l.Err != nil {
-		p.Err = &source.RecordedError{Kind: l.Err.Kind, Reason: l.Err.Reason, Line: source.Sanitize(l.Err.Line)}
+		p.Err = &source.RecordedError{Kind: source.Sanitize(l.Err.Kind), Reason: source.Sanitize(l.Err.Reason), Line: source.Sanitize(l.Err.Line)}
 	}
 	return nil, &Entry{At: at, Number: l.N, Poll: p}, nil
+}
+
+// readFast reads a line of the writer's shape: a poll's members, then its verbatim body
+// as the last member. The members before the body are decoded; the body is taken as it
+// stands, without a pass of encoding/json over it (the source's decoder checks it when
+// the poll is interpreted). It reports false for any other line, left to encoding/json.
+func (l *line) readFast(b []byte) bool {
+	// Inside a JSON string a quote is escaped, and a member of an object within the line
+	// leaves the members before it unclosed: where the members before the first rawKey
+	// decode, it is the line's own.
+	i := bytes.Index(b, rawKey)
+	if i <= 0 || b[len(b)-1] != '}' {
+		return false
+	}
+	body := b[i+len(rawKey) : len(b)-1]
+	start, end := valueSpan(body)
+	if start < 0 || json.Unmarshal(append(b[:i:i], '}'), l) != nil {
+		return false
+	}
+	l.raw = body[start:end]
+	return true
+}
+
+// valueSpan is where the JSON value that b holds starts and ends, for b that holds one
+// value and nothing else but spaces; -1, -1 when b holds more (members after the body).
+// It follows strings and brackets only, which is enough to find the end of a value that
+// is JSON; whether it is JSON is the decoder's to say (encoding/json's Valid would say
+// both, at four to five times the cost: 14-19 µs for the demo's 4.2 KB payload).
+func valueSpan(b []byte) (start, end int) {
+	start = skipSpace(b, 0)
+	i, depth := start, 0
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			if i = stringEnd(b, i); i < 0 {
+				return -1, -1
+			}
+		case '{', '[':
+			depth++
+			i++
+		case '}', ']':
+			depth--
+			i++
+		default:
+			i++
+			if depth == 0 { // a number, true, false or null
+				for i < len(b) && b[i] != ',' && !isSpace(b[i]) {
+					i++
+				}
+			}
+		}
+		if depth <= 0 {
+			break
+		}
+	}
+	if depth != 0 || i == start || skipSpace(b, i) != len(b) {
+		return -1, -1
+	}
+	return start, i
+}
+
+// stringEnd is the index after the JSON string that starts at b[i], or -1.
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			i++
+		}
+	}
+	return -1
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
 }

@@ -2,10 +2,12 @@ package record
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -16,15 +18,22 @@ import (
 )
 
 // FuzzRecording reads arbitrary lines as a segment, as wamon replay reads a recording
-// someone handed over: it never panics, and nothing it returns for the terminal carries
-// a control character.
+// someone handed over: it never panics, nothing it returns for the terminal carries a
+// control character, and every line that is JSON reads as encoding/json alone reads it
+// (the writer's shape is read by a faster path).
 func FuzzRecording(f *testing.F) {
 	f.Add([]byte(`{"wamon":"recording","v":1,"t":"2026-11-25T21:00:00.000Z","source":"demo","numbers":["+1"],"interval":"5s","history":720}` + "\n" +
 		`{"t":"2026-11-25T21:00:00.012Z","n":"+1","lat":0.1,"status":200,"raw":{"RESPONSE":{"code":"WS201","data":{}}}}` + "\n" +
 		`{"t":"2026-11-25T21:00:05.000Z","n":"+1","lat":10,"err":{"kind":"transport","reason":"timeout 10s","line":"timeout"}}` + "\n" +
 		`{"t":"2026-11-25T21:00:05.001Z","n":"+1","ev":"state","from":"OK","to":"ERR","lasted":"4m","reason":"x"}` + "\n"))
-	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"\u001b[31m+1","status":502,"body":"<html>\u001b]0;x\u0007</html>"}` + "\n"))
+	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"\u001b[31m+1","status":502,"body":"<html>\u001b]0;x\u0007</html>"}` + "\n" +
+		`{"t":"2026-11-25T21:00:05.000Z","n":"+1","err":{"kind":"\u001b[8m","reason":"\u001b]0;x\u0007","line":"\u009b2J"}}` + "\n"))
 	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"+1","status":200,"raw":{"a":",\"raw\":"},"x":1}` + "\n"))
+	f.Add([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"+1","raw":{"a":"\\\"}\\"} ,"status":200}` + "\n" +
+		`{"t":"2026-11-25T21:00:00.000Z","n":"+1","x":{"y":1,"raw":2},"raw":"s\"}"}` + "\n" +
+		`{"t":"2026-11-25T21:00:00.000Z","n":"+1","status":200,"raw": [1,{"b":[]}] }` + "\n" +
+		`{"t":"2026-11-25T21:00:00.000Z","n":"+1","status":200,"raw":-1.5e3}` + "\n" +
+		`{"t":"2026-11-25T21:00:00.000Z","n":"+1","status":200,"raw":null,"RAW":{}}` + "\n"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, lines []byte) {
 		path := filepath.Join(dir, "wamon-20261125T210000.000Z-1.jsonl.zst")
@@ -54,6 +63,11 @@ func FuzzRecording(f *testing.F) {
 				clean("event reason", e.Event.Reason)
 			}
 			if e.Poll != nil {
+				if e.Poll.Err != nil {
+					clean("error kind", e.Poll.Err.Kind)
+					clean("error reason", e.Poll.Err.Reason)
+					clean("error line", e.Poll.Err.Line)
+				}
 				snap, err := e.Poll.Outcome(e.Number, e.At)
 				clean("code", snap.Code)
 				clean("message", snap.Message)
@@ -73,6 +87,16 @@ func FuzzRecording(f *testing.F) {
 		}
 		for _, w := range r.Warnings() {
 			clean("warning", w)
+		}
+		for _, l := range bytes.Split(lines, []byte("\n")) {
+			if !json.Valid(l) {
+				continue
+			}
+			h, e, err := parseLine(l, true)
+			wantH, wantE, wantErr := parseLine(l, false)
+			if !reflect.DeepEqual(h, wantH) || !reflect.DeepEqual(e, wantE) || (err == nil) != (wantErr == nil) {
+				t.Errorf("%s\nreads as %+v %+v %v\nencoding/json reads %+v %+v %v", l, h, e, err, wantH, wantE, wantErr)
+			}
 		}
 	})
 }

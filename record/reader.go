@@ -171,6 +171,11 @@ func (r *Reader) openNext() {
 		r.warn("%s: %v", shownName(path), err)
 		return
 	}
+	if why := s.notRecording(); why != "" {
+		r.warn("%s: not a wamon recording (%s)", shownName(path), why)
+		s.close()
+		return
+	}
 	if r.advance(s) {
 		r.open = append(r.open, s)
 	} else {
@@ -243,6 +248,21 @@ func openSegment(path string) (*segmentReader, error) {
 	return &segmentReader{path: path, f: f, dec: dec, br: bufio.NewReaderSize(dec, 64<<10)}, nil
 }
 
+// notRecording says why the segment, not read yet, is not a recording, from its first
+// byte: a recording is zstd, and its first line JSON (a header; a poll, if another tool
+// cut the header away). "" when it may be one: an empty stream, or one cut short (a
+// crash's, left to the lines read to say).
+func (s *segmentReader) notRecording() string {
+	b, err := s.br.Peek(1)
+	switch {
+	case errors.Is(err, zstd.ErrMagicMismatch):
+		return "not zstd"
+	case err == nil && b[0] != '{' && !isSpace(b[0]):
+		return "zstd, but not JSON Lines"
+	}
+	return ""
+}
+
 // maxLine bounds a line read back: a poll's body is within max_body (8 MiB by default),
 // and a recording handed over must not make the reader hold gigabytes.
 const maxLine = 64 << 20
@@ -255,8 +275,10 @@ var errLineTooLong = errors.New("a line longer than 64 MiB")
 func (s *segmentReader) line() ([]byte, error) {
 	var b []byte // each line its own: an entry keeps slices of it
 	tooLong := false
+	size := 0 // the line's, held or not
 	for {
 		chunk, err := s.br.ReadSlice('\n')
+		size += len(chunk)
 		if !tooLong && len(b)+len(chunk) > maxLine {
 			tooLong, b = true, nil
 		}
@@ -273,7 +295,7 @@ func (s *segmentReader) line() ([]byte, error) {
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
 		case errors.Is(err, io.EOF) && (len(b) > 0 || tooLong):
-			return nil, fmt.Errorf("a last line of %d bytes without its end", len(b))
+			return nil, fmt.Errorf("a last line of %d bytes without its end", size)
 		default:
 			return nil, err
 		}

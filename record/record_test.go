@@ -542,3 +542,51 @@ func TestRecordReaderSkipsByTheHour(t *testing.T) {
 		t.Errorf("segments left: %v", r.pending)
 	}
 }
+
+// A segment closed whole (rotated on the hour, or at Close) is synced to the disk once
+// all its bytes are in its file, and before the file is closed.
+func TestRecordSyncsEachSegmentItCloses(t *testing.T) {
+	type synced struct {
+		name string
+		size int64 // the file's size when it was synced
+		err  error // the sync's
+	}
+	var syncs []synced
+	real := syncFile
+	syncFile = func(f *os.File) error {
+		fi, err := f.Stat()
+		if err != nil {
+			syncs = append(syncs, synced{filepath.Base(f.Name()), -1, err})
+			return err
+		}
+		err = real(f)
+		syncs = append(syncs, synced{filepath.Base(f.Name()), fi.Size(), err})
+		return err
+	}
+	t.Cleanup(func() { syncFile = real })
+
+	dir := t.TempDir()
+	base := time.Date(2026, 11, 25, 10, 59, 55, 0, time.UTC)
+	var outs []outcome
+	for _, at := range []time.Time{base, base.Add(5 * time.Second), base.Add(10 * time.Second)} {
+		snap, err := source.Interpret(200, []byte(`{"RESPONSE":{"code":"WS201","data":{}}}`), "+1")
+		snap.FetchedAt = at
+		outs = append(outs, outcome{"+1", snap, err})
+	}
+	record(t, dir, outs, Options{}) // the 10:00 hour's segment, rotated; then the 11:00 hour's, closed
+	files, _ := Segments(dir)
+	if len(files) != 2 {
+		t.Fatalf("segments %v, want two", files)
+	}
+	var want []synced
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, synced{filepath.Base(f), fi.Size(), nil})
+	}
+	if !reflect.DeepEqual(syncs, want) {
+		t.Errorf("synced %+v, want %+v (each segment once, whole, while open)", syncs, want)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -67,6 +68,13 @@ func Open(paths ...string) (*Recording, error) {
 		rec.Warnings = append(rec.Warnings, r.Warnings()...)
 	}
 	if newest == nil {
+		if len(files) == 1 {
+			// What reading it said names the file and what it is not.
+			if len(rec.Warnings) > 0 {
+				return nil, errors.New(rec.Warnings[0])
+			}
+			return nil, fmt.Errorf("%s: not a wamon recording (no header)", source.Sanitize(filepath.Base(files[0])))
+		}
 		return nil, fmt.Errorf("%d files, none of them a wamon recording: %s", len(files), first(rec.Warnings))
 	}
 	rec.Header = *newest

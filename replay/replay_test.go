@@ -1,10 +1,14 @@
 package replay
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/record"
@@ -161,21 +165,72 @@ func TestReplayKeepsTheRecordedPause(t *testing.T) {
 // A recording's header sizes the replay's engine: one that asks for absurd settings is
 // refused in one line, not obeyed until the process dies.
 func TestOpenRefusesAHeaderNoConsoleWouldRun(t *testing.T) {
-	for name, h := range map[string]record.Header{
-		"history":  {Source: "x", Numbers: []string{"+1"}, Interval: 5 * time.Second, History: 4_000_000_000_000_000},
-		"interval": {Source: "x", Numbers: []string{"+1"}, Interval: time.Nanosecond, History: 720},
+	numbers := func(n int) []string {
+		ns := make([]string, n)
+		for i := range ns {
+			ns[i] = fmt.Sprintf("+1202%07d", i)
+		}
+		return ns
+	}
+	for _, tc := range []struct {
+		name string
+		h    record.Header
+		want string // "" for a header a replay takes
+	}{
+		{"history", record.Header{Source: "x", Numbers: []string{"+1"}, Interval: 5 * time.Second, History: 4_000_000_000_000_000},
+			"the recording's header asks for a history of 4000000000000000 polls (2 to 100000)"},
+		{"interval", record.Header{Source: "x", Numbers: []string{"+1"}, Interval: time.Nanosecond, History: 720},
+			"the recording's header has a poll interval of 1ns (1s to 24h)"},
+		// Numbers and history each within bounds, together 16 GB of times alone.
+		{"numbers x history", record.Header{Source: "x", Numbers: numbers(10_000), Interval: 5 * time.Second, History: 100_000},
+			"the recording holds 10000 numbers with a history of 100000 polls each: more than a replay holds (20000000 in all)"},
+		{"numbers x history at the bound", record.Header{Source: "x", Numbers: numbers(200), Interval: 5 * time.Second, History: 100_000}, ""},
+		{"numbers x history past the bound", record.Header{Source: "x", Numbers: numbers(201), Interval: 5 * time.Second, History: 100_000},
+			"the recording holds 201 numbers with a history of 100000 polls each: more than a replay holds (20000000 in all)"},
 	} {
 		dir := t.TempDir()
-		w, err := record.Open(record.Options{Dir: dir}, h)
+		w, err := record.Open(record.Options{Dir: dir}, tc.h)
 		if err != nil {
 			t.Fatal(err)
 		}
 		snap, perr := source.Interpret(200, []byte(`{"RESPONSE":{"code":"WS201","data":{}}}`), "+1")
 		snap.FetchedAt = time.Now()
-		w.Poll("+1", snap, perr)
+		w.Poll(tc.h.Numbers[0], snap, perr)
 		w.Close()
-		if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "the recording") {
-			t.Errorf("%s: Open: %v, want a refusal", name, err)
+		_, err = Open(dir)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: Open: %v, want the recording", tc.name, err)
+		case tc.want != "" && (err == nil || err.Error() != tc.want):
+			t.Errorf("%s: Open: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// A file that is not a recording is refused in one line that names it and says what it
+// is not; of several, the first one's.
+func TestOpenNamesWhatIsNotARecording(t *testing.T) {
+	var headerless bytes.Buffer
+	enc, _ := zstd.NewWriter(&headerless)
+	enc.Write([]byte(`{"t":"2026-11-25T21:00:00.000Z","n":"+1","status":200,"raw":{}}` + "\n"))
+	enc.Close()
+	const a, b = "wamon-20261125T210000.000Z-1.jsonl.zst", "wamon-20261125T220000.000Z-1.jsonl.zst"
+	for _, tc := range []struct {
+		what  string
+		files map[string][]byte
+		want  string
+	}{
+		{"no header", map[string][]byte{a: headerless.Bytes()}, a + ": not a wamon recording (no header)"},
+		{"not zstd", map[string][]byte{a: []byte("# notes\n")}, a + ": not a wamon recording (not zstd)"},
+		{"two of them", map[string][]byte{a: []byte("# notes\n"), b: headerless.Bytes()},
+			"2 files, none of them a wamon recording: " + a + ": not a wamon recording (not zstd)"},
+	} {
+		dir := t.TempDir()
+		for name, content := range tc.files {
+			os.WriteFile(filepath.Join(dir, name), content, 0o600)
+		}
+		if _, err := Open(dir); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: Open: %v, want %q", tc.what, err, tc.want)
 		}
 	}
 }
