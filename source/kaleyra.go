@@ -102,8 +102,27 @@ func (k *Kaleyra) Fetch(ctx context.Context, number string) (Snapshot, error) {
 	snap.Number = number
 	snap.FetchedAt = start
 	snap.Latency = time.Since(start)
+	if err != nil && k.apiKey == "" {
+		var apiErr *APIError
+		var httpErr *HTTPError
+		if errors.As(err, &apiErr) || errors.As(err, &httpErr) {
+			// The server answered, and no key was sent: the likeliest why, said where the
+			// failure is shown.
+			err = &NoKeyError{Err: err}
+		}
+	}
 	return snap, err
 }
+
+// NoKeyError is a refusal by the API of a poll that carried no API key: the error as the
+// server gave it, and that no key was sent.
+type NoKeyError struct{ Err error }
+
+func (e *NoKeyError) Error() string {
+	return e.Err.Error() + " (no API key was sent: set KALEYRA_API_KEY or api_key)"
+}
+
+func (e *NoKeyError) Unwrap() error { return e.Err }
 
 func (k *Kaleyra) fetch(ctx context.Context, number string) (Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, k.timeout)

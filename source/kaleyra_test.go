@@ -297,3 +297,35 @@ func TestClientErrorStatusWithoutACodeIsAnHTTPError(t *testing.T) {
 		t.Fatalf("%v, want an HTTP 503 error", err)
 	}
 }
+
+// Without an API key, a refusal says that none was sent, and is still the refusal it was
+// (its kind and reason); a failure below HTTP says nothing of keys.
+func TestNoKeySaysSoOnTheError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("api-key") == "" {
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"code":"WS401","message":"Unauthorized","error":{},"data":[]}`))
+			return
+		}
+		w.Write([]byte(`{"code":"WS201","data":{"stats":{"app":{}}}}`))
+	}))
+	defer srv.Close()
+	nokey, err := source.NewKaleyra(source.KaleyraOptions{BaseURL: srv.URL, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = nokey.Fetch(context.Background(), "+12025550100")
+	var apiErr *source.APIError
+	if err == nil || !strings.HasSuffix(err.Error(), " (no API key was sent: set KALEYRA_API_KEY or api_key)") ||
+		!errors.As(err, &apiErr) || source.Reason(err) != "WS401" || source.ErrorKind(err) != "api" {
+		t.Errorf("%v (reason %q, kind %q)", err, source.Reason(err), source.ErrorKind(err))
+	}
+	keyed, _ := source.NewKaleyra(source.KaleyraOptions{BaseURL: srv.URL, APIKey: "k", Timeout: 2 * time.Second})
+	if _, err := keyed.Fetch(context.Background(), "+12025550100"); err != nil {
+		t.Errorf("with a key: %v", err)
+	}
+	refused, _ := source.NewKaleyra(source.KaleyraOptions{BaseURL: faketest.RefusedURL(), Timeout: 2 * time.Second})
+	if _, err := refused.Fetch(context.Background(), "+12025550100"); err == nil || strings.Contains(err.Error(), "API key") {
+		t.Errorf("refused: %v", err)
+	}
+}
