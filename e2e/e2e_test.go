@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wamon/wamon/internal/wait"
 )
 
 // wamonBin is the binary under test, built once by TestMain.
@@ -155,22 +157,11 @@ func freePort(t testing.TB) string {
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
-// waitFor polls cond every 100 ms until it holds, failing the test with what cond last
-// said after within. The bound is far beyond what the condition needs on a loaded
-// machine: it only keeps a broken run from hanging.
+// waitFor is wait.For: cond until it holds, within a bound that only keeps a broken
+// run from hanging.
 func waitFor(t testing.TB, what string, within time.Duration, cond func() (bool, error)) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v (last: %v)", what, within, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	wait.For(t, what, within, cond)
 }
 
 // writeFile writes a file the test needs, failing it if it cannot.

@@ -15,7 +15,7 @@ import (
 	"github.com/wamon/wamon/source"
 )
 
-const shipped = "../testdata/demo-recording"
+const shipped = "../examples/demo-recording"
 
 func TestOpenReadsTheSpanNumbersAndSettings(t *testing.T) {
 	rec, err := Open(shipped)
