@@ -184,11 +184,15 @@ func (s *numberScreen) render(v *monitor.View) string {
 	// The name column is as wide as the longest name held (not only those in view), so
 	// it does not shift while scrolling; help gets what is left, and goes first when
 	// the screen is narrow, so that names are never cut into lookalikes.
+	// It never makes the table wider than the pane: the table would then shrink every
+	// column, and cut each padded name, short ones too, into "name   …". A name longer
+	// than the room is cut at its own end instead.
 	nameW := 6
 	for _, name := range names {
 		nameW = max(nameW, min(60, lipgloss.Width(name)))
 	}
-	helpW := iw - nameW - 40
+	nameW = min(nameW, max(12, iw-otherMetricColumns))
+	helpW := iw - nameW - otherMetricColumns
 	headers := []string{"METRIC", "GROUP", "TYPE", "SERIES", "SUM", "HELP"}
 	if helpW < 12 {
 		headers = headers[:5]
@@ -218,6 +222,10 @@ func (s *numberScreen) render(v *monitor.View) string {
 	})
 	return ctx.pane(iw, ih, strings.Join(lines, "\n")+"\n\n"+title+"\n"+tbl)
 }
+
+// otherMetricColumns is how wide the metrics table is without its METRIC and HELP
+// columns: the cursor, GROUP (cut to 20), TYPE, SERIES and SUM, and their padding.
+const otherMetricColumns = 40
 
 // padRight pads s with spaces to width columns.
 func padRight(s string, width int) string {

@@ -269,3 +269,43 @@ func TestGrowingBackKeepsTheScreen(t *testing.T) {
 		t.Errorf("grown from 10x5 to 160x48: on %s, want main", d.screenName())
 	}
 }
+
+// A metric name too long for the number's table is cut at its own end; the others are
+// whole (the table once shrank every column to fit, and cut each padded name short).
+func TestNumberDetailCutsOnlyLongNames(t *testing.T) {
+	long := "whatsapp_business_api_client_internal_server_requests_duration_ms_count"
+	snap, err := source.Decode([]byte(`{"code":"WS201","data":{"stats":{"app":{
+"` + long + `":{"help":"h","type":"counter","data":[{"value":1}]},
+"callback_queue_size":{"help":"Current callback queue size","type":"gauge","data":[{"value":5}]},
+"db_pending_callbacks":{"help":"Callbacks pending","type":"gauge","data":[{"value":3}]}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {160, 48}} {
+		c := newTestConsole(t)
+		c.file(0, snap, nil)
+		c.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		c.key("i")
+		out := c.View()
+		assertFits(t, out, size[0], size[1])
+		for _, short := range []string{"callback_queue_size", "db_pending_callbacks"} {
+			line := lineWith(out, short)
+			if line == "" || strings.Contains(line, short+"…") || regexp.MustCompile(short+` +…`).MatchString(line) {
+				t.Errorf("%dx%d: %q cut: %q", size[0], size[1], short, line)
+			}
+		}
+		if size[0] < 160 && !strings.Contains(out, "…") {
+			t.Errorf("%dx%d: the long name was not cut:\n%s", size[0], size[1], out)
+		}
+	}
+}
+
+// lineWith is the first line of s that holds sub, or "".
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
