@@ -177,7 +177,7 @@ type numberLister interface {
 
 // skippedWarning says which numbers a source listed that are not E.164, left out.
 func skippedWarning(src source.Source, skipped []string) string {
-	return fmt.Sprintf("%s has %d numbers that are not E.164, left out: %s", src.Name(), len(skipped), strings.Join(skipped, ", "))
+	return fmt.Sprintf("%s has %s that are not E.164, left out: %s", src.Name(), source.Count(len(skipped), "number"), strings.Join(skipped, ", "))
 }
 
 // discoverNumbers asks a source that can list its numbers (the Prometheus source) for

@@ -109,7 +109,7 @@ func runServe(cfg config.Config, src source.Source, logger *slog.Logger, env Env
 	case config.Prometheus:
 		what = src.Name()
 	}
-	fmt.Fprintf(stderr, "wamon serve: %d numbers of %s", len(cfg.Numbers), what)
+	fmt.Fprintf(stderr, "wamon serve: %s of %s", source.Count(len(cfg.Numbers), "number"), what)
 	done := make(chan error, 2)
 	if srv != nil {
 		fmt.Fprintf(stderr, "; SSH on %s; connect with ssh -p %s HOST", sshLn.Addr(), portOf(sshLn.Addr()))

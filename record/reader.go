@@ -194,7 +194,7 @@ func (r *Reader) advance(s *segmentReader) bool {
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				r.warn("%s: ends mid-record after %d lines, the rest skipped (a crash, or still being written: %v)", shownName(s.path), s.lines, err)
+				r.warn("%s: ends mid-record after %s, the rest skipped (a crash, or still being written: %v)", shownName(s.path), source.Count(s.lines, "line"), err)
 			}
 			return false
 		}

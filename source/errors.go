@@ -163,6 +163,15 @@ func (e *TooManyError) Error() string {
 	return s
 }
 
+// Count says how many of a noun, in the plural but for one: "1 poll", "2 polls",
+// "10,000 series" (a noun that ends in s is its own plural).
+func Count(n int, noun string) string {
+	if n != 1 && !strings.HasSuffix(noun, "s") {
+		noun += "s"
+	}
+	return formatCount(n) + " " + noun
+}
+
 // formatCount writes n with thousands separators: 100,000.
 func formatCount(n int) string {
 	s := strconv.Itoa(n)

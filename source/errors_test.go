@@ -140,3 +140,14 @@ func TestReasonKeepsErrorLines(t *testing.T) {
 		}
 	}
 }
+
+func TestCountSaysOneAsOne(t *testing.T) {
+	for _, tt := range []struct {
+		n          int
+		noun, want string
+	}{{0, "poll", "0 polls"}, {1, "poll", "1 poll"}, {2, "file", "2 files"}, {1, "series", "1 series"}, {10000, "series", "10,000 series"}, {1234567, "line", "1,234,567 lines"}} {
+		if got := Count(tt.n, tt.noun); got != tt.want {
+			t.Errorf("Count(%d, %q) = %q, want %q", tt.n, tt.noun, got, tt.want)
+		}
+	}
+}

@@ -267,7 +267,7 @@ func ValidateNumber(n string) error {
 		}
 	}
 	if len(digits) < 8 || len(digits) > 15 {
-		return fmt.Errorf("%d digits, want 8 to 15", len(digits))
+		return fmt.Errorf("%s, want 8 to 15", Count(len(digits), "digit"))
 	}
 	if digits[0] == '0' {
 		return errors.New("a country code never starts with 0")

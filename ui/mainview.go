@@ -220,6 +220,6 @@ func noAnswerYet(ctx *Context, st *monitor.Status) string {
 	if st.Err == nil {
 		return "waiting for the first poll of " + st.Number + " …"
 	}
-	return fmt.Sprintf("%s has answered with errors only (%d polls, none good).\n\n%s %s\n\nRetrying with backoff. i shows the number's detail.",
-		st.Number, st.Polls, ctx.Theme.Error.Render("ERR"), source.Sanitize(st.Err.Error()))
+	return fmt.Sprintf("%s has answered with errors only (%s, none good).\n\n%s %s\n\nRetrying with backoff. i shows the number's detail.",
+		st.Number, source.Count(int(st.Polls), "poll"), ctx.Theme.Error.Render("ERR"), source.Sanitize(st.Err.Error()))
 }

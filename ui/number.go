@@ -118,8 +118,8 @@ func (s *numberScreen) render(v *monitor.View) string {
 	}
 	lines := []string{
 		th.Title.Render(v.Number) + " " + state,
-		th.Dim.Render(fmt.Sprintf("%d polls, %d failed · %s · %d series held, %s", v.Polls, v.Errors, heldSince(ctx, v),
-			len(v.History.Keys()), source.FormatBytes(int64(v.History.MemBytes())))),
+		th.Dim.Render(fmt.Sprintf("%s, %d failed · %s · %s held, %s", source.Count(int(v.Polls), "poll"), v.Errors, heldSince(ctx, v),
+			source.Count(len(v.History.Keys()), "series"), source.FormatBytes(int64(v.History.MemBytes())))),
 	}
 	if lat := v.Latencies(); len(lat) > 0 {
 		var sum, hi float64
