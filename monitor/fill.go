@@ -145,17 +145,17 @@ func (e *Engine) fill(h source.Historian, from, start time.Time) {
 	case firstErr != nil:
 		what := source.Truncate(firstErr.Error(), 160)
 		if failed > 1 {
-			what = fmt.Sprintf("%d numbers, the first %s", failed, what)
+			what = fmt.Sprintf("%s, the first %s", source.Count(failed, "number"), what)
 		}
 		e.cfg.Logger.Warn("history not loaded", "numbers", failed, "error", firstErr.Error())
 		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistoryFailed,
-			Reason: fmt.Sprintf("%s (%d polls filed, in %v)", what, filed, took)})
+			Reason: fmt.Sprintf("%s (%s filed, in %v)", what, source.Count(filed, "poll"), took)})
 	default:
 		e.cfg.Logger.Info("history loaded", "polls", filed, "span", span, "took", took)
 		reason := fmt.Sprintf("none in the last %v, in %v", span, took)
 		if filed > 0 {
-			reason = fmt.Sprintf("%d polls of %d numbers, back %v (of %v asked), in %v",
-				filed, numbers, start.Sub(oldest).Round(time.Second), span, took)
+			reason = fmt.Sprintf("%s of %s, back %v (of %v asked), in %v",
+				source.Count(filed, "poll"), source.Count(numbers, "number"), start.Sub(oldest).Round(time.Second), span, took)
 		}
 		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistory, Reason: reason})
 	}
@@ -229,12 +229,12 @@ func (e *Engine) recall(m Memory, from, start time.Time) {
 	case err != nil:
 		e.cfg.Logger.Warn("recordings not reloaded", "error", err.Error())
 		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistoryFailed,
-			Reason: fmt.Sprintf("%s (%d polls reloaded, in %v)", source.Truncate(err.Error(), 160), filed, took)})
+			Reason: fmt.Sprintf("%s (%s reloaded, in %v)", source.Truncate(err.Error(), 160), source.Count(filed, "poll"), took)})
 	case filed > 0:
 		e.cfg.Logger.Info("recordings reloaded", "polls", filed, "numbers", numbers, "took", took)
 		e.event(Event{At: e.cfg.Clock.Now(), Index: -1, Kind: EventHistory,
-			Reason: fmt.Sprintf("%d polls of %d numbers reloaded from %s, back %v, in %v",
-				filed, numbers, m.Name(), start.Sub(oldest).Round(time.Second), took)})
+			Reason: fmt.Sprintf("%s of %s reloaded from %s, back %v, in %v",
+				source.Count(filed, "poll"), source.Count(numbers, "number"), m.Name(), start.Sub(oldest).Round(time.Second), took)})
 	}
 	e.filled()
 }
