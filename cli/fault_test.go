@@ -16,8 +16,11 @@ import (
 // against faketest, one number per scenario, polled in a single run.
 
 const (
-	faultKey     = "fault-secret-key-4242"
-	faultTimeout = 700 * time.Millisecond
+	faultKey = "fault-secret-key-4242"
+	// The polls' timeout: what the scenarios that never answer (Hang, Drip) wait for,
+	// and far past what the slowest answer (ThousandsSeries' 400 KB, the first MiB of
+	// Huge) takes on a loaded machine, so that a slow answer never reads as a timeout.
+	faultTimeout = 5 * time.Second
 	// Over ThousandsSeries (about 400 KB), far under Huge (40 MiB): only Huge trips it.
 	faultMaxBody = 1 << 20
 	// A table row holds short cells and a note cut to 120 characters; 400 leaves room
@@ -83,18 +86,13 @@ func faultFleet(t *testing.T) (srv *faketest.Server, numbers []string, scenarios
 	return srv, numbers, scenarios, cfgPath
 }
 
-// timedRun runs wamon and fails the test when the run took longer than the concurrent
-// polls allow.
+// timedRun runs wamon and logs how long it took. Nothing is judged by the time: the
+// report's own tests hold the polls to running at once (TestOnceBoundsConcurrencyAndKeepsOrder).
 func timedRun(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	start := time.Now()
 	code, stdout, stderr = runWamon(t, testEnv(t, "KALEYRA_API_KEY", faultKey), args...)
-	elapsed := time.Since(start)
-	t.Logf("%q took %v", args, elapsed.Round(time.Millisecond))
-	if limit := 4 * faultTimeout; elapsed > limit {
-		t.Errorf("%q took %v, want under %v: the polls should run concurrently, each within %v",
-			args, elapsed.Round(time.Millisecond), limit, faultTimeout)
-	}
+	t.Logf("%q took %v", args, time.Since(start).Round(time.Millisecond))
 	return code, stdout, stderr
 }
 

@@ -177,7 +177,7 @@ func TestConsoleInTmux(t *testing.T) {
 // waitPane waits up to 10 s for the pane to satisfy ok.
 func waitPane(t *testing.T, p *pane, what string, ok func(screen string) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		s := p.screen()
 		if ok(s) {

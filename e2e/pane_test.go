@@ -26,9 +26,10 @@ func (p *pane) tmux(args ...string) string { return p.x.Run(args...) }
 func (p *pane) screen() string             { return p.x.Screen(p.session) }
 func (p *pane) keys(k ...string)           { p.x.Keys(p.session, k...) }
 
-// waitFor waits up to 10 s for every want on screen, and returns the screen.
+// waitFor waits for every want on screen, and returns the screen; the minute only keeps a
+// broken run from hanging.
 func (p *pane) waitFor(what string, want ...string) string {
-	return p.x.WaitFor(p.session, what, 10*time.Second, want...)
+	return p.x.WaitFor(p.session, what, time.Minute, want...)
 }
 
 // waitWithin is waitFor with its own limit.

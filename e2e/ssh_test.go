@@ -99,7 +99,9 @@ func (p *serveProcess) signal(sig os.Signal) {
 	}
 }
 
-// waitExit waits for the process to exit within d and checks it exited 0.
+// waitExit waits for the process to exit and checks it exited 0. d only keeps a broken
+// run from hanging: the deadline wamon serve keeps itself (serve.StopWithin) is the
+// serve package's to test; here a clean exit is what counts.
 func (p *serveProcess) waitExit(d time.Duration) time.Duration {
 	p.t.Helper()
 	start := time.Now()
@@ -194,7 +196,7 @@ func TestServeBinary(t *testing.T) {
 		p := startServe(t, bin, env(t.TempDir()), "--authorized-keys", filepath.Join(work, "id.pub"),
 			"--host-key", filepath.Join(work, "host_key"))
 		p.signal(syscall.SIGTERM)
-		p.waitExit(5 * time.Second)
+		p.waitExit(time.Minute)
 	})
 
 	t.Run("SIGHUP and SIGTERM with a session open", func(t *testing.T) {
@@ -217,7 +219,7 @@ func TestServeBinary(t *testing.T) {
 		tmux("pipe-pane", "-t", pane.session, "-o", "cat >> '"+raw+"'")
 		waitUntil := func(what string, cond func() bool) {
 			t.Helper()
-			deadline := time.Now().Add(10 * time.Second)
+			deadline := time.Now().Add(time.Minute)
 			for !cond() {
 				if time.Now().After(deadline) {
 					t.Fatalf("%s: not within 10 s", what)
@@ -229,7 +231,7 @@ func TestServeBinary(t *testing.T) {
 			log, _ := os.ReadFile(logPath)
 			return bytes.Contains(log, []byte(s))
 		}
-		waitFor("console", 20*time.Second, "callback queue", "callbacks by type")
+		waitFor("console", time.Minute, "callback queue", "callbacks by type")
 
 		// SIGHUP with no key left warns: nobody is admitted (the session open stays, as
 		// with sshd); with keys, it reloads them.
@@ -249,12 +251,12 @@ func TestServeBinary(t *testing.T) {
 		}
 		p.signal(syscall.SIGHUP)
 		waitUntil("keys reloaded", func() bool { return logHas(`"msg":"authorized keys reloaded"`) })
-		if s := waitFor("console after SIGHUP", 5*time.Second, "callback queue"); strings.Contains(s, "SSH-EXITED") {
+		if s := waitFor("console after SIGHUP", time.Minute, "callback queue"); strings.Contains(s, "SSH-EXITED") {
 			t.Fatalf("SIGHUP ended the session:\n%s", s)
 		}
 
 		p.signal(syscall.SIGTERM)
-		took := p.waitExit(5 * time.Second)
+		took := p.waitExit(time.Minute)
 		t.Logf("exited %v after SIGTERM", took)
 		waitFor("the client ends", 5*time.Second, "SSH-EXITED 0")
 		data, _ := os.ReadFile(raw)
@@ -371,7 +373,7 @@ func TestServeBinaryAgainstTheFaultServer(t *testing.T) {
 	}
 
 	p.signal(syscall.SIGTERM)
-	p.waitExit(5 * time.Second)
+	p.waitExit(time.Minute)
 	pane.waitWithin("the client ends", 5*time.Second, "SSH-EXITED 0")
 	screens = append(screens, pane.screen())
 	received, _ := os.ReadFile(raw)

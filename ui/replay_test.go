@@ -154,7 +154,7 @@ func TestGoldenReplayScreens(t *testing.T) {
 				tm.Send(keyMsg(k))
 			}
 			tm.Send(keyMsg("q"))
-			out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model).View()
+			out := tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model).View()
 			want := []time.Duration{-time.Minute, time.Minute, -10 * time.Minute, 10 * time.Minute}
 			if fmt.Sprint(fake.seeks) != fmt.Sprint(want) || fake.paused || fake.speed != 1 {
 				t.Errorf("seeks %v, paused %v, speed steps %d: want %v, space then p back to playing, two steps up and one down", fake.seeks, fake.paused, fake.speed, want)
@@ -169,7 +169,7 @@ func TestGoldenReplayScreens(t *testing.T) {
 			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]))
 			tm.Send(keyMsg("?"))
 			tm.Send(keyMsg("q"))
-			out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model).View()
+			out := tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model).View()
 			assertFits(t, out, size[0], size[1])
 			teatest.RequireEqualOutput(t, []byte(out))
 		})

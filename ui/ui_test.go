@@ -183,7 +183,7 @@ func TestGoldenScreens(t *testing.T) {
 					tm.Send(keyMsg(k))
 				}
 				tm.Send(keyMsg("q"))
-				fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+				fm := tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model)
 				out := fm.View()
 				assertFits(t, out, size[0], size[1])
 				for _, want := range v.want {
