@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/wamon/wamon/internal/docs"
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/replay"
 	"github.com/wamon/wamon/serve"
@@ -127,7 +128,8 @@ func newRootCommand(getenv func(string) string, do actions, code *int) *cobra.Co
 		return nil
 	}
 
-	root.AddCommand(newServeCommand(getenv, do, code), newReplayCommand(do, code))
+	// docs (hidden) writes the man pages and completions that packages ship.
+	root.AddCommand(newServeCommand(getenv, do, code), newReplayCommand(do, code), docs.Command(version))
 	// Set on the root, these hold for every command: errors are run's to print, in one
 	// line, and no usage follows them; help is printHelp's.
 	root.SilenceErrors, root.SilenceUsage = true, true
