@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wamon/wamon/config"
+	"github.com/wamon/wamon/internal/docs"
 	"github.com/wamon/wamon/report"
 )
 
@@ -127,7 +128,8 @@ func newRoot(env Env, do actions, code *int) *cobra.Command {
 		return nil
 	}
 
-	root.AddCommand(newServe(env, do, code), newReplay(env, do, code), newCompletion(root))
+	// docs (hidden) writes the man pages and completions that packages ship.
+	root.AddCommand(newServe(env, do, code), newReplay(env, do, code), newCompletion(root), docs.Command(env.Version))
 	root.SetHelpCommand(newHelp(root))
 	root.CompletionOptions.DisableDefaultCmd = true // newCompletion's, which refuses a shell it does not know
 	// Set on the root, these hold for every command: errors are Run's to print, in one
