@@ -14,7 +14,8 @@ import (
 // The oldest client this admits is OpenSSH 6.5 (January 2014), which brought the ed25519
 // host key, curve25519-sha256@libssh.org and chacha20-poly1305; AES-GCM and the
 // encrypt-then-MAC MACs came in 6.2. OpenSSH 6.5 and 6.6 get curve25519 wrong in about
-// one key exchange in 512 (fixed in 6.7). The README says the same: keep them together.
+// one key exchange in 512 (fixed in 6.7), and an RSA user key needs 7.2 (no SHA-1 ssh-rsa
+// signature is taken). The README says the same: keep them together.
 //
 // This is the one place the lists live, to be carried over as they are if the server
 // moves to another wish (charm.land's builds on the same x/crypto).
@@ -44,5 +45,18 @@ func algorithms() gossh.Algorithms {
 		},
 		// The host key's only algorithm: New refuses a host key of another type.
 		HostKeys: []string{gossh.KeyAlgoED25519},
+		// What a teammate's key may sign with: x/crypto's defaults without ssh-rsa, RSA
+		// with SHA-1, which OpenSSH's own server has refused by default since 8.8. An
+		// RSA key signs with SHA-2 from OpenSSH 7.2 on. ssh-audit does not look here.
+		PublicKeyAuths: []string{
+			gossh.KeyAlgoED25519,
+			gossh.KeyAlgoSKED25519,
+			gossh.KeyAlgoECDSA256,
+			gossh.KeyAlgoSKECDSA256,
+			gossh.KeyAlgoECDSA384,
+			gossh.KeyAlgoECDSA521,
+			gossh.KeyAlgoRSASHA256,
+			gossh.KeyAlgoRSASHA512,
+		},
 	}
 }

@@ -1,7 +1,12 @@
 package serve
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/pem"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +28,7 @@ func TestAlgorithmsSupported(t *testing.T) {
 		{"cipher", algs.Ciphers, supported.Ciphers},
 		{"MAC", algs.MACs, supported.MACs},
 		{"host key", algs.HostKeys, supported.HostKeys},
+		{"public key signature", algs.PublicKeyAuths, supported.PublicKeyAuths},
 	} {
 		if len(c.list) == 0 {
 			t.Errorf("no %s listed: x/crypto would offer its defaults", c.what)
@@ -112,6 +118,51 @@ func TestSSHAlgorithms(t *testing.T) {
 			refused(t, out, code, c.want)
 		})
 	}
+	// A teammate's RSA key gets in signing with SHA-2, and not with SHA-1 (ssh-rsa).
+	t.Run("RSA key", func(t *testing.T) {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, err := gossh.MarshalPrivateKey(key, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		priv := filepath.Join(f.dir, "carol")
+		if err := os.WriteFile(priv, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		signer, err := gossh.NewSignerFromKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		authorized, err := os.ReadFile(f.auth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Read again at the next connection: the file has changed.
+		if err := os.WriteFile(f.auth, append(authorized, gossh.MarshalAuthorizedKey(signer.PublicKey())...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out := connects(t, "-i", priv, "-o", "PubkeyAcceptedAlgorithms=rsa-sha2-512,rsa-sha2-256")
+		if !strings.Contains(out, "Server accepts key: "+priv+" RSA") {
+			t.Errorf("the RSA key was not the one accepted:\n%s", out)
+		}
+		// x/crypto's client signs with what the signer is limited to, whatever the server
+		// says it takes: a SHA-1 signature reaches the server, which refuses it.
+		sha1, err := gossh.NewSignerWithAlgorithms(signer.(gossh.AlgorithmSigner), []string{gossh.KeyAlgoRSA})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := f.clientConfig(t, f.key)
+		cfg.Auth = []gossh.AuthMethod{gossh.PublicKeys(sha1)}
+		if client, err := gossh.Dial("tcp", "127.0.0.1:"+f.port, cfg); err == nil {
+			client.Close()
+			t.Error("a SHA-1 ssh-rsa signature was taken")
+		} else if !strings.Contains(err.Error(), "unable to authenticate") {
+			t.Errorf("a SHA-1 ssh-rsa signature: %v, want it refused", err)
+		}
+	})
 	// OpenSSH before 9.9 (Debian 12's 9.2) has no mlkem768x25519-sha256, so x/crypto's
 	// own client tries it.
 	t.Run("mlkem768x25519-sha256 with x/crypto's client", func(t *testing.T) {

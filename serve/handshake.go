@@ -73,7 +73,8 @@ type releaseKey struct{}
 func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 	algs := algorithms()
 	return &gossh.ServerConfig{
-		Config: gossh.Config{KeyExchanges: algs.KeyExchanges, Ciphers: algs.Ciphers, MACs: algs.MACs},
+		Config:                  gossh.Config{KeyExchanges: algs.KeyExchanges, Ciphers: algs.Ciphers, MACs: algs.MACs},
+		PublicKeyAuthAlgorithms: algs.PublicKeyAuths,
 		AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
 			h, _ := ctx.Value(handshakeKey{}).(*handshake)
 			if h == nil {
