@@ -67,11 +67,14 @@ func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 
 type releaseKey struct{}
 
-// serverConfig is the base of a connection's SSH configuration: each authentication
-// attempt notes the user asked for, and a connection that has authenticated gives its
-// place at the gate back.
+// serverConfig is the base of a connection's SSH configuration: only the algorithms
+// ssh-audit rates clean (algorithms), each authentication attempt notes the user asked
+// for, and a connection that has authenticated gives its place at the gate back.
 func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	algs := algorithms()
 	return &gossh.ServerConfig{
+		Config:                  gossh.Config{KeyExchanges: algs.KeyExchanges, Ciphers: algs.Ciphers, MACs: algs.MACs},
+		PublicKeyAuthAlgorithms: algs.PublicKeyAuths,
 		AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
 			h, _ := ctx.Value(handshakeKey{}).(*handshake)
 			if h == nil {

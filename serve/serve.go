@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,6 +176,14 @@ func New(opts Options) (*Server, error) {
 	if fi, err := os.Stat(opts.HostKey); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("host key %s is readable by group or others (mode %04o); run: chmod 600 %s",
 			opts.HostKey, fi.Mode().Perm(), opts.HostKey)
+	}
+	// Only ed25519 is offered (algorithms): a host key of another type, given through
+	// --host-key, would bring its own algorithms (ssh-rsa, NIST-curve ECDSA) to the door.
+	for _, signer := range srv.HostSigners {
+		if t := signer.PublicKey().Type(); !slices.Contains(algorithms().HostKeys, t) {
+			return nil, fmt.Errorf("host key %s is an %s key, and wamon serve's host key is ed25519; move it away to have one made, or make one: ssh-keygen -t ed25519 -N '' -f %s",
+				opts.HostKey, t, opts.HostKey)
+		}
 	}
 	s.ssh = srv
 	return s, nil

@@ -4,9 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -69,8 +75,9 @@ func needTools(t *testing.T) {
 
 // toolPackage is the Debian package .ci/run installs for a tool.
 func toolPackage(tool string) string {
-	if tool == "tmux" {
-		return "tmux"
+	switch tool {
+	case "tmux", "ssh-audit":
+		return tool
 	}
 	return "openssh-client"
 }
@@ -89,8 +96,8 @@ func missingTool(t *testing.T, tool, why string) {
 	t.Skipf("%s is missing (%s); .ci/run installs %s with apt where it can", tool, why, toolPackage(tool))
 }
 
-// Under CI a missing ssh or tmux fails the serve tests, unless .ci/run could not install
-// its package; elsewhere they skip.
+// Under CI a missing ssh, tmux or ssh-audit fails the serve tests, unless .ci/run could
+// not install its package; elsewhere they skip.
 func TestMissingToolFailsUnderCI(t *testing.T) {
 	for _, tc := range []struct {
 		tool, ci, uninstallable string
@@ -106,6 +113,9 @@ func TestMissingToolFailsUnderCI(t *testing.T) {
 		{"ssh-keygen", "true", " tmux openssh-client", false},
 		{"tmux", "1", " openssh-client", true},
 		{"tmux", "1", " tmux openssh-client bash-completion", false},
+		{"ssh-audit", "true", " tmux openssh-client", true},
+		{"ssh-audit", "true", " ssh-audit", false},
+		{"ssh", "true", " ssh-audit", true},
 	} {
 		if got := missingToolFails(tc.tool, tc.ci, tc.uninstallable); got != tc.fails {
 			t.Errorf("%s missing with CI=%q WAMON_CI_UNINSTALLABLE=%q: fails %v, want %v", tc.tool, tc.ci, tc.uninstallable, got, tc.fails)
@@ -1018,6 +1028,33 @@ func TestServeNewRefusesWithoutKeys(t *testing.T) {
 			t.Errorf("a host key others can read: %v", err)
 		}
 	})
+	// A host key of another type would offer its own algorithms, which ssh-audit fails
+	// (ECDSA's NIST curves, RSA's SHA-1 ssh-rsa).
+	for _, tc := range []struct {
+		name string
+		make func() (crypto.Signer, error)
+		typ  string
+	}{
+		{"ecdsa", func() (crypto.Signer, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) }, "ecdsa-sha2-nistp256"},
+		{"rsa", func() (crypto.Signer, error) { return rsa.GenerateKey(rand.Reader, 2048) }, "ssh-rsa"},
+	} {
+		t.Run("host key "+tc.name, func(t *testing.T) {
+			key, err := tc.make()
+			if err != nil {
+				t.Fatal(err)
+			}
+			block, err := gossh.MarshalPrivateKey(key, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			hostKey := write(tc.name+"-host-key", string(pem.EncodeToMemory(block)))
+			_, err = New(Options{Engine: engine, Listen: "127.0.0.1:0", AuthorizedKeys: keyFile(tc.name + "-auth"), HostKey: hostKey})
+			if err == nil || strings.ContainsAny(err.Error(), "\r\n") || !strings.Contains(err.Error(), "is an "+tc.typ+" key") ||
+				!strings.Contains(err.Error(), "ssh-keygen -t ed25519") {
+				t.Errorf("an %s host key: %v", tc.name, err)
+			}
+		})
+	}
 }
 
 // quietGoroutines stops what comes and goes with polling (the polls, and the HTTP
