@@ -1,7 +1,10 @@
 package serve
 
 import (
+	"errors"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,7 +119,24 @@ func (s *Server) handshakeFailed(conn net.Conn, err error) {
 	}
 	attrs = append(attrs, "reason", reason)
 	if reason != refusedTimeout { // the error is then only the deadline's close
-		attrs = append(attrs, "error", source.Truncate(err.Error(), 200))
+		attrs = append(attrs, "error", source.Truncate(errorLine(err), 200))
 	}
 	s.log.Info("connection refused", attrs...)
+}
+
+// errorLine is an error as one line of text. x/crypto's ServerAuthError reads as a list
+// ("[ssh: no auth passed yet, permission denied]"): its errors are said one after the
+// other instead, each once.
+func errorLine(err error) string {
+	var auth *gossh.ServerAuthError
+	if !errors.As(err, &auth) || len(auth.Errors) == 0 {
+		return err.Error()
+	}
+	var parts []string
+	for _, e := range auth.Errors {
+		if msg := e.Error(); !slices.Contains(parts, msg) {
+			parts = append(parts, msg)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
