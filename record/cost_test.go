@@ -40,7 +40,8 @@ func fleetPolls(t testing.TB, n, rounds int) [][]outcome {
 // feed hands the writer a poll as Poll does, but waits for room in the queue rather
 // than drop it: the rounds come far faster than every 5 s.
 func feed(w *Writer, o outcome) {
-	w.lines <- pollLine(o.number, o.snap, o.err)
+	l := pollLine(o.number, o.snap, o.err)
+	w.lines <- &l
 }
 
 // liveHeap is the heap in use after two collections (the second empties what the
@@ -134,5 +135,34 @@ func BenchmarkRecordCost(b *testing.B) {
 				b.Fatal(err)
 			}
 		})
+	}
+}
+
+// Recording a poll allocates the little its line needs, never a copy of its body: a
+// payload is kilobytes, 100 of them a second for 500 numbers, and every copy would be
+// garbage for the collector to chase.
+func TestRecordAllocatesLittlePerPoll(t *testing.T) {
+	rounds := fleetPolls(t, 2, 220)
+	w := recordFleet(t, t.TempDir(), rounds[:20]) // the segment open, the compressor's buffers made
+	defer w.Close()
+	polls := 0
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, round := range rounds[20:] {
+		for _, o := range round {
+			w.Poll(o.number, o.snap, o.err)
+			polls++
+		}
+		for len(w.lines) > 0 {
+			runtime.Gosched()
+		}
+	}
+	runtime.ReadMemStats(&after)
+	perPoll := (after.TotalAlloc - before.TotalAlloc) / uint64(polls)
+	t.Logf("%d bytes in %.1f allocations a poll", perPoll, float64(after.Mallocs-before.Mallocs)/float64(polls))
+	// 0.75 KB; a bound of half a body leaves room for the race detector, which empties
+	// sync.Pools at random.
+	if body := uint64(len(rounds[0][0].snap.Raw)); perPoll > body/2 {
+		t.Errorf("recording a poll allocates %d bytes, want at most half its body's %d", perPoll, body)
 	}
 }
