@@ -178,14 +178,27 @@ func (w *Writer) Close() error {
 }
 
 func (w *Writer) run() {
-	flush := time.NewTicker(w.opts.FlushEvery)
+	// Lines go out when their own times say (write), or when they have waited FlushEvery
+	// for that (polls rarer than flushes, or stopped). The timer runs only while lines
+	// wait: a writer with nothing to flush sleeps until the next line.
+	flush := time.NewTimer(w.opts.FlushEvery)
+	flush.Stop()
+	armed := false
 	defer flush.Stop()
 	for {
 		select {
 		case l := <-w.lines:
 			w.write(*l)
+			switch waiting := w.seg != nil && w.seg.dirty; {
+			case waiting && !armed:
+				flush.Reset(w.opts.FlushEvery)
+				armed = true
+			case !waiting && armed:
+				flush.Stop() // flushed by write: the next line arms it again
+				armed = false
+			}
 		case <-flush.C:
-			// Lines that wait longer than a tick (polls are rarer than flushes) go out.
+			armed = false
 			if w.seg != nil && w.seg.dirty {
 				w.check(w.seg.flush(w.seg.last))
 			}
