@@ -166,3 +166,39 @@ func TestRecordAllocatesLittlePerPoll(t *testing.T) {
 		t.Errorf("recording a poll allocates %d bytes, want at most half its body's %d", perPoll, body)
 	}
 }
+
+// An open writer holds what its fleet's recording needs, and a big fleet's recording
+// still sees each number's previous poll: a small console's recording is not paid
+// for at a big fleet's size (the best level held 52 MiB whatever the fleet), and a
+// big fleet's compressor window reaches back a round.
+func TestRecordCostsWhatTheFleetNeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: records a minute of 500 numbers")
+	}
+	for _, c := range []struct {
+		numbers, rounds int
+		heap            int64 // bytes held at most
+		disk            int64 // bytes per number-hour at most; 0: not judged
+	}{
+		{2, 60, 3 << 19, 0},
+		{500, 12, 12 << 20, 130_000},
+	} {
+		rounds := fleetPolls(t, c.numbers, c.rounds)
+		dir := t.TempDir()
+		before := liveHeap()
+		w := recordFleet(t, dir, rounds)
+		held := liveHeap() - before
+		runtime.KeepAlive(rounds)
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		disk := dirSize(t, dir) * 720 / int64(c.numbers*c.rounds)
+		t.Logf("%d numbers: %.2f MiB held, %d bytes per number-hour", c.numbers, float64(held)/(1<<20), disk)
+		if held > c.heap {
+			t.Errorf("%d numbers: the writer holds %.2f MiB, want at most %.1f", c.numbers, float64(held)/(1<<20), float64(c.heap)/(1<<20))
+		}
+		if c.disk > 0 && disk > c.disk {
+			t.Errorf("%d numbers: %d bytes per number-hour, want at most %d", c.numbers, disk, c.disk)
+		}
+	}
+}
