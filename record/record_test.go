@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -589,4 +590,45 @@ func TestRecordSyncsEachSegmentItCloses(t *testing.T) {
 	if !reflect.DeepEqual(syncs, want) {
 		t.Errorf("synced %+v, want %+v (each segment once, whole, while open)", syncs, want)
 	}
+}
+
+// A line waits in the compressor FlushEvery at most, even when no other line follows
+// (polls rarer than flushes, or stopped): then it is in the file, readable after a
+// crash. Time is synctest's: the wait takes none.
+func TestRecordFlushesALineThatWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		w, err := Open(Options{Dir: dir}, header())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		onDisk := func() int {
+			files, _ := Segments(dir)
+			n := 0
+			for _, e := range readAll(t, NewReader(files, time.Time{})) {
+				if e.Poll != nil {
+					n++
+				}
+			}
+			return n
+		}
+		snap, err := source.Interpret(200, []byte(`{"RESPONSE":{"code":"WS201","data":{}}}`), "+12025550100")
+		snap.FetchedAt = time.Now()
+		w.Poll("+12025550100", snap, err)
+		synctest.Wait()
+		if n := onDisk(); n != 0 {
+			t.Fatalf("%d polls on disk before any flush, want the line still in the compressor", n)
+		}
+		time.Sleep(DefaultFlushEvery - time.Millisecond)
+		synctest.Wait()
+		if n := onDisk(); n != 0 {
+			t.Fatalf("%d polls on disk before the line waited FlushEvery, want 0", n)
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if n := onDisk(); n != 1 {
+			t.Errorf("%d polls on disk once the line waited FlushEvery, want 1", n)
+		}
+	})
 }

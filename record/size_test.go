@@ -39,8 +39,9 @@ func dirSize(t testing.TB, dir string) int64 {
 	return n
 }
 
-// An hour of a number polled at 5 s takes at most 64 KB on disk: consecutive payloads
-// differ in a few digits, and the compressor sees the previous ones.
+// An hour of a number polled at 5 s takes at most 80 KB on disk: consecutive payloads
+// differ in a few digits, and the compressor sees the previous ones (74 KB at zstd's
+// fastest level; its best level kept 63, for 34 MiB of match tables: encoderOptions).
 func TestRecordDiskPerNumberHour(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: records an hour of the demo")
@@ -49,8 +50,8 @@ func TestRecordDiskPerNumberHour(t *testing.T) {
 	demoHour(t, dir)
 	perNumberHour := dirSize(t, dir) / 3
 	t.Logf("%d bytes per number-hour", perNumberHour)
-	if perNumberHour > 64<<10 {
-		t.Errorf("%d bytes per number-hour of the demo at 5 s, want at most 64 KiB", perNumberHour)
+	if perNumberHour > 80_000 {
+		t.Errorf("%d bytes per number-hour of the demo at 5 s, want at most 80 KB", perNumberHour)
 	}
 }
 

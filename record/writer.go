@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"sync"
@@ -30,7 +31,7 @@ type Options struct {
 	// FlushEvery bounds how long a line waits in the compressor before it is written to
 	// the file (default 10s): after a crash, what was recorded up to that long before
 	// reads back. Flushing every line instead costs the compressor the sight of the
-	// next payload: 90 KB per number-hour of the demo against 56 KB.
+	// next payload: 90 KB per number-hour of the demo against 74 KB.
 	FlushEvery time.Duration
 	Now        func() time.Time // default time.Now
 	Logger     *slog.Logger     // default: discard
@@ -54,9 +55,12 @@ const (
 // Writer appends polls and events to segments in Dir, from its own goroutine: Poll and
 // Event never wait for the disk. It implements monitor.Recorder.
 type Writer struct {
-	opts     Options
-	header   Header
-	lines    chan line
+	opts    Options
+	header  Header
+	secrets [][]byte // what redact looks for in a line
+	// The queue holds pointers: a slot is 8 bytes, not a line's 328, so the collector
+	// scans 32 KiB of it each cycle rather than 1.3 MiB, and an idle queue holds little.
+	lines    chan *line
 	done     chan struct{} // closed by Close: no more lines
 	finished chan struct{} // closed by the writer's goroutine when it is through
 	closed   sync.Once
@@ -70,6 +74,7 @@ type Writer struct {
 	retryAt time.Time // when to try a new segment after a failure
 	told    bool      // OnError was told of the current failure
 	err     error     // the first failure, for Close
+	buf     lineBuf   // the line being written
 }
 
 // Open makes Dir (0700) if needed, prunes it, and starts a writer. Nothing is written
@@ -96,7 +101,7 @@ func Open(opts Options, h Header) (*Writer, error) {
 	if err := makeDir(opts.Dir); err != nil {
 		return nil, err
 	}
-	w := &Writer{opts: opts, header: h, lines: make(chan line, queueLen),
+	w := &Writer{opts: opts, header: h, secrets: secretForms(opts.Secrets), lines: make(chan *line, queueLen),
 		done: make(chan struct{}), finished: make(chan struct{})}
 	if _, err := Prune(opts.Dir, opts.Keep, opts.MaxSize, opts.Now(), ""); err != nil {
 		opts.Logger.Warn("recordings not pruned", "dir", opts.Dir, "error", err.Error())
@@ -149,7 +154,7 @@ func (w *Writer) enqueue(l line) {
 	default:
 	}
 	select {
-	case w.lines <- l:
+	case w.lines <- &l:
 	default:
 		w.mu.Lock()
 		w.dropped++
@@ -174,14 +179,27 @@ func (w *Writer) Close() error {
 }
 
 func (w *Writer) run() {
-	flush := time.NewTicker(w.opts.FlushEvery)
+	// Lines go out when their own times say (write), or when they have waited FlushEvery
+	// for that (polls rarer than flushes, or stopped). The timer runs only while lines
+	// wait: a writer with nothing to flush sleeps until the next line.
+	flush := time.NewTimer(w.opts.FlushEvery)
+	flush.Stop()
+	armed := false
 	defer flush.Stop()
 	for {
 		select {
 		case l := <-w.lines:
-			w.write(l)
+			w.write(*l)
+			switch waiting := w.seg != nil && w.seg.dirty; {
+			case waiting && !armed:
+				flush.Reset(w.opts.FlushEvery)
+				armed = true
+			case !waiting && armed:
+				flush.Stop() // flushed by write: the next line arms it again
+				armed = false
+			}
 		case <-flush.C:
-			// Lines that wait longer than a tick (polls are rarer than flushes) go out.
+			armed = false
 			if w.seg != nil && w.seg.dirty {
 				w.check(w.seg.flush(w.seg.last))
 			}
@@ -189,7 +207,7 @@ func (w *Writer) run() {
 			for drained := false; !drained; {
 				select {
 				case l := <-w.lines:
-					w.write(l)
+					w.write(*l)
 				default:
 					drained = true
 				}
@@ -237,12 +255,12 @@ func (w *Writer) write(l line) {
 		w.seg = seg
 		w.opts.Logger.Info("recording", "file", seg.path)
 	}
-	b, err := jsonLine(l)
+	b, err := w.buf.line(l)
 	if err != nil {
 		w.opts.Logger.Warn("recording: a line that is not JSON", "error", err.Error())
 		return
 	}
-	b = redact(b, w.opts.Secrets)
+	b = redact(b, w.secrets)
 	if at.After(w.seg.last) {
 		w.seg.last = at
 	}
@@ -311,10 +329,7 @@ func createSegment(dir string, h Header) (*segment, error) {
 		return nil, err
 	}
 	cw := &countingWriter{w: f}
-	// The best level: consecutive payloads of a number differ in a few digits, and the
-	// best match finder sees that (55 KB per number-hour of the demo against 79 KB at the
-	// default level), at about 36 ms of CPU per number-hour.
-	enc, err := zstd.NewWriter(cw, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
+	enc, err := zstd.NewWriter(cw, encoderOptions(len(h.Numbers))...)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -333,6 +348,31 @@ func createSegment(dir string, h Header) (*segment, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// encoderOptions are the compressor's for a segment of a fleet of n numbers.
+//
+// zstd's fastest level: of its four, it compresses these lines second best (74 KB per
+// number-hour of the demo; 88 at the default level, 93 at the better one), for the
+// least CPU and memory. The best level keeps 63 KB, but its match tables alone are 34
+// MiB whatever the fleet, all touched within minutes of the first poll: more than the
+// rest of a small console.
+//
+// The window is how far back the compressor sees. Consecutive polls of a number differ
+// in a few digits, so it must reach the number's previous poll, a round of the fleet
+// back: 8 KiB a number (the demo's payloads are 4 KiB), to the power of two at or above,
+// from 256 KiB to 8 MiB. 500 numbers get 4 MiB and take 108 KB per number-hour; with
+// the previous poll out of sight, 190. Up to 1 MiB the history is held in the window
+// and 128 KiB rather than in twice the window, for moving it down every 128 KiB
+// written: little, at the rate a fleet that small is polled.
+func encoderOptions(n int) []zstd.EOption {
+	window := max(256<<10, min(8<<20, 1<<bits.Len(uint(max(n, 1)*8<<10-1))))
+	return []zstd.EOption{
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithWindowSize(window),
+		zstd.WithLowerEncoderMem(window <= 1<<20),
+		zstd.WithEncoderConcurrency(1), // the writer's one goroutine, no other
+	}
 }
 
 func (s *segment) write(b []byte) error {
@@ -382,36 +422,71 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// redact replaces every secret in b. A secret is looked for as it is and as JSON quotes
-// it, since b is a JSON line.
-func redact(b []byte, secrets []string) []byte {
+// secretForms are what redact looks for, found once rather than for every line: each
+// secret as it is and as JSON quotes it, since a line is JSON. A secret shorter than 8
+// is left out: short enough to match inside a time or a count, the bodies were cleared
+// of it already (Poll), and a line is not cut to pieces for it.
+func secretForms(secrets []string) [][]byte {
+	var forms [][]byte
 	for _, s := range secrets {
 		if len(s) < 8 {
-			// Short enough to match inside a time or a count: the bodies were cleared of
-			// it already (Poll), and a line is not cut to pieces for it.
 			continue
 		}
-		forms := []string{s}
+		forms = append(forms, []byte(s))
 		if q, err := json.Marshal(s); err == nil && string(q[1:len(q)-1]) != s {
-			forms = append(forms, string(q[1:len(q)-1]))
+			forms = append(forms, q[1:len(q)-1])
 		}
-		for _, f := range forms {
-			if bytes.Contains(b, []byte(f)) {
-				b = bytes.ReplaceAll(b, []byte(f), []byte("[redacted]"))
-			}
+	}
+	return forms
+}
+
+// redact replaces every form of a secret (secretForms) in b.
+func redact(b []byte, forms [][]byte) []byte {
+	for _, f := range forms {
+		if bytes.Contains(b, f) {
+			b = bytes.ReplaceAll(b, f, []byte("[redacted]"))
 		}
 	}
 	return b
 }
 
-// jsonLine is l as one line of JSON, with its newline. A verbatim body is spliced in as
-// the last member: json.Marshal would compact it and escape its <, > and &.
+// jsonLine is l as one line of JSON, with its newline, in a buffer of its own.
 func jsonLine(l line) ([]byte, error) {
-	b, err := json.Marshal(l)
-	if err != nil || l.raw == nil {
-		return append(b, '\n'), err
+	var lb lineBuf
+	return lb.line(l)
+}
+
+// lineBuf makes lines of JSON in one buffer, reused from line to line: the writer
+// copies a line into the compressor and keeps nothing of it, and a poll's line is as
+// big as its body (kilobytes), 100 a second for 500 numbers.
+type lineBuf struct {
+	buf bytes.Buffer
+	enc *json.Encoder // into buf; as json.Marshal, with a newline after
+}
+
+// maxKeptLine is the biggest buffer kept for the next line: an API payload's line is a
+// few kilobytes.
+const maxKeptLine = 64 << 10
+
+// line is l as one line of JSON, with its newline, valid until the next call. A
+// verbatim body is spliced in as the last member: json.Marshal would compact it and
+// escape its <, > and &.
+func (lb *lineBuf) line(l line) ([]byte, error) {
+	if lb.enc == nil {
+		lb.enc = json.NewEncoder(&lb.buf)
 	}
-	b = append(b[:len(b)-1], rawKey...)
-	b = append(b, l.raw...)
-	return append(b, '}', '\n'), nil
+	if lb.buf.Cap() > maxKeptLine {
+		lb.buf = bytes.Buffer{} // a body of megabytes once is not held for good
+	}
+	lb.buf.Reset()
+	if err := lb.enc.Encode(l); err != nil {
+		return nil, err
+	}
+	if l.raw != nil {
+		lb.buf.Truncate(lb.buf.Len() - len("}\n"))
+		lb.buf.Write(rawKey)
+		lb.buf.Write(l.raw)
+		lb.buf.WriteString("}\n")
+	}
+	return lb.buf.Bytes(), nil
 }
