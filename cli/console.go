@@ -83,8 +83,9 @@ func runConsole(cl commandLine, env Env) int {
 		Engine:   engine,
 		ASCII:    cfg.ASCII,
 		Glyphs:   cfg.Glyphs,
+		Profile:  ui.ColorProfile(cfg.Color, os.Stdout),
 		Warnings: append(cfg.Warnings, warnings...),
-	}, ui.ColorProfile(cfg.Color, os.Stdout))
+	})
 	engine.Stop() // requests in flight are cancelled: quitting does not wait for them
 	closeRecording()
 	if err != nil {
@@ -127,10 +128,12 @@ func runOnce(cl commandLine, cfg config.Config, src source.Source, env Env) int 
 func runWaitingConsole(cfg config.Config, src source.Source, lister numberLister, logger *slog.Logger, env Env) int {
 	var engine *monitor.Engine
 	closeRecording := func() {}
+	profile := ui.ColorProfile(cfg.Color, os.Stdout)
 	err := ui.RunWaiting(ui.WaitingOptions{
-		Whom:  "Prometheus at " + strings.TrimPrefix(src.Name(), "prometheus "),
-		Retry: cfg.Interval,
-		ASCII: cfg.ASCII,
+		Whom:    "Prometheus at " + strings.TrimPrefix(src.Name(), "prometheus "),
+		Retry:   cfg.Interval,
+		ASCII:   cfg.ASCII,
+		Profile: profile,
 		Discover: func(ctx context.Context) ([]string, []string, error) {
 			ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 			defer cancel()
@@ -154,10 +157,11 @@ func runWaitingConsole(cfg config.Config, src source.Source, lister numberLister
 				Engine:   engine,
 				ASCII:    cfg.ASCII,
 				Glyphs:   cfg.Glyphs,
+				Profile:  profile,
 				Warnings: append(append(cfg.Warnings, found...), warnings...),
 			}), nil
 		},
-	}, ui.ColorProfile(cfg.Color, os.Stdout))
+	})
 	if engine != nil {
 		engine.Stop()
 	}

@@ -160,7 +160,8 @@ func runReplay(rl replayLine, env Env) int {
 	}()
 	err = ui.Run(ui.Options{
 		Engine: engine, Replay: player, ASCII: cfg.ASCII, Glyphs: cfg.Glyphs, Warnings: append(cfg.Warnings, rec.Warnings...),
-	}, ui.ColorProfile(cfg.Color, os.Stdout))
+		Profile: ui.ColorProfile(cfg.Color, os.Stdout),
+	})
 	close(stop)
 	<-done
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 	"time"
 	"unicode"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wamon/wamon/monitor"
@@ -383,9 +383,9 @@ func screen(t *testing.T, eng *monitor.Engine, keys ...string) string {
 	var model tea.Model = m
 	model, _ = model.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	for _, k := range keys {
-		model, _ = model.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		model, _ = model.Update(tea.KeyPressMsg{Code: []rune(k)[0], Text: k})
 	}
-	return ansi.Strip(model.View())
+	return ansi.Strip(model.View().Content)
 }
 
 var (

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
@@ -120,7 +120,7 @@ type keyClock struct {
 }
 
 func (k *keyClock) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if km, ok := msg.(tea.KeyMsg); ok && km.String() == "j" {
+	if km, ok := msg.(tea.KeyPressMsg); ok && km.String() == "j" {
 		k.mu.Lock()
 		if len(k.sent) > 0 && k.shown.IsZero() {
 			k.shown, k.sent = k.sent[0], k.sent[1:]
@@ -131,7 +131,7 @@ func (k *keyClock) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return k, cmd
 }
 
-func (k *keyClock) View() string {
+func (k *keyClock) View() tea.View {
 	v := k.Model.View()
 	k.mu.Lock()
 	if !k.shown.IsZero() {
@@ -162,7 +162,7 @@ func BenchmarkKeysDuringPrometheusFill(b *testing.B) {
 			close(done)
 		}()
 		p.Send(tea.WindowSizeMsg{Width: 160, Height: 48})
-		p.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("o")})
+		p.Send(tea.KeyPressMsg{Code: 'o', Text: "o"})
 		began := time.Now()
 		eng.Start()
 		for eng.Filling() {
@@ -170,7 +170,7 @@ func BenchmarkKeysDuringPrometheusFill(b *testing.B) {
 			kc.mu.Lock()
 			kc.sent = append(kc.sent, time.Now())
 			kc.mu.Unlock()
-			p.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")})
+			p.Send(tea.KeyPressMsg{Code: 'j', Text: "j"})
 		}
 		filled += time.Since(began)
 		time.Sleep(200 * time.Millisecond) // the last keys' frames

@@ -20,9 +20,9 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
@@ -570,9 +570,9 @@ func consoleReadsPrometheus(t *testing.T, bin string, api promAPI, dir, queue st
 			t.Errorf("%s: the console's mean callback %.1f ms, Prometheus' %.1f ms", n, fig.Callbacks.MeanMs, mean)
 		}
 	}
-	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("o")})
-	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
-	frame := ansi.Strip(tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).View())
+	tm.Send(tea.KeyPressMsg{Code: 'o', Text: "o"})
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	frame := ansi.Strip(tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).View().Content)
 	row := func(n string) string {
 		for _, l := range strings.Split(frame, "\n") {
 			if strings.Contains(l, n+" ") && strings.Contains(l, "│") && !strings.Contains(l, "╭") {

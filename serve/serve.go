@@ -23,18 +23,17 @@ import (
 	"sync/atomic"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/ssh"
-	"github.com/charmbracelet/wish"
-	"github.com/charmbracelet/wish/activeterm"
-	bm "github.com/charmbracelet/wish/bubbletea"
-	"github.com/charmbracelet/wish/ratelimiter"
-	"github.com/charmbracelet/wish/recover"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	"charm.land/wish/v2/activeterm"
+	bm "charm.land/wish/v2/bubbletea"
+	"charm.land/wish/v2/ratelimiter"
+	"charm.land/wish/v2/recover"
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/time/rate"
 
+	"github.com/charmbracelet/colorprofile"
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 	"github.com/wamon/wamon/ui"
@@ -61,6 +60,8 @@ type Options struct {
 	// Color forces a colour profile for every session ("truecolor", "256", "16", "none");
 	// "auto" or "" takes each session's own from its TERM.
 	Color string
+	// Mouse lets each viewer's mouse work their console (clicks, the wheel).
+	Mouse bool
 	// Glyphs decides ASCII or Unicode for a session from its environment (TERM, and the
 	// locale where the client forwarded it), and says why.
 	Glyphs func(getenv func(string) string) (ascii bool, why string)
@@ -374,35 +375,29 @@ func (s *Server) console(next ssh.Handler) ssh.Handler {
 	}
 }
 
-// servedFPS caps a session's redraws, as the local console's: a key shows at the next
-// frame. 30 measured no better for keys (p99 113 ms against 84 with 50 sessions on 500
-// numbers: the tail is the machine's, not the frame's) and cost an idle viewer 0.8% of a
-// core instead of 0.5%.
-const servedFPS = 15
-
 type consoleKey struct{}
 
-// program builds a session's console: its own renderer and colour profile from its own
-// TERM, its own glyphs, screen stack, cursors and window; its title, bell and clipboard
-// go to its own terminal. Pausing freezes that screen only.
+// program builds a session's console: its own colour profile from its own TERM and
+// environment, its own glyphs, screen stack, cursors, window and mouse; its title, bell
+// and clipboard go to its own terminal, through its program's output. Pausing freezes
+// that screen only.
 func (s *Server) program(sess ssh.Session) *tea.Program {
-	sess = &serialSession{Session: sess} // every writer below, one at a time
 	pty, _, _ := sess.Pty()
 	env := append(sess.Environ(), "TERM="+pty.Term)
 	getenv := func(k string) string { return source.Sanitize(environ(env).Getenv(k)) }
-	r := sessionRenderer(sess, env)
-	// The session's colour profile: forced by --color, else what its TERM says (TERM=screen
-	// or tmux without -256color still shows 16 colours).
-	r.SetColorProfile(ui.Profile(s.opts.Color, r.ColorProfile(), getenv("TERM"), false, false))
+	// Forced by --color, else what its TERM says (TERM=screen or tmux without -256color
+	// still shows 16 colours).
+	profile := ui.Profile(s.opts.Color, sessionProfile(pty.Term, env), getenv("TERM"), false, getenv("NO_COLOR") != "")
 	ascii, why := s.opts.Glyphs(getenv)
 	m := ui.New(ui.Options{
-		Engine: s.opts.Engine, ASCII: ascii, Glyphs: why, Renderer: r, ViewPause: true,
-		Output: sess, NoSave: true, ClockPhase: clockPhase(s.opened.Add(1)),
+		Engine: s.opts.Engine, ASCII: ascii, Glyphs: why, Profile: profile, ViewPause: true,
+		NoSave: true, ClockPhase: clockPhase(s.opened.Add(1)), Mouse: s.opts.Mouse,
 	})
 	sess.Context().SetValue(consoleKey{}, m)
 	// Signals are the server's (servecmd): a program of its own would take SIGTERM or
 	// SIGINT sent to the server for itself and quit before the session is told why.
-	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithAltScreen(), tea.WithFPS(ui.ServedFrameRate), tea.WithoutSignalHandler())...)
+	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithColorProfile(profile),
+		tea.WithFPS(ui.ServedFrameRate), tea.WithoutSignalHandler())...)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopping {
@@ -415,21 +410,13 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 
 type programKey struct{}
 
-// serialSession lets one write at a time through to a session's channel. A console
-// writes from several goroutines: Bubble Tea's frames (its ticker) and titles (its event
-// loop), the bell and OSC 52 (commands). x/crypto's channel fills one packet buffer per
-// stream for every write, so two writes at once (as when a full window opens and the
-// writers waiting on it go on together) can send a corrupt packet, and OpenSSH drops
-// the connection.
-type serialSession struct {
-	ssh.Session
-	mu sync.Mutex
-}
-
-func (s *serialSession) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.Session.Write(p)
+// sessionProfile is the colour profile a session's TERM and environment tell (COLORTERM
+// where the client sent it, NO_COLOR); none without a terminal type.
+func sessionProfile(term string, env []string) colorprofile.Profile {
+	if term == "" || term == "dumb" {
+		return colorprofile.Ascii
+	}
+	return colorprofile.Env(env)
 }
 
 // closeConsole lets go of a session's console when the session ends, however it ends:
@@ -448,23 +435,8 @@ func (s *Server) closeConsole(next ssh.Handler) ssh.Handler {
 	}
 }
 
-// sessionRenderer makes a session's own lipgloss renderer, its colour profile from the
-// session's TERM and environment. It is wish's MakeRenderer without the question it asks
-// the terminal about its background: an SSH channel cannot cancel that read, so a client
-// whose terminal does not answer would see nothing until it pressed a key (and lose that
-// key). wamon's theme has the same colours on any background.
-func sessionRenderer(sess ssh.Session, env []string) *lipgloss.Renderer {
-	pty, _, ok := sess.Pty()
-	if !ok || pty.Term == "" || pty.Term == "dumb" {
-		return lipgloss.NewRenderer(sess, termenv.WithProfile(termenv.Ascii))
-	}
-	return lipgloss.NewRenderer(sess, termenv.WithEnvironment(environ(env)), termenv.WithUnsafe(), termenv.WithColorCache(true))
-}
-
-// environ is a session's environment for termenv.
+// environ is a session's environment.
 type environ []string
-
-func (e environ) Environ() []string { return e }
 
 func (e environ) Getenv(k string) string {
 	for _, kv := range e {

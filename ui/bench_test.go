@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
@@ -299,14 +297,6 @@ func benchConsole(b *testing.B, numbers int) *synthConsole {
 	return c
 }
 
-// inColour draws as a real terminal would: the tests draw without colour, but escape
-// sequences are a good part of a frame's bytes.
-func inColour(b *testing.B) {
-	prev := lipgloss.ColorProfile()
-	lipgloss.SetColorProfile(termenv.TrueColor)
-	b.Cleanup(func() { lipgloss.SetColorProfile(prev) })
-}
-
 // show puts the console on a screen for numbers[0] at w x h.
 func (c *synthConsole) show(s screen, w, h int) {
 	c.ctx.Active = 0
@@ -319,7 +309,7 @@ func (c *synthConsole) show(s screen, w, h int) {
 // frame of a clock tick (the main view keeps its drawing, the header is drawn again).
 func benchFrames(b *testing.B, c *synthConsole, afterPoll bool) {
 	b.Helper()
-	if f := c.View(); len(f) < 100 {
+	if f := plain(c); len(f) < 100 {
 		b.Fatalf("frame: %q", f)
 	}
 	var msg tea.Msg = clockMsg{}
@@ -336,7 +326,6 @@ func benchFrames(b *testing.B, c *synthConsole, afterPoll bool) {
 // The window is 5 minutes (60 polls at 5 s): a frame over 720 polls held must cost about
 // what it costs over 60.
 func BenchmarkViewMainHistory(b *testing.B) {
-	inColour(b)
 	for _, polls := range []int{60, 720} {
 		b.Run(fmt.Sprintf("%dpolls", polls), func(b *testing.B) {
 			c := newSynthConsole(1, 720, 5*time.Second)
@@ -348,7 +337,6 @@ func BenchmarkViewMainHistory(b *testing.B) {
 }
 
 func BenchmarkViewMain(b *testing.B) {
-	inColour(b)
 	for _, numbers := range []int{1, 500} {
 		for _, size := range [][2]int{{160, 48}, {300, 80}} {
 			for _, afterPoll := range []bool{true, false} {
@@ -367,7 +355,6 @@ func BenchmarkViewMain(b *testing.B) {
 }
 
 func BenchmarkViewOverview500(b *testing.B) {
-	inColour(b)
 	c := benchConsole(b, 500)
 	c.show(newOverview(c.ctx), 160, 48)
 	benchFrames(b, c, false)

@@ -2,15 +2,16 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/NimbleMarkets/ntcharts/canvas"
-	"github.com/NimbleMarkets/ntcharts/canvas/graph"
-	"github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/lipgloss/v2"
+	"github.com/NimbleMarkets/ntcharts/v2/canvas"
+	"github.com/NimbleMarkets/ntcharts/v2/canvas/graph"
+	"github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/monitor/history"
@@ -212,9 +213,9 @@ func canvasString(cv *canvas.Model) string {
 	b.Grow(w * h * 3)
 	// The escape sequences around a run of each colour, rendered once per frame.
 	type wrap struct{ pre, post string }
-	wraps := map[lipgloss.TerminalColor]wrap{}
+	wraps := map[color.Color]wrap{}
 	var run []rune
-	var runColor lipgloss.TerminalColor = lipgloss.NoColor{}
+	var runColor color.Color = lipgloss.NoColor{}
 	var runStyle lipgloss.Style
 	flush := func() {
 		if len(run) == 0 {
@@ -245,7 +246,7 @@ func canvasString(cv *canvas.Model) string {
 		for x := range w {
 			cell := cv.Cell(canvas.Point{X: x, Y: y})
 			r := cell.Rune
-			var fg lipgloss.TerminalColor = lipgloss.NoColor{}
+			var fg color.Color = lipgloss.NoColor{}
 			if r == 0 {
 				r = ' '
 			} else {

@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/wamon/wamon/monitor"
 )
@@ -103,7 +103,7 @@ func nanLow(v float64) float64 {
 
 // onKey handles the table's own keys (filter, sort, movement); it reports whether msg
 // was one.
-func (t *counterTable) onKey(ctx *Context, msg tea.KeyMsg, b *monitor.Breakdown) (tea.Cmd, bool) {
+func (t *counterTable) onKey(ctx *Context, msg tea.KeyPressMsg, b *monitor.Breakdown) (tea.Cmd, bool) {
 	k := ctx.Keys
 	if t.typing {
 		cmd, _ := t.update(msg)

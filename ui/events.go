@@ -3,9 +3,9 @@ package ui
 import (
 	"strconv"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/wamon/wamon/monitor"
 )
@@ -43,7 +43,7 @@ func (s *eventsScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg, contextMsg:
 		s.draw()
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
@@ -51,7 +51,7 @@ func (s *eventsScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (s *eventsScreen) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	ctx, k := s.ctx, s.ctx.Keys
 	if s.typing {
 		cmd, _ := s.update(msg)

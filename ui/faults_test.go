@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/monitor/history"
@@ -194,7 +194,7 @@ func (c *faultConsole) round() {
 func (c *faultConsole) frame(where string) string {
 	t := c.t
 	t.Helper()
-	f := c.m.View()
+	f := plain(c.m)
 	c.frames++
 	assertFits(t, f, 160, 48)
 	if r, at, bad := unsafeRune(f); bad {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wamon/wamon/source"
@@ -64,7 +64,7 @@ func (m *Model) renderFooter() string {
 func (m *Model) footerKeys(bindings []key.Binding, w int) string {
 	ctx := m.ctx
 	hm := ctx.Help
-	hm.Width = 0
+	hm.SetWidth(0)
 	var own, last []string
 	for _, b := range bindings {
 		if !b.Enabled() {

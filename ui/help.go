@@ -3,11 +3,11 @@ package ui
 import (
 	"strings"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/viewport"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 )
 
 // helpScreen lists every key, and says which glyphs are drawn and why. The keys are laid
@@ -21,7 +21,7 @@ type helpScreen struct {
 }
 
 func newHelpScreen(ctx *Context) *helpScreen {
-	return &helpScreen{screenBase: screenBase{ctx: ctx}, vp: viewport.New(0, 0)}
+	return &helpScreen{screenBase: screenBase{ctx: ctx}, vp: viewport.New()}
 }
 
 func (s *helpScreen) name() string { return "help" }
@@ -38,7 +38,7 @@ func (s *helpScreen) ShortHelp() []key.Binding {
 // Update closes the help on ? or esc and scrolls the keys when they do not fit; every
 // other key waits.
 func (s *helpScreen) Update(msg tea.Msg) tea.Cmd {
-	k, ok := msg.(tea.KeyMsg)
+	k, ok := msg.(tea.KeyPressMsg)
 	switch {
 	case !ok:
 	case key.Matches(k, s.ctx.Keys.Help, s.ctx.Keys.Back):
@@ -68,7 +68,8 @@ func (s *helpScreen) SetSize(w, h int) {
 	// The title, a blank line, the keys, a blank line and the closing line.
 	room := ih - 4
 	s.scroll = strings.Count(s.keys, "\n")+1 > room
-	s.vp.Width, s.vp.Height = iw, max(1, room-1) // a line for the marker
+	s.vp.SetWidth(iw)
+	s.vp.SetHeight(max(1, room-1)) // a line for the marker
 	s.vp.SetContent(s.keys)
 	s.draw()
 }

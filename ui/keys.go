@@ -1,6 +1,6 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import "charm.land/bubbles/v2/key"
 
 // KeyMap is every binding of the console. Each screen lists its own in the footer; `?`
 // shows them all.
@@ -39,7 +39,7 @@ func newKeyMap() KeyMap {
 		Up:         key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
 		Down:       key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
 		PageUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
-		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+d", " "), key.WithHelp("pgdn", "page down")),
+		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+d", "space"), key.WithHelp("pgdn", "page down")),
 		Top:        key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
 		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
 		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
@@ -54,7 +54,7 @@ func newKeyMap() KeyMap {
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 
-		ReplayPause:   key.NewBinding(key.WithKeys(" ", "p"), key.WithHelp("space", "pause replay")),
+		ReplayPause:   key.NewBinding(key.WithKeys("space", "p"), key.WithHelp("space", "pause replay")),
 		SeekBack:      key.NewBinding(key.WithKeys("["), key.WithHelp("[", "back 1m")),
 		SeekForward:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "on 1m")),
 		SeekBack10:    key.NewBinding(key.WithKeys("{"), key.WithHelp("{", "back 10m")),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
@@ -101,36 +103,52 @@ func TestKeysNavigateAndGoBack(t *testing.T) {
 	}
 }
 
-// Bubble Tea v1 delivers runes read together as one key message ("jjjjj" from a held
-// key, "ip" bunched up by SSH): each rune is one key press. A paste stays text.
+// Keys read together are each a key press ("jjjjj" from a held key, "iv" bunched up by
+// SSH), and a paste stays text: the bytes go through a real program's input, in one read.
 func TestKeysTypedInABurstAreEachAKey(t *testing.T) {
 	var numbers []string
 	for i := range 12 {
 		numbers = append(numbers, fmt.Sprintf("+1202555%04d", i))
 	}
-	c := newTestConsole(t, numbers...)
-	c.poll(2)
-	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	c.key("o")
-	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjjjj")})
-	if got := c.top().(*overviewScreen).cur.pos; got != 5 {
-		t.Fatalf(`"jjjjj" moved the cursor to %d, want 5`, got)
+	burst := func(input string) *Model {
+		c := newTestConsole(t, numbers...)
+		c.poll(2)
+		return typeInOneRead(t, c.Model, input, io.Discard)
 	}
-	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("iv")})
-	if c.screenName() != "raw" || len(c.stack) != 3 {
-		t.Fatalf(`"iv" on the overview: %s with %d screens, want the raw payload over the number detail`, c.screenName(), len(c.stack))
+	m := burst("ojjjjjivq")
+	if m.top().name() != "raw" || len(m.stack) != 3 {
+		t.Fatalf(`"iv" on the overview: %s with %d screens, want the raw payload over the number detail`, m.top().name(), len(m.stack))
 	}
-	c.key("esc", "esc")
-	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/000")})
-	if v := c.top().(*overviewScreen).filter.input.Value(); v != "000" {
-		t.Fatalf(`"/000" typed the filter %q`, v)
+	if got := m.stack[0].(*overviewScreen).cur.pos; got != 5 {
+		t.Errorf(`"jjjjj" moved the cursor to %d, want 5`, got)
 	}
-	c.key("esc")
-	c.key("/")
-	c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q5"), Paste: true})
-	if v := c.top().(*overviewScreen).filter.input.Value(); v != "q5" {
-		t.Fatalf("a pasted q5 gave the filter %q", v)
+	if v := burst("o/000\rq").top().(*overviewScreen).filter.input.Value(); v != "000" {
+		t.Errorf(`"/000" typed the filter %q`, v)
 	}
+	if v := burst("o/\x1b[200~q5\x1b[201~\rq").top().(*overviewScreen).filter.input.Value(); v != "q5" {
+		t.Errorf("a pasted q5 gave the filter %q", v)
+	}
+}
+
+// typeInOneRead runs a program of m at 160x48 whose input is the bytes given, read at
+// once, drawing on out, and returns the model once the program has ended (the input
+// must quit it).
+func typeInOneRead(t *testing.T, m *Model, input string, out io.Writer) *Model {
+	t.Helper()
+	// Sized before it starts, as a terminal is, so that no key comes before the size.
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	r, w := io.Pipe()
+	p := tea.NewProgram(m, tea.WithInput(r), tea.WithOutput(out), tea.WithWindowSize(160, 48), tea.WithoutSignals())
+	go w.Write([]byte(input))
+	// A guard, not a bound on speed: a program the input failed to quit is ended.
+	guard := time.AfterFunc(time.Minute, p.Kill)
+	defer guard.Stop()
+	final, err := p.Run()
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return final.(*Model)
 }
 
 func TestKeysHelpToggles(t *testing.T) {
@@ -285,33 +303,37 @@ func TestKeyRefreshPollsNow(t *testing.T) {
 	}
 }
 
-// q and ctrl+c quit; with a terminal of its own the console clears its title first.
+// q and ctrl+c quit: the console lets go of the engine, and the terminal's title (the
+// worst state first, set while it ran) is cleared, or it would outlive the program in a
+// tmux window list.
 func TestKeyQuitClearsTheTitle(t *testing.T) {
-	for _, k := range []string{"q", "ctrl+c"} {
+	for _, k := range []string{"q", "\x03"} {
 		c := newTestConsole(t)
-		c.Model = New(Options{Engine: c.eng, Location: time.UTC, Output: &bytes.Buffer{}})
-		c.Init()
-		c.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-		_, cmd := c.Update(keyMsg(k))
-		msgs := flatten(cmd)
-		quit, cleared := -1, -1
-		for i, m := range msgs {
-			if _, ok := m.(tea.QuitMsg); ok {
-				quit = i
-			}
-			if fmt.Sprintf("%T", m) == "tea.setWindowTitleMsg" && reflect.ValueOf(m).String() == "" {
-				cleared = i
-			}
-		}
-		if quit < 0 || cleared < 0 || cleared > quit {
-			t.Errorf("%s: messages %#v: want the title cleared, then quit", k, msgs)
+		c.poll(1)
+		var out bytes.Buffer
+		typeInOneRead(t, c.Model, k, &out)
+		title := c.titleText()
+		set, cleared := strings.Index(out.String(), ansi.SetWindowTitle(title)), strings.LastIndex(out.String(), ansi.SetWindowTitle(""))
+		if set < 0 || cleared < set {
+			t.Errorf("%q: the title was set at byte %d and cleared at %d:\n%q", k, set, cleared, out.String())
 		}
 		select {
 		case <-c.sub.Done():
 		default:
-			t.Errorf("%s: the console still follows the engine", k)
+			t.Errorf("%q: the console still follows the engine", k)
 		}
 	}
+}
+
+// raw is what cmd writes to the terminal as it is (tea.Raw): the bell.
+func raw(cmd tea.Cmd) string {
+	var b strings.Builder
+	for _, m := range flatten(cmd) {
+		if r, ok := m.(tea.RawMsg); ok {
+			fmt.Fprint(&b, r.Msg)
+		}
+	}
+	return b.String()
 }
 
 // flatten runs cmd, and the commands of any batch or sequence it returns, and lists the
@@ -424,12 +446,11 @@ func TestStaleWhenPollsStopAnswering(t *testing.T) {
 // it has recovered and crossed again.
 func TestBellRingsOncePerCrossing(t *testing.T) {
 	c := newTestConsole(t, "+12025550100")
-	var bell bytes.Buffer
-	c.Model = New(Options{Engine: c.eng, Location: time.UTC, Output: &bell})
+	var bell strings.Builder
 	c.Init()
 	feed := func(queue string) {
 		c.clock.Advance(5 * time.Second)
-		flatten(c.file(0, c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":`+queue+`}]}}}}}`), nil))
+		bell.WriteString(raw(c.file(0, c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":`+queue+`}]}}}}}`), nil)))
 	}
 	for _, q := range []string{"10", "1200", "1500", "1300"} {
 		feed(q)
@@ -827,14 +848,13 @@ func TestOddValuesNeverPanicOrGoNegative(t *testing.T) {
 func TestThresholdOnAnyMetric(t *testing.T) {
 	c := newConsoleWith(t, consoleOpts{numbers: []string{"+12025550100"},
 		thresholds: monitor.Thresholds{"db_pending_callbacks": {Warn: 50, Critical: 500}}})
-	var bell bytes.Buffer
-	c.Model = New(Options{Engine: c.eng, Location: time.UTC, Output: &bell})
+	var bell strings.Builder
 	c.Init()
 	c.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	for _, pending := range []string{"10", "80", "600"} {
 		c.clock.Advance(5 * time.Second)
-		flatten(c.file(0, c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":1}]}},`+
-			`"db":{"db_pending_callbacks":{"type":"gauge","data":[{"value":`+pending+`}]}}}}}`), nil))
+		bell.WriteString(raw(c.file(0, c.body(`{"code":"WS201","data":{"stats":{"app":{"callback_queue_size":{"type":"gauge","data":[{"value":1}]}},`+
+			`"db":{"db_pending_callbacks":{"type":"gauge","data":[{"value":`+pending+`}]}}}}}`), nil)))
 	}
 	st := c.status(0)
 	if s := c.ctx.State(&st); s != monitor.StateCrit {

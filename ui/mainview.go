@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
@@ -27,9 +27,10 @@ func newMainScreen(ctx *Context) *mainScreen {
 	return &mainScreen{screenBase: screenBase{ctx: ctx}, table: newCounterTable(callbacksKind)}
 }
 
-func (s *mainScreen) name() string       { return "main" }
-func (s *mainScreen) capturing() bool    { return s.table.capturing() }
-func (s *mainScreen) statusLine() string { return s.table.statusLine() }
+func (s *mainScreen) name() string         { return "main" }
+func (s *mainScreen) capturing() bool      { return s.table.capturing() }
+func (s *mainScreen) paste(m tea.PasteMsg) { s.table.paste(m) }
+func (s *mainScreen) statusLine() string   { return s.table.statusLine() }
 
 func (s *mainScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
@@ -55,7 +56,7 @@ func (s *mainScreen) Update(msg tea.Msg) tea.Cmd {
 			s.scope = monitor.Scope{} // another number's nodes are not this one's
 		}
 		s.draw()
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
@@ -63,7 +64,7 @@ func (s *mainScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *mainScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (s *mainScreen) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	ctx, k := s.ctx, s.ctx.Keys
 	if ctx.Engine.Len() == 0 {
 		return nil

@@ -4,9 +4,9 @@ import (
 	"math"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/monitor/history"
@@ -46,7 +46,7 @@ func (s *metricScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case contextMsg:
 		s.draw()
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		if !s.cur.move(s.ctx.Keys, msg, s.seriesKeys(), 5) {
 			numberKeys(s.ctx, msg)
 			return nil

@@ -2,16 +2,14 @@ package ui
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/aymanbagabas/go-osc52/v2"
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wamon/wamon/monitor"
@@ -34,7 +32,7 @@ type Model struct {
 	sized         bool   // the first usable size has come (and chose the first screen)
 	flash         string // a one-off note in the footer ("screen saved to ..."); a key clears it
 	noticed       uint64 // the engine's notices shown so far
-	title         string // the terminal title set last
+	title         string // the terminal title: the worst state first
 	stopping      string // the server is stopping: the last screen says so
 	frame         string
 }
@@ -48,7 +46,7 @@ func New(opts Options) *Model {
 	if opts.Location == nil {
 		opts.Location = time.Local
 	}
-	theme := NewTheme(opts.Renderer, opts.ASCII)
+	theme := NewTheme(opts.Profile, opts.ASCII)
 	ctx := &Context{
 		Engine: opts.Engine,
 		Theme:  theme,
@@ -74,6 +72,7 @@ func New(opts Options) *Model {
 	}
 	m.stack = []screen{newMainScreen(ctx)}
 	m.layout()
+	m.title = m.titleText()
 	return m
 }
 
@@ -91,12 +90,12 @@ func newHelp(th Theme) help.Model {
 
 func (m *Model) Init() tea.Cmd {
 	m.sub = m.ctx.Engine.Subscribe()
-	return tea.Batch(m.waitForData(0), m.clockTick(), m.setTitle())
+	return tea.Batch(m.waitForData(0), m.clockTick())
 }
 
 func (m *Model) top() screen { return m.stack[len(m.stack)-1] }
 
-// dataFlushEvery bounds how often polls alone redraw the console. Bubble Tea v1 calls
+// dataFlushEvery bounds how often polls alone redraw the console. Bubble Tea calls
 // View after every message: 500 numbers at 5 s are 100 polls a second, and a frame of the
 // overview costs about 4 ms, so drawing each would take 40% of a core. A change after a
 // quiet spell shows at once; keys and resizes always redraw at once.
@@ -158,11 +157,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.ctx.Frozen {
 			return m, m.clockTick()
 		}
-		cmd = tea.Batch(m.top().Update(msg), m.setTitle(), m.clockTick())
+		m.setTitle()
+		cmd = tea.Batch(m.top().Update(msg), m.clockTick())
 	case flashMsg:
 		m.flash = string(msg)
-	case tea.KeyMsg:
-		cmd = m.onKeys(msg)
+	case tea.KeyPressMsg:
+		cmd = m.onKey(msg)
+	case tea.PasteMsg:
+		// A paste is text for a filter being typed, never keys.
+		if c, ok := m.top().(capturer); ok && c.capturing() {
+			c.paste(msg)
+			cmd = m.top().Update(contextMsg{})
+		}
 	default:
 		cmd = m.top().Update(msg)
 	}
@@ -177,20 +183,18 @@ func (m *Model) onData() tea.Cmd {
 		// A notice (a recording that stopped) is shown once, until a key clears it.
 		m.noticed, m.flash = seq, text
 	}
-	return tea.Batch(m.bell(), m.setTitle(), m.top().Update(dataMsg{}))
+	m.setTitle()
+	return tea.Batch(m.bell(), m.top().Update(dataMsg{}))
 }
 
 // bell rings once for the alerts raised since the last look (a number crossing a
-// critical threshold), where the console has a terminal of its own.
+// critical threshold). Bubble Tea has no bell of its own: the BEL goes out raw, through
+// the program's output, after the frame drawn before it.
 func (m *Model) bell() tea.Cmd {
-	if m.sub == nil || len(m.sub.Alerts()) == 0 || m.opts.Output == nil {
+	if m.sub == nil || len(m.sub.Alerts()) == 0 {
 		return nil
 	}
-	w := m.opts.Output
-	return func() tea.Msg {
-		io.WriteString(w, "\a")
-		return nil
-	}
+	return tea.Raw("\a")
 }
 
 // resize lays the console out for a new terminal size. The first usable size picks the
@@ -218,7 +222,7 @@ func (m *Model) layout() {
 }
 
 // onReplayKey works the replay: pause, seek a minute or ten, change speed.
-func (m *Model) onReplayKey(msg tea.KeyMsg) {
+func (m *Model) onReplayKey(msg tea.KeyPressMsg) {
 	k, r := m.ctx.Keys, m.ctx.Replay
 	switch {
 	case key.Matches(msg, k.ReplayPause):
@@ -238,21 +242,7 @@ func (m *Model) onReplayKey(msg tea.KeyMsg) {
 	}
 }
 
-// onKeys takes one key message. Bubble Tea v1 hands runes read together (a held key,
-// keys bunched up by SSH or tmux) to Update as one message, "jjjj" or "ip": each rune is
-// one key press. A paste stays whole (it is text for a filter).
-func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
-	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
-		return m.onKey(msg)
-	}
-	var cmds []tea.Cmd
-	for _, r := range msg.Runes {
-		cmds = append(cmds, m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
-	}
-	return tea.Sequence(cmds...)
-}
-
-func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.ctx.Keys
 	m.flash = ""
 	top := m.top()
@@ -279,7 +269,8 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		} else {
 			m.ctx.Engine.SetPaused(!m.ctx.Engine.Paused())
 		}
-		return tea.Batch(m.setTitle(), top.Update(dataMsg{}))
+		m.setTitle()
+		return top.Update(dataMsg{})
 	case key.Matches(msg, k.ZoomIn):
 		if m.ctx.zoom(-1) {
 			return top.Update(contextMsg{})
@@ -320,11 +311,12 @@ func (m *Model) Close() {
 	}
 }
 
-// quit clears the title (it would outlive the program in a tmux window list), stops
-// following the engine, and ends the program. The owner of the engine stops its polls.
+// quit stops following the engine and ends the program; Bubble Tea clears the title it
+// set (it would outlive the program in a tmux window list). The owner of the engine
+// stops its polls.
 func (m *Model) quit() tea.Cmd {
 	m.Close()
-	return tea.Sequence(m.titleCmd(""), tea.Quit)
+	return tea.Quit
 }
 
 // push puts a screen on top, sized.
@@ -409,16 +401,8 @@ func (m *Model) copySummary() tea.Cmd {
 		return nil
 	}
 	text := m.summary(m.focus())
-	if m.opts.Output == nil {
-		m.flash = "no terminal to copy to"
-		return nil
-	}
-	w := m.opts.Output
 	m.flash = "copied: " + text
-	return func() tea.Msg {
-		io.WriteString(w, osc52.New(text).String())
-		return nil
-	}
+	return tea.SetClipboard(text)
 }
 
 // saveScreen writes the frame in view, as plain text, to a file for a ticket.
@@ -481,31 +465,19 @@ func (m *Model) counts() map[monitor.State]int {
 	return c
 }
 
-// setTitle sets the title when it changed.
-func (m *Model) setTitle() tea.Cmd {
-	if m.opts.Output == nil {
-		return nil
-	}
-	t := m.titleText()
-	if t == m.title {
-		return nil
-	}
-	m.title = t
-	return m.titleCmd(t)
-}
+// setTitle counts the states again for the title.
+func (m *Model) setTitle() { m.title = m.titleText() }
 
-// titleCmd sets the terminal title, where the console has a terminal of its own
-// (Options.Output): Bubble Tea v1.3 writes a title outside its renderer's lock, which a
-// test's shared output buffer cannot take.
-func (m *Model) titleCmd(t string) tea.Cmd {
-	if m.opts.Output == nil {
-		return nil
+// View is the frame drawn by the last Update, on the alternate screen, with the title.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.frame)
+	v.AltScreen = true
+	v.WindowTitle = m.title
+	if m.opts.Mouse {
+		v.MouseMode = tea.MouseModeCellMotion
 	}
-	return tea.SetWindowTitle(t)
+	return v
 }
-
-// View returns the frame drawn by the last Update.
-func (m *Model) View() string { return m.frame }
 
 // compose draws the frame from the header, the screen on top and the footer.
 func (m *Model) compose() {

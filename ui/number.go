@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
@@ -43,7 +43,7 @@ func (s *numberScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg, clockMsg, contextMsg: // the ages of the last error change with the clock
 		s.draw()
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
@@ -51,7 +51,7 @@ func (s *numberScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *numberScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (s *numberScreen) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	ctx, k := s.ctx, s.ctx.Keys
 	if s.filter.typing {
 		cmd, _ := s.filter.update(msg)

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
@@ -59,7 +59,7 @@ func (s *overviewScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case clockMsg, contextMsg:
 		s.draw()
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
@@ -67,7 +67,7 @@ func (s *overviewScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *overviewScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (s *overviewScreen) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	ctx, k := s.ctx, s.ctx.Keys
 	if s.filter.typing {
 		cmd, _ := s.filter.update(msg)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
@@ -101,7 +101,7 @@ func BenchmarkPoll500Numbers(b *testing.B) {
 			kt.mu.Lock()
 			kt.sent = append(kt.sent, time.Now())
 			kt.mu.Unlock()
-			p.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")})
+			p.Send(keyMsg("j"))
 		}
 		cpuShare := (cpuTime() - cpu0).Seconds() / time.Since(wall0).Seconds()
 		p.Quit()
@@ -164,7 +164,6 @@ func BenchmarkViewerBytes(b *testing.B) {
 	}{{"main", frameRate}, {"overview", frameRate}, {"overview-served", ServedFrameRate}} {
 		screenKey, fps := strings.TrimSuffix(v.screen, "-served"), v.fps
 		b.Run(v.screen, func(b *testing.B) {
-			inColour(b)
 			for b.Loop() {
 				const numbers, interval, runFor = 500, 5 * time.Second, 20 * time.Second
 				var names []string

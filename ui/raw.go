@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/viewport"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
@@ -25,14 +25,15 @@ type rawScreen struct {
 }
 
 func newRawScreen(ctx *Context) *rawScreen {
-	return &rawScreen{screenBase: screenBase{ctx: ctx}, vp: viewport.New(0, 0)}
+	return &rawScreen{screenBase: screenBase{ctx: ctx}, vp: viewport.New()}
 }
 
 func (s *rawScreen) name() string { return "raw" }
 
 func (s *rawScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.vp.Width, s.vp.Height = max(0, w-2), max(0, h-3)
+	s.vp.SetWidth(max(0, w-2))
+	s.vp.SetHeight(max(0, h-3))
 	s.filled = false // lines are cut to the width
 	s.fill()
 }
@@ -47,7 +48,7 @@ func (s *rawScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg, contextMsg:
 		s.fill()
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, k.Top):
 			s.vp.GotoTop()
@@ -82,7 +83,7 @@ func (s *rawScreen) fill() {
 		if v.Last != nil {
 			s.title = fmt.Sprintf("raw payload of %s · %s · fetched %s", v.Number, source.FormatBytes(int64(len(v.Last.Raw))), v.Last.FetchedAt.In(ctx.Loc).Format("15:04:05"))
 		}
-		s.vp.SetContent(ctx.rawText(v.Last, s.vp.Width))
+		s.vp.SetContent(ctx.rawText(v.Last, s.vp.Width()))
 	})
 	s.draw()
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/teatest"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/record"
@@ -100,7 +100,7 @@ func TestReplayShowsWhatTheLiveConsoleShowed(t *testing.T) {
 					for _, key := range v.keys {
 						m.Update(keyMsg(key))
 					}
-					frames[k] = m.View()
+					frames[k] = plain(m)
 				}
 				liveLines, replayLines := strings.Split(frames[0], "\n"), strings.Split(frames[1], "\n")
 				if len(liveLines) != len(replayLines) {
@@ -154,7 +154,7 @@ func TestGoldenReplayScreens(t *testing.T) {
 				tm.Send(keyMsg(k))
 			}
 			tm.Send(keyMsg("q"))
-			out := tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model).View()
+			out := plain(tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model))
 			want := []time.Duration{-time.Minute, time.Minute, -10 * time.Minute, 10 * time.Minute}
 			if fmt.Sprint(fake.seeks) != fmt.Sprint(want) || fake.paused || fake.speed != 1 {
 				t.Errorf("seeks %v, paused %v, speed steps %d: want %v, space then p back to playing, two steps up and one down", fake.seeks, fake.paused, fake.speed, want)
@@ -169,7 +169,7 @@ func TestGoldenReplayScreens(t *testing.T) {
 			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(size[0], size[1]))
 			tm.Send(keyMsg("?"))
 			tm.Send(keyMsg("q"))
-			out := tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model).View()
+			out := plain(tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model))
 			assertFits(t, out, size[0], size[1])
 			teatest.RequireEqualOutput(t, []byte(out))
 		})

@@ -3,8 +3,8 @@ package ui
 import (
 	"fmt"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/wamon/wamon/monitor"
 )
@@ -21,9 +21,10 @@ func newRequestsScreen(ctx *Context) *requestsScreen {
 	return &requestsScreen{screenBase: screenBase{ctx: ctx}, table: newCounterTable(requestsKind)}
 }
 
-func (s *requestsScreen) name() string       { return "requests" }
-func (s *requestsScreen) capturing() bool    { return s.table.capturing() }
-func (s *requestsScreen) statusLine() string { return s.table.statusLine() }
+func (s *requestsScreen) name() string         { return "requests" }
+func (s *requestsScreen) capturing() bool      { return s.table.capturing() }
+func (s *requestsScreen) paste(m tea.PasteMsg) { s.table.paste(m) }
+func (s *requestsScreen) statusLine() string   { return s.table.statusLine() }
 
 func (s *requestsScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
@@ -43,7 +44,7 @@ func (s *requestsScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case contextMsg:
 		s.draw()
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
@@ -51,7 +52,7 @@ func (s *requestsScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *requestsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (s *requestsScreen) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	ctx, k := s.ctx, s.ctx.Keys
 	b := &ctx.Engine.Figures(ctx.Active, ctx.WindowDur()).Requests
 	if cmd, ok := s.table.onKey(ctx, msg, b); ok {

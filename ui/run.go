@@ -6,16 +6,14 @@
 package ui
 
 import (
-	"io"
 	"os"
 	"os/signal"
 	"runtime"
 	"syscall"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/wamon/wamon/monitor"
 )
@@ -25,9 +23,10 @@ type Options struct {
 	Engine *monitor.Engine // read, never started or stopped by the console
 	ASCII  bool            // draw only ASCII glyphs
 	Glyphs string          // which glyphs and why, for the help screen
-	// Renderer makes every style, in the colour profile of the terminal drawn on (an SSH
-	// session's own); nil: lipgloss' default renderer.
-	Renderer *lipgloss.Renderer
+	// Profile is the colour profile of the terminal drawn on (an SSH session's own): the
+	// theme picks each colour's hand-chosen form for it. Zero: truecolor, which the
+	// program downsamples to its terminal.
+	Profile colorprofile.Profile
 	// ViewPause makes p freeze this console's screen instead of pausing the engine: a
 	// console served to many viewers must not stop their polls.
 	ViewPause bool
@@ -41,9 +40,9 @@ type Options struct {
 	// them redraw a 500-number overview together, and a key typed then waits for all
 	// of them.
 	ClockPhase time.Duration
-	// Output is the terminal the console draws on: the bell rings there and the title is
-	// set. Nil (tests, embedding) means neither.
-	Output io.Writer
+	// Mouse turns the mouse on: clicks and the wheel work the console, and shift+drag
+	// selects text in most terminals. Off, the terminal keeps the mouse to itself.
+	Mouse bool
 
 	// Replay, when set, is the recording this console plays back (wamon replay): the
 	// header shows REPLAY and its clock, and space, [ ], { } pause and move it.
@@ -71,24 +70,22 @@ const frameRate = 15
 // between frames waited up to 67 ms (p99 72 ms with 50 sessions on 500 numbers); at
 // 30, 33 ms (p99 39-41 ms). The price is an idle console's 15 extra wake-ups a second,
 // each finding nothing new: 0.25% of a core on a 2-vCPU VM (one idle viewer 0.85%
-// instead of 0.60%). Bubble Tea v1's renderer ticks at one fixed rate.
+// instead of 0.60%). Bubble Tea's renderer ticks at one fixed rate.
 const ServedFrameRate = 30
 
 // Run shows the console on this process's terminal until the user quits.
-func Run(opts Options, profile termenv.Profile) error {
-	opts.Output = os.Stdout
-	return run(New(opts), opts.Engine.Filled(), opts.Replay != nil, profile)
+func Run(opts Options) error {
+	return run(New(opts), opts.Engine.Filled(), opts.Replay != nil, opts.Profile)
 }
 
 // RunWaiting shows the waiting screen on this process's terminal, then the console over
 // the numbers it finds, until the user quits.
-func RunWaiting(opts WaitingOptions, profile termenv.Profile) error {
+func RunWaiting(opts WaitingOptions) error {
 	filled := make(chan struct{})
 	console := opts.Console
 	opts.Console = func(numbers, warnings []string) (*Model, error) {
 		m, err := console(numbers, warnings)
 		if err == nil {
-			m.opts.Output = os.Stdout
 			go func() {
 				<-m.ctx.Engine.Filled()
 				close(filled)
@@ -96,12 +93,12 @@ func RunWaiting(opts WaitingOptions, profile termenv.Profile) error {
 		}
 		return m, err
 	}
-	return run(NewWaiting(opts), filled, false, profile)
+	return run(NewWaiting(opts), filled, false, opts.Profile)
 }
 
 // run runs a program of model on the terminal. filled is closed once the engine has
 // filled its window (nil: it has none to fill).
-func run(model tea.Model, filled <-chan struct{}, replay bool, profile termenv.Profile) error {
+func run(model tea.Model, filled <-chan struct{}, replay bool, profile colorprofile.Profile) error {
 	// The console waits on the network and the terminal; one processor does all its work
 	// (500 numbers: keys answered in 0.13 ms at p99) and saves the scheduler spinning a
 	// second thread awake on every timer: idle CPU 0.55% -> 0.35% of a core. GOMAXPROCS
@@ -118,8 +115,7 @@ func run(model tea.Model, filled <-chan struct{}, replay bool, profile termenv.P
 			runtime.GOMAXPROCS(1)
 		}()
 	}
-	lipgloss.SetColorProfile(profile)
-	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithFPS(frameRate))
+	p := tea.NewProgram(model, tea.WithColorProfile(profile), tea.WithFPS(frameRate))
 	// A hangup (the tmux pane closed, the SSH connection dropped) ends the console as q
 	// does, so that whoever runs it stops cleanly: a recording is closed, not torn.
 	// Bubble Tea handles SIGINT and SIGTERM itself.

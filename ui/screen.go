@@ -3,10 +3,10 @@ package ui
 import (
 	"strings"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/wamon/wamon/monitor"
 )
@@ -61,9 +61,11 @@ func (b *screenBase) newData() bool {
 		(b.drawnAt != b.ctx.Active || b.ctx.Engine.Status(b.ctx.Active).Version != b.drawnFor)
 }
 
-// capturer is a screen that takes every key while the user types (a filter).
+// capturer is a screen that takes every key while the user types (a filter), and what
+// is pasted then.
 type capturer interface {
 	capturing() bool
+	paste(msg tea.PasteMsg)
 }
 
 // statusLiner is a screen with something to say in the footer's status line.
@@ -108,7 +110,7 @@ func (c *cursor) moveTo(keys []string, i int) {
 }
 
 // move handles the movement keys; it reports whether msg was one.
-func (c *cursor) move(k KeyMap, msg tea.KeyMsg, keys []string, page int) bool {
+func (c *cursor) move(k KeyMap, msg tea.KeyPressMsg, keys []string, page int) bool {
 	i := c.resolve(keys)
 	switch {
 	case key.Matches(msg, k.Up):
@@ -175,7 +177,7 @@ func (f *filter) start() {
 }
 
 // update takes a key while typing; changed says the filter's value changed.
-func (f *filter) update(msg tea.KeyMsg) (cmd tea.Cmd, changed bool) {
+func (f *filter) update(msg tea.KeyPressMsg) (cmd tea.Cmd, changed bool) {
 	switch msg.String() {
 	case "esc":
 		f.typing = false
@@ -202,6 +204,9 @@ func (f *filter) clear() bool {
 }
 
 func (f *filter) capturing() bool { return f.typing }
+
+// paste types text pasted while typing; the input keeps one line and its limit.
+func (f *filter) paste(msg tea.PasteMsg) { f.input, _ = f.input.Update(msg) }
 
 // statusLine is the footer's status line for the filter: the input while typing, the
 // kept filter after.

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/wamon/wamon/monitor"
 )
@@ -45,7 +45,7 @@ func (s *seriesScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case contextMsg:
 		s.draw()
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		numberKeys(s.ctx, msg)
 	}
 	return nil
@@ -53,7 +53,7 @@ func (s *seriesScreen) Update(msg tea.Msg) tea.Cmd {
 
 // numberKeys are the keys every screen of one number shares: back, refresh, and the
 // number's detail, raw payload and API requests.
-func numberKeys(ctx *Context, msg tea.KeyMsg) {
+func numberKeys(ctx *Context, msg tea.KeyPressMsg) {
 	k := ctx.Keys
 	switch {
 	case key.Matches(msg, k.Back):

@@ -1,8 +1,8 @@
 package ui
 
 import (
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
+	"charm.land/lipgloss/v2"
+	"charm.land/lipgloss/v2/table"
 )
 
 // tableSpec is one table of the console: the rows in view are handed to lipgloss/table,

@@ -1,12 +1,13 @@
 package ui
 
 import (
+	"image/color"
 	"os"
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
 )
 
 // Theme is every style and glyph the console draws with, built once and passed down, so
@@ -15,10 +16,6 @@ import (
 // state is told by colour alone: each also has a word or a symbol.
 type Theme struct {
 	ASCII bool // no braille, no box drawing, no arrows: plain ASCII glyphs
-
-	// r is the renderer every style is made with: it knows the colour profile of the
-	// terminal drawn on (each SSH session has its own). Style makes more.
-	r *lipgloss.Renderer
 
 	Border   lipgloss.Border
 	Pane     lipgloss.Style // a bordered pane
@@ -42,20 +39,29 @@ type Theme struct {
 	Spark            []rune // sparkline levels, lowest first
 }
 
-func color(truecolor, c256, c16 string) lipgloss.CompleteColor {
-	return lipgloss.CompleteColor{TrueColor: truecolor, ANSI256: c256, ANSI: c16}
+// palette picks a colour's form for the terminal's profile: its truecolor, 256 or
+// 16-colour form, or none. Lip Gloss v2 styles carry no profile; the program would
+// downsample a truecolor on its own, but the 16 colours chosen by hand read better in
+// tmux than the nearest ones found by arithmetic.
+type palette func(truecolor, c256, c16 string) color.Color
+
+func paletteFor(profile colorprofile.Profile) palette {
+	if profile == colorprofile.Unknown {
+		profile = colorprofile.TrueColor // not told: the program downsamples
+	}
+	complete := lipgloss.Complete(profile)
+	return func(truecolor, c256, c16 string) color.Color {
+		return complete(lipgloss.Color(c16), lipgloss.Color(c256), lipgloss.Color(truecolor))
+	}
 }
 
-// Style is a new style of the theme's renderer; styles of different renderers must not
-// be mixed, or a colour comes out in the wrong profile.
-func (t *Theme) Style() lipgloss.Style { return t.r.NewStyle() }
+// Style is a new, plain style.
+func (t *Theme) Style() lipgloss.Style { return lipgloss.NewStyle() }
 
-// NewTheme builds the theme with the styles of renderer r (the default renderer when
-// nil). ascii swaps every non-ASCII glyph for an ASCII one.
-func NewTheme(r *lipgloss.Renderer, ascii bool) Theme {
-	if r == nil {
-		r = lipgloss.DefaultRenderer()
-	}
+// NewTheme builds the theme for a terminal of the colour profile given (each SSH
+// session has its own). ascii swaps every non-ASCII glyph for an ASCII one.
+func NewTheme(profile colorprofile.Profile, ascii bool) Theme {
+	color := paletteFor(profile)
 	var (
 		green  = color("#5fd787", "78", "2")
 		yellow = color("#ffd75f", "221", "3")
@@ -67,26 +73,25 @@ func NewTheme(r *lipgloss.Renderer, ascii bool) Theme {
 	)
 	t := Theme{
 		ASCII:     ascii,
-		r:         r,
 		Border:    lipgloss.RoundedBorder(),
-		Title:     r.NewStyle().Bold(true),
-		Dim:       r.NewStyle().Foreground(grey),
-		Header:    r.NewStyle().Bold(true).Foreground(cyan),
-		Selected:  r.NewStyle().Reverse(true),
-		Key:       r.NewStyle().Bold(true).Foreground(cyan),
-		OK:        r.NewStyle().Foreground(green),
-		Stale:     r.NewStyle().Foreground(yellow).Bold(true),
-		Error:     r.NewStyle().Foreground(red).Bold(true),
-		Paused:    r.NewStyle().Foreground(blue).Bold(true),
-		Waiting:   r.NewStyle().Foreground(grey),
-		Warn:      r.NewStyle().Foreground(yellow),
-		Critical:  r.NewStyle().Foreground(red).Bold(true),
-		Line:      r.NewStyle().Foreground(cyan),
-		Threshold: r.NewStyle().Foreground(red),
+		Title:     lipgloss.NewStyle().Bold(true),
+		Dim:       lipgloss.NewStyle().Foreground(grey),
+		Header:    lipgloss.NewStyle().Bold(true).Foreground(cyan),
+		Selected:  lipgloss.NewStyle().Reverse(true),
+		Key:       lipgloss.NewStyle().Bold(true).Foreground(cyan),
+		OK:        lipgloss.NewStyle().Foreground(green),
+		Stale:     lipgloss.NewStyle().Foreground(yellow).Bold(true),
+		Error:     lipgloss.NewStyle().Foreground(red).Bold(true),
+		Paused:    lipgloss.NewStyle().Foreground(blue).Bold(true),
+		Waiting:   lipgloss.NewStyle().Foreground(grey),
+		Warn:      lipgloss.NewStyle().Foreground(yellow),
+		Critical:  lipgloss.NewStyle().Foreground(red).Bold(true),
+		Line:      lipgloss.NewStyle().Foreground(cyan),
+		Threshold: lipgloss.NewStyle().Foreground(red),
 		Series: []lipgloss.Style{
-			r.NewStyle().Foreground(green), r.NewStyle().Foreground(red),
-			r.NewStyle().Foreground(yellow), r.NewStyle().Foreground(purple),
-			r.NewStyle().Foreground(blue), r.NewStyle().Foreground(cyan),
+			lipgloss.NewStyle().Foreground(green), lipgloss.NewStyle().Foreground(red),
+			lipgloss.NewStyle().Foreground(yellow), lipgloss.NewStyle().Foreground(purple),
+			lipgloss.NewStyle().Foreground(blue), lipgloss.NewStyle().Foreground(cyan),
 		},
 		Up: "▲", Down: "▼", NoMove: " ", Ellipsis: "…", Sep: "│", Legend: "■", Reset: "↺",
 		Spark: []rune("▁▂▃▄▅▆▇█"),
@@ -98,17 +103,17 @@ func NewTheme(r *lipgloss.Renderer, ascii bool) Theme {
 		t.Up, t.Down, t.NoMove, t.Ellipsis, t.Sep, t.Legend, t.Reset = " ^", " v", "  ", "..", "|", "#", "(reset)"
 		t.Spark = []rune("_.-=+*#@")
 	}
-	t.Pane = r.NewStyle().Border(t.Border).BorderForeground(grey)
+	t.Pane = lipgloss.NewStyle().Border(t.Border).BorderForeground(grey)
 	return t
 }
 
 // ColorProfile turns the --color setting ("auto", "truecolor", "256", "16", "none")
-// into a termenv profile for this process's terminal on out (see Profile). NO_COLOR is
+// into the colour profile of this process's terminal on out (see Profile). NO_COLOR is
 // applied by the config before this point.
-func ColorProfile(mode string, out *os.File) termenv.Profile {
-	detected := termenv.Ascii
+func ColorProfile(mode string, out *os.File) colorprofile.Profile {
+	detected := colorprofile.Ascii
 	if !slices.Contains(forcedModes, mode) {
-		detected = termenv.NewOutput(out).EnvColorProfile()
+		detected = colorprofile.Detect(out, os.Environ())
 	}
 	return Profile(mode, detected, os.Getenv("TERM"), os.Getenv("TMUX") != "", os.Getenv("NO_COLOR") != "")
 }
@@ -117,24 +122,31 @@ func ColorProfile(mode string, out *os.File) termenv.Profile {
 var forcedModes = []string{"truecolor", "256", "16", "none"}
 
 // Profile is the colour profile of a terminal for the --color mode: the one it names,
-// or for "auto" what detection found, but for its blind spot: inside tmux or screen
-// without a "-256color" TERM (and with COLORTERM lost over SSH) it detects no colour at
-// all, though every such terminal shows 16 colours. A terminal where NO_COLOR is set
-// keeps none. The console and every SSH session (with the session's TERM) use it.
-func Profile(mode string, detected termenv.Profile, term string, inTmux, noColor bool) termenv.Profile {
+// or for "auto" what detection found, but for TERM=screen or tmux without "-256color".
+// Their terminfo has 8 colours, and detection reads the name alone: it may find no
+// colour at all (an SSH session's TERM without COLORTERM) or 256 (a name starting with
+// "screen"); such a terminal shows 16, so it gets 16. Truecolor found there came from
+// tmux itself (its RGB feature) and stands. A terminal where NO_COLOR is set keeps none.
+// The console and every SSH session (with the session's TERM) use it.
+func Profile(mode string, detected colorprofile.Profile, term string, inTmux, noColor bool) colorprofile.Profile {
 	switch mode {
 	case "truecolor":
-		return termenv.TrueColor
+		return colorprofile.TrueColor
 	case "256":
-		return termenv.ANSI256
+		return colorprofile.ANSI256
 	case "16":
-		return termenv.ANSI
+		return colorprofile.ANSI
 	case "none":
-		return termenv.Ascii
+		return colorprofile.Ascii
 	}
-	if detected == termenv.Ascii && !noColor &&
-		(strings.HasPrefix(term, "screen") || strings.HasPrefix(term, "tmux") || inTmux) {
-		return termenv.ANSI
+	screenish := strings.HasPrefix(term, "screen") || strings.HasPrefix(term, "tmux")
+	switch {
+	case detected <= colorprofile.Ascii && detected != colorprofile.NoTTY && !noColor && (screenish || inTmux):
+		return colorprofile.ANSI
+	case detected == colorprofile.ANSI256 && screenish && !strings.HasSuffix(term, "256color"):
+		return colorprofile.ANSI
+	case detected == colorprofile.Unknown:
+		return colorprofile.Ascii
 	}
 	return detected
 }

@@ -3,26 +3,21 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
-// Goldens are plain text: no colour, a fixed clock in UTC and a fixed demo seed.
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
-}
+// Goldens are plain text (a frame's styles stripped), at a fixed clock in UTC and a
+// fixed demo seed.
 
 var testStart = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
@@ -77,6 +72,15 @@ func newConsoleWith(t testing.TB, o consoleOpts) *testConsole {
 	return &testConsole{Model: m, t: t, clock: clock, demo: demo, eng: eng}
 }
 
+// View is the frame as a person reads it: its styles stripped.
+func (c *testConsole) View() string { return plain(c.Model) }
+
+// plain is a model's frame as a person reads it: its styles (SGR sequences) stripped,
+// and nothing else, so that any other escape sequence on screen shows in a test.
+func plain(m tea.Model) string { return sgr.ReplaceAllString(m.View().Content, "") }
+
+var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
+
 // poll runs rounds of polls of every number, 5 s apart, from the demo.
 func (c *testConsole) poll(rounds int) {
 	for range rounds {
@@ -121,30 +125,23 @@ func (c *testConsole) status(i int) monitor.Status { return c.eng.Status(i) }
 // screenName is the screen on top.
 func (c *testConsole) screenName() string { return c.top().name() }
 
-func keyMsg(k string) tea.KeyMsg {
-	switch k {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyMsg{Type: tea.KeyShiftTab}
-	case "ctrl+s":
-		return tea.KeyMsg{Type: tea.KeyCtrlS}
-	case "ctrl+c":
-		return tea.KeyMsg{Type: tea.KeyCtrlC}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "up":
-		return tea.KeyMsg{Type: tea.KeyUp}
-	case "pgdown":
-		return tea.KeyMsg{Type: tea.KeyPgDown}
-	case "pgup":
-		return tea.KeyMsg{Type: tea.KeyPgUp}
+func keyMsg(k string) tea.KeyPressMsg {
+	named := map[string]tea.Key{
+		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
+		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "backspace": {Code: tea.KeyBackspace},
+		"ctrl+s": {Code: 's', Mod: tea.ModCtrl}, "ctrl+c": {Code: 'c', Mod: tea.ModCtrl},
+		"ctrl+d": {Code: 'd', Mod: tea.ModCtrl}, "ctrl+u": {Code: 'u', Mod: tea.ModCtrl},
+		"down": {Code: tea.KeyDown}, "up": {Code: tea.KeyUp}, "home": {Code: tea.KeyHome}, "end": {Code: tea.KeyEnd},
+		"pgdown": {Code: tea.KeyPgDown}, "pgup": {Code: tea.KeyPgUp}, "space": {Code: tea.KeySpace, Text: " "},
 	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+	if key, ok := named[k]; ok {
+		return tea.KeyPressMsg(key)
+	}
+	r := []rune(k)
+	if len(r) != 1 {
+		panic("keyMsg: one key at a time, not " + k)
+	}
+	return tea.KeyPressMsg{Code: r[0], Text: k}
 }
 
 // The golden screens: each view at 80x24 and 160x48, driven through a real Bubble Tea
@@ -184,7 +181,7 @@ func TestGoldenScreens(t *testing.T) {
 				}
 				tm.Send(keyMsg("q"))
 				fm := tm.FinalModel(t, teatest.WithFinalTimeout(time.Minute)).(*Model)
-				out := fm.View()
+				out := plain(fm)
 				assertFits(t, out, size[0], size[1])
 				for _, want := range v.want {
 					if !regexp.MustCompile(`(?m)` + want).MatchString(out) {

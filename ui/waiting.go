@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wamon/wamon/source"
@@ -41,7 +42,8 @@ type WaitingOptions struct {
 	// starts the engine it builds. An error ends the program with it.
 	Console func(numbers, warnings []string) (*Model, error)
 	ASCII   bool
-	Now     func() time.Time // default time.Now
+	Profile colorprofile.Profile // the terminal's colour profile (see Options.Profile)
+	Now     func() time.Time     // default time.Now
 }
 
 // discovered is the reply of one ask.
@@ -66,7 +68,7 @@ func NewWaiting(opts WaitingOptions) *Waiting {
 		opts.Retry = 15 * time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Waiting{opts: opts, theme: NewTheme(nil, opts.ASCII), ctx: ctx, cancel: cancel, width: 80, height: 24}
+	return &Waiting{opts: opts, theme: NewTheme(opts.Profile, opts.ASCII), ctx: ctx, cancel: cancel, width: 80, height: 24}
 }
 
 func (w *Waiting) Init() tea.Cmd { return tea.Batch(w.ask(), w.tick()) }
@@ -90,7 +92,7 @@ func (w *Waiting) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		w.width, w.height = msg.Width, msg.Height
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		switch msg.String() {
 		case "q", "ctrl+c", "esc":
 			w.cancel()
@@ -128,9 +130,16 @@ func (w *Waiting) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return w, nil
 }
 
-// View is the waiting screen: the source in the header, whom it waits for and since
+// View is the waiting screen, on the alternate screen as the console that follows it.
+func (w *Waiting) View() tea.View {
+	v := tea.NewView(w.screen())
+	v.AltScreen = true
+	return v
+}
+
+// screen is the waiting screen: the source in the header, whom it waits for and since
 // when in the middle, a failure in one line under it, and the keys in the footer.
-func (w *Waiting) View() string {
+func (w *Waiting) screen() string {
 	th := &w.theme
 	now := w.opts.Now()
 	header := th.Key.Render("wamon") + " " + th.Dim.Render("· "+w.opts.Whom)

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/teatest"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/wamon/wamon/source"
 )
@@ -61,7 +61,7 @@ func TestGoldenWaitingScreens(t *testing.T) {
 					f.w.Update(cmd())
 					f.now = f.now.Add(3 * time.Second)
 				}
-				out := f.w.View()
+				out := plain(f.w)
 				assertFits(t, out, size[0], size[1])
 				if strings.ContainsAny(out, "\x1b\x07") {
 					t.Errorf("escape sequences on the screen: %q", out)
@@ -84,14 +84,14 @@ func TestWaitingAsksAgainThenOpensTheConsole(t *testing.T) {
 	if pause == nil {
 		t.Fatal("no pause after a failure")
 	}
-	if v := model.View(); !strings.Contains(v, "asking Prometheus at http://prom:9090 again in 15s") ||
+	if v := plain(model); !strings.Contains(v, "asking Prometheus at http://prom:9090 again in 15s") ||
 		!strings.Contains(v, "refused: connection refused by prom:9090") || !strings.Contains(v, "r ask now") {
 		t.Fatalf("after a failure:\n%s", v)
 	}
 	// r asks at once; the pause's end, after, asks nothing more, nor does r while asking.
 	f.replies <- nil
 	model, ask := model.Update(keyMsg("r"))
-	if v := model.View(); ask == nil || !strings.Contains(v, "waiting for Prometheus at http://prom:9090 (0s)") {
+	if v := plain(model); ask == nil || !strings.Contains(v, "waiting for Prometheus at http://prom:9090 (0s)") {
 		t.Fatalf("asking again:\n%s", v)
 	}
 	if _, cmd := model.Update(askAgain{ask: 1}); cmd != nil {
@@ -103,10 +103,10 @@ func TestWaitingAsksAgainThenOpensTheConsole(t *testing.T) {
 	model, _ = model.Update(ask())
 	m, ok := model.(*Model)
 	if !ok {
-		t.Fatalf("the answer did not open the console: %T\n%s", model, model.View())
+		t.Fatalf("the answer did not open the console: %T\n%s", model, plain(model))
 	}
-	if m.width != 160 || m.height != 48 || !strings.Contains(m.View(), "2 numbers that are not E.164") {
-		t.Errorf("the console is %dx%d:\n%s", m.width, m.height, m.View())
+	if m.width != 160 || m.height != 48 || !strings.Contains(plain(m), "2 numbers that are not E.164") {
+		t.Errorf("the console is %dx%d:\n%s", m.width, m.height, plain(m))
 	}
 	if len(f.asked) != 2 {
 		t.Errorf("asked %d times, want 2", len(f.asked))
