@@ -53,22 +53,30 @@ func renderTable(th *Theme, s tableSpec) string {
 	if s.cursor >= 0 {
 		shift = 1
 	}
-	cell := th.Style().Padding(0, 1)
+	// The styles every cell takes one of, made once: the table asks for a cell's style
+	// more than once a frame, and a frame of the overview has hundreds of cells.
+	var (
+		cell       = [2]lipgloss.Style{th.Style().Padding(0, 1), th.Style().Padding(0, 1).Align(lipgloss.Right)}
+		header     = [2]lipgloss.Style{cell[0].Inherit(th.Header), cell[1].Inherit(th.Header)}
+		markCursor = th.Style().Inherit(th.Key)
+		markNone   = th.Style()
+	)
 	styleFn := func(row, col int) lipgloss.Style {
 		if shift == 1 && col == 0 {
 			if row != table.HeaderRow && from+row == s.cursor {
-				return th.Style().Inherit(th.Key)
+				return markCursor
 			}
-			return th.Style()
+			return markNone
 		}
 		col -= shift
-		st := cell
+		align := 0
 		if s.right[col] {
-			st = st.Align(lipgloss.Right)
+			align = 1
 		}
 		if row == table.HeaderRow {
-			return st.Inherit(th.Header)
+			return header[align]
 		}
+		st := cell[align]
 		abs := from + row
 		if s.style != nil {
 			st = s.style(abs, col, st)
