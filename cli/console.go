@@ -84,6 +84,7 @@ func runConsole(cl commandLine, env Env) int {
 		ASCII:    cfg.ASCII,
 		Glyphs:   cfg.Glyphs,
 		Profile:  ui.ColorProfile(cfg.Color, os.Stdout),
+		Mouse:    cfg.Mouse,
 		Warnings: append(cfg.Warnings, warnings...),
 	})
 	engine.Stop() // requests in flight are cancelled: quitting does not wait for them
@@ -158,6 +159,7 @@ func runWaitingConsole(cfg config.Config, src source.Source, lister numberLister
 				ASCII:    cfg.ASCII,
 				Glyphs:   cfg.Glyphs,
 				Profile:  profile,
+				Mouse:    cfg.Mouse,
 				Warnings: append(append(cfg.Warnings, found...), warnings...),
 			}), nil
 		},

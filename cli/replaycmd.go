@@ -160,7 +160,7 @@ func runReplay(rl replayLine, env Env) int {
 	}()
 	err = ui.Run(ui.Options{
 		Engine: engine, Replay: player, ASCII: cfg.ASCII, Glyphs: cfg.Glyphs, Warnings: append(cfg.Warnings, rec.Warnings...),
-		Profile: ui.ColorProfile(cfg.Color, os.Stdout),
+		Profile: ui.ColorProfile(cfg.Color, os.Stdout), Mouse: cfg.Mouse,
 	})
 	close(stop)
 	<-done

@@ -71,7 +71,7 @@ func runServe(cfg config.Config, src source.Source, logger *slog.Logger, env Env
 		var err error
 		srv, err = serve.New(serve.Options{
 			Engine: engine, Listen: cfg.SSHListen, AuthorizedKeys: cfg.AuthorizedKeys, HostKey: cfg.HostKey,
-			MaxSessions: cfg.MaxSessions, Color: cfg.Color, Logger: logger,
+			MaxSessions: cfg.MaxSessions, Color: cfg.Color, Mouse: cfg.Mouse, Logger: logger,
 			Glyphs: cfg.GlyphsFor,
 		})
 		if err != nil {

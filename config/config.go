@@ -36,6 +36,7 @@ type Config struct {
 	Numbers     []string
 	Color       string // auto | truecolor | 256 | 16 | none (NO_COLOR: none)
 	Thresholds  monitor.Thresholds
+	Mouse       bool   // clicks and the wheel work the console (each SSH viewer's their own)
 	ASCII       bool   // ASCII glyphs only: asked for, or the terminal cannot draw more
 	Glyphs      string // which glyphs and why, for the help screen
 	// Source is where stats come from: Kaleyra (the API), Demo (the simulator) or
@@ -106,6 +107,7 @@ func Default() Config {
 		Concurrency:   monitor.DefaultConcurrency,
 		MaxBody:       source.DefaultMaxBody,
 		Color:         "auto",
+		Mouse:         true,
 		Thresholds:    monitor.DefaultThresholds(),
 		SSHListen:     serve.DefaultListen,
 		MaxSessions:   serve.DefaultMaxSessions,

@@ -85,7 +85,7 @@ func TestNoConfigRunsTheDemoWithDefaults(t *testing.T) {
 		t.Errorf("config without a file:\n got %+v\nwant %+v", cfg, want)
 	}
 	if cfg.Interval != 5*time.Second || cfg.Timeout != 10*time.Second || cfg.History != 720 ||
-		cfg.Concurrency != 16 || cfg.MaxBody != 8<<20 || cfg.Color != "auto" {
+		cfg.Concurrency != 16 || cfg.MaxBody != 8<<20 || cfg.Color != "auto" || !cfg.Mouse {
 		t.Errorf("defaults drifted from the README: %+v", cfg)
 	}
 }
@@ -126,6 +126,7 @@ concurrency = 4
 max_body = 65536
 numbers = ["+12025550100", "+447700900123"]
 color = "256"
+mouse = false
 ssh_listen = "0.0.0.0:2200"
 authorized_keys = "/etc/wamon/authorized_keys"
 host_key = "/var/lib/wamon/host"
@@ -224,8 +225,16 @@ func TestPrecedence(t *testing.T) {
 	if want := []string{"+12025550199", "+12025550198"}; !slices.Equal(cfg.Numbers, want) {
 		t.Errorf("numbers = %q, want %q (flags replace the list, in order)", cfg.Numbers, want)
 	}
-	if cfg.Timeout != 3*time.Second || cfg.MaxBody != 65536 {
+	if cfg.Timeout != 3*time.Second || cfg.MaxBody != 65536 || cfg.Mouse {
 		t.Errorf("settings without a flag lost their file value: %+v", cfg)
+	}
+	// A toggle's flag alone turns it on over the file's false; --mouse=false turns the
+	// default off.
+	if cfg = mustLoad(t, testEnv(t), "--config", path, "--mouse"); !cfg.Mouse {
+		t.Error("--mouse did not override mouse = false")
+	}
+	if cfg = mustLoad(t, testEnv(t), "--mouse=false"); cfg.Mouse {
+		t.Error("--mouse=false left the mouse on")
 	}
 }
 

@@ -181,6 +181,13 @@ var settings = []setting{
 			l.cfg.Color, err = asWord(v, ColorModes)
 			return err
 		}},
+	{key: "mouse", flag: "mouse", cmds: consoles | Replay, kind: toggle,
+		usage: "clicks and the wheel work the console (--mouse=false leaves the mouse to the terminal, to select text)",
+		get:   func(c *Config) any { return c.Mouse },
+		set: func(l *loader, v any) (err error) {
+			l.cfg.Mouse, err = asBool(v)
+			return err
+		}},
 	{key: "ascii", flag: "ascii", cmds: consoles | Replay, kind: toggle, usage: "ASCII glyphs only (--ascii=false: never)",
 		set: func(l *loader, v any) error {
 			on, err := asBool(v)

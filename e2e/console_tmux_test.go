@@ -146,6 +146,38 @@ func TestConsoleInTmux(t *testing.T) {
 			keys("y")
 			waitFor("copy", "copied: wamon: +12025550100")
 
+			// The mouse, as the terminal reports it (SGR reports typed into the pane): a
+			// tab, a row and a second click on it, the wheel on the fleet, footer keys.
+			if !p.x.MouseReports(session) {
+				t.Error("the console did not ask the terminal for mouse reports")
+			}
+			p.x.ClickOn(session, "│ 3 ", 1)
+			waitFor("click on tab 3", "[3 ")
+			p.x.ClickOn(session, "status_change", 3)
+			waitFor("click on a row", "▸ status_change")
+			p.x.ClickOn(session, "status_change", 3)
+			waitFor("a second click on the row", "callbacks of type status_change")
+			keys("Escape")
+			waitFor("back", "callbacks by type")
+			keys("o")
+			waitCursor(t, p, "the overview sorted by number", 0)
+			p.x.Wheel(session, 20, 6, true)
+			waitCursor(t, p, "the wheel down", 2)
+			p.x.Wheel(session, 20, 6, false)
+			waitCursor(t, p, "the wheel up", 0)
+			_, y := p.x.Find(session, "+12025550101", 3)
+			p.x.Click(session, 10, y)
+			waitCursor(t, p, "click on number 2's row", 1)
+			p.x.Click(session, 10, y)
+			waitFor("a second click opens number 2", "[2 ", "callback queue")
+			h := atoi(size[1])
+			p.x.ClickOn(session, "? all keys", h-1)
+			waitFor("a click on the footer's ?", "Keys", "save screen")
+			p.x.ClickOn(session, "esc close", h-1)
+			waitFor("a click on the footer's esc", "callbacks by type")
+			keys("1")
+			waitFor("number 1", "[1 ")
+
 			keys("?")
 			waitFor("help", "Keys", "save screen", "glyphs: Unicode (no locale set")
 			keys("?")
@@ -174,7 +206,8 @@ func TestConsoleInTmux(t *testing.T) {
 	}
 }
 
-// waitPane waits up to 10 s for the pane to satisfy ok.
+// waitPane waits for the pane to satisfy ok; the minute only keeps a broken run from
+// hanging.
 func waitPane(t *testing.T, p *pane, what string, ok func(screen string) bool) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
@@ -184,7 +217,7 @@ func waitPane(t *testing.T, p *pane, what string, ok func(screen string) bool) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not in 10s:\n%s", what, s)
+			t.Fatalf("%s: not in a minute:\n%s", what, s)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

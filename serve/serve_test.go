@@ -1618,6 +1618,34 @@ func TestSSHPausePerViewer(t *testing.T) {
 	}
 }
 
+// Each viewer's mouse is their own: a click in one console moves that console only, and
+// with the mouse off the viewers' terminals keep it for selecting text.
+func TestSSHMousePerViewer(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprintf("mouse=%v", on), func(t *testing.T) {
+			f := newFixture(t, func(o *Options) { o.Mouse = on })
+			x := tmuxtest.New(t)
+			for _, name := range []string{"a", "b"} {
+				x.Start(name, 100, 30, f.sshCommand("xterm-256color", f.key))
+				x.WaitFor(name, "console "+name, 20*time.Second, append(console, "[1 ")...)
+				if got := x.MouseReports(name); got != on {
+					t.Errorf("%s asked its terminal for mouse reports: %v, want %v", name, got, on)
+				}
+			}
+			if !on {
+				return
+			}
+			x.ClickOn("a", "│ 2 ", 1)
+			x.WaitFor("a", "a click on a's tab 2", 10*time.Second, "[2 ")
+			x.ClickOn("b", "│ 3 ", 1)
+			x.WaitFor("b", "a click on b's tab 3", 10*time.Second, "[3 ")
+			if s := x.Screen("a"); !strings.Contains(s, "[2 ") {
+				t.Errorf("b's click moved a:\n%s", s)
+			}
+		})
+	}
+}
+
 // rawClient is a console's session under a Go SSH client that reads its output only when
 // the test does: the client a slow link makes. conn counts the bytes received; ended
 // gets the session's end.

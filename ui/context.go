@@ -35,6 +35,8 @@ type Context struct {
 	Labels []string
 	// Glyphs says which glyphs are drawn and why ("Unicode: LANG=en_US.UTF-8").
 	Glyphs string
+	// Mouse says the console takes clicks and the wheel (the help says how to select text).
+	Mouse bool
 	// Replay is the recording played back, or nil for a live console.
 	Replay Replay
 

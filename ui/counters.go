@@ -56,6 +56,7 @@ type counterTable struct {
 	filter
 	cur  cursor
 	sort int
+	area rowArea // where its rows are on the screen, for a click
 }
 
 func newCounterTable(kind breakdownKind) counterTable {
@@ -120,6 +121,12 @@ func (t *counterTable) onKey(ctx *Context, msg tea.KeyPressMsg, b *monitor.Break
 	return nil, true
 }
 
+// click takes a click on line y of the screen: a row gets the cursor; again says it had
+// it already.
+func (t *counterTable) click(b *monitor.Breakdown, y int) (hit, again bool) {
+	return t.cur.click(t.area, rowKeys(t.rows(b)), y)
+}
+
 // selected is the row under the cursor, if any.
 func (t *counterTable) selected(b *monitor.Breakdown) (monitor.Row, bool) {
 	rows := t.rows(b)
@@ -136,7 +143,7 @@ func (t *counterTable) summary(ctx *Context, b *monitor.Breakdown) string {
 }
 
 // render draws the table (its header and the rows that fit in height lines).
-func (t *counterTable) render(ctx *Context, b *monitor.Breakdown, width, height int) string {
+func (t *counterTable) render(ctx *Context, b *monitor.Breakdown, width, height int) (string, rowArea) {
 	th := &ctx.Theme
 	rows := t.rows(b)
 	nameW := 4

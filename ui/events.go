@@ -47,6 +47,14 @@ func (s *eventsScreen) Update(msg tea.Msg) tea.Cmd {
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
+	case tea.MouseClickMsg:
+		hit, again := s.cur.click(s.rowsAt, eventKeys(s.events()), msg.Y)
+		if again {
+			return s.Update(keyPress("enter"))
+		}
+		if hit {
+			s.draw()
+		}
 	}
 	return nil
 }
@@ -142,7 +150,7 @@ func (s *eventsScreen) draw() {
 	if len(events) == 0 {
 		cells, cursor = [][]string{{"", "(no event matches)"}}, -1
 	}
-	table := renderTable(th, tableSpec{
+	table, area := renderTable(th, tableSpec{
 		headers: headers, rows: cells, cursor: cursor, height: height, right: map[int]bool{3: true},
 		style: func(row, col int, base lipgloss.Style) lipgloss.Style {
 			if row < len(events) && col == 2 && events[row].Kind == monitor.EventState {
@@ -154,5 +162,6 @@ func (s *eventsScreen) draw() {
 			return base
 		},
 	})
+	s.rowsAt = area.under(title+"\n", 0)
 	s.body = ctx.pane(iw, ih, title+"\n"+table)
 }

@@ -65,33 +65,51 @@ func (m *Model) footerKeys(bindings []key.Binding, w int) string {
 	ctx := m.ctx
 	hm := ctx.Help
 	hm.SetWidth(0)
-	var own, last []string
+	type item struct {
+		text string
+		key  string
+	}
+	var own, last []item
 	for _, b := range bindings {
 		if !b.Enabled() {
 			continue
 		}
-		item := hm.ShortHelpView([]key.Binding{b})
+		it := item{hm.ShortHelpView([]key.Binding{b}), firstKey(b)}
 		if b.Help() == ctx.Keys.Help.Help() || b.Help() == ctx.Keys.Quit.Help() {
-			last = append(last, item)
+			last = append(last, it)
 		} else {
-			own = append(own, item)
+			own = append(own, it)
 		}
 	}
 	sep := hm.Styles.ShortSeparator.Render(hm.ShortSeparator)
-	tail := strings.Join(last, sep)
+	sepW := lipgloss.Width(sep)
+	tailW := 0
+	for i, it := range last {
+		if i > 0 {
+			tailW += sepW
+		}
+		tailW += lipgloss.Width(it.text)
+	}
 	ellipsis := " " + hm.Styles.Ellipsis.Render(hm.Ellipsis)
 	// Whole keys only, as many as leave room for the ellipsis (when some are cut) and
 	// the tail.
-	room := w - lipgloss.Width(tail)
-	if tail != "" {
-		room -= lipgloss.Width(sep)
+	room := w - tailW
+	if tailW > 0 {
+		room -= sepW
 	}
 	var line strings.Builder
 	used := 0
-	for i, item := range own {
-		iw := lipgloss.Width(item)
+	m.keySpans = m.keySpans[:0]
+	write := func(it item) { // a key, and where it is for a click
+		iw := lipgloss.Width(it.text)
+		m.keySpans = append(m.keySpans, span{from: used, to: min(used+iw, w), key: it.key})
+		line.WriteString(it.text)
+		used += iw
+	}
+	for i, it := range own {
+		iw := lipgloss.Width(it.text)
 		if i > 0 {
-			iw += lipgloss.Width(sep)
+			iw += sepW
 		}
 		need := used + iw
 		if i < len(own)-1 {
@@ -99,19 +117,21 @@ func (m *Model) footerKeys(bindings []key.Binding, w int) string {
 		}
 		if need > room {
 			line.WriteString(ellipsis)
+			used += lipgloss.Width(ellipsis)
 			break
 		}
 		if i > 0 {
 			line.WriteString(sep)
+			used += sepW
 		}
-		line.WriteString(item)
-		used += iw
+		write(it)
 	}
-	if tail != "" {
-		if line.Len() > 0 {
+	for i, it := range last {
+		if i > 0 || line.Len() > 0 {
 			line.WriteString(sep)
+			used += sepW
 		}
-		line.WriteString(tail)
+		write(it)
 	}
 	return ansi.Truncate(line.String(), w, ctx.Theme.Ellipsis)
 }

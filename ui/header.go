@@ -99,6 +99,7 @@ func (m *Model) renderHeader() string {
 		start = ctx.Active - fit + 1
 	}
 	overview := m.top().name() == "overview"
+	m.tabSpans = m.tabSpans[:0]
 	for i := start; i < ctx.Engine.Len(); i++ {
 		st := ctx.Engine.Status(i)
 		s := ctx.State(&st)
@@ -114,6 +115,9 @@ func (m *Model) renderHeader() string {
 		} else {
 			tabs = append(tabs, style.Render(" "+t+" "))
 		}
+		// Where the tab is, for a click: its text and the space (or bracket) each side;
+		// each separator follows a tab.
+		m.tabSpans = append(m.tabSpans, span{from: used, to: min(used+tw-1, w), index: i})
 		used += tw
 		shown++
 	}

@@ -15,9 +15,10 @@ import (
 // shows. A smaller terminal scrolls them (j/k, pgdn), with a marker while more are hidden.
 type helpScreen struct {
 	screenBase
-	vp     viewport.Model
-	keys   string // laid out for the width
-	scroll bool   // the keys do not fit: they scroll in the viewport
+	vp      viewport.Model
+	keys    string // laid out for the width
+	closing string // the last lines, wrapped to the width
+	scroll  bool   // the keys do not fit: they scroll in the viewport
 }
 
 func newHelpScreen(ctx *Context) *helpScreen {
@@ -65,8 +66,9 @@ func (s *helpScreen) SetSize(w, h int) {
 		groups = ctx.Keys.replayHelp()
 	}
 	s.keys = helpColumns(&ctx.Help, groups, iw)
-	// The title, a blank line, the keys, a blank line and the closing line.
-	room := ih - 4
+	s.closing = wrapNote(iw, 3, helpClosing(ctx.Mouse), helpClosing(false))
+	// The title, a blank line, the keys, a blank line and the closing lines.
+	room := ih - 3 - strings.Count(s.closing, "\n") - 1
 	s.scroll = strings.Count(s.keys, "\n")+1 > room
 	s.vp.SetWidth(iw)
 	s.vp.SetHeight(max(1, room-1)) // a line for the marker
@@ -94,7 +96,7 @@ func (s *helpScreen) draw() {
 		keys += "\n" + th.Key.Render(more)
 	}
 	content := title + "\n\n" + keys +
-		"\n\n" + th.Dim.Render("Every key works on every screen where it makes sense. esc or ? closes this.")
+		"\n\n" + th.Dim.Render(s.closing)
 	s.body = ctx.pane(s.w-2, s.h-2, content)
 }
 
@@ -170,3 +172,16 @@ func renderHelpColumns(hm *help.Model, cols [][]key.Binding) string {
 	}
 	return lipgloss.JoinHorizontal(lipgloss.Top, blocks...)
 }
+
+// helpClosing is the help's last word: where keys work, and with the mouse on, what it
+// does and how to select text all the same.
+func helpClosing(mouse bool) string {
+	c := "Every key works on every screen where it makes sense. esc or ? closes this."
+	if mouse {
+		c += "\nMouse: click tabs, rows (twice: open), footer keys; shift+drag selects text."
+	}
+	return c
+}
+
+// scrollsText: the wheel scrolls the keys by lines, where they do not fit.
+func (s *helpScreen) scrollsText() bool { return true }

@@ -48,6 +48,7 @@ func TestHelpListsEveryKey(t *testing.T) {
 				m, _ = replayedConsole(t, dir, live.clock.Now())
 				m.ctx.Replay = &fakeReplay{}
 			}
+			m.ctx.Mouse = true // as the console runs by default: its line must fit too
 			m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 			m.Update(keyMsg("?"))
 			frame := plain(m)
@@ -65,7 +66,7 @@ func TestHelpListsEveryKey(t *testing.T) {
 					t.Errorf("%dx%d, replay %v: the help lacks %q %q:\n%s", size[0], size[1], replay, h.Key, h.Desc, frame)
 				}
 			}
-			if !strings.Contains(frame, "Every key works") || strings.Contains(frame, "more keys") {
+			if !strings.Contains(frame, "Every key works") || !strings.Contains(frame, "shift+drag") || strings.Contains(frame, "more keys") {
 				t.Errorf("%dx%d, replay %v: the help is not whole:\n%s", size[0], size[1], replay, frame)
 			}
 			m.Update(keyMsg("?"))
@@ -91,7 +92,7 @@ func TestHelpScrollsWhenTooSmall(t *testing.T) {
 	if !strings.Contains(c.View(), "more keys below") {
 		t.Errorf("g did not go back to the top:\n%s", c.View())
 	}
-	c.key("pgdown", "pgdown", "pgdown")
+	c.key("pgdown", "pgdown", "pgdown", "pgdown", "pgdown")
 	if f := c.View(); !strings.Contains(f, "more keys above") || strings.Contains(f, "below") {
 		t.Errorf("pgdn did not reach the end:\n%s", f)
 	}

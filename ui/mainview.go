@@ -60,6 +60,17 @@ func (s *mainScreen) Update(msg tea.Msg) tea.Cmd {
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
+	case tea.MouseClickMsg:
+		if s.ctx.Engine.Len() == 0 {
+			return nil
+		}
+		hit, again := s.table.click(&s.figures().Callbacks, msg.Y)
+		if again {
+			return s.Update(keyPress("enter"))
+		}
+		if hit {
+			s.draw()
+		}
 	}
 	return nil
 }
@@ -143,6 +154,7 @@ func scopeText(ctx *Context, s monitor.Scope) string {
 func (s *mainScreen) draw() {
 	ctx := s.ctx
 	w, h := s.w, s.h
+	s.table.area = rowArea{}
 	if ctx.Engine.Len() == 0 {
 		s.body = "no numbers configured"
 		return
@@ -190,7 +202,9 @@ func (s *mainScreen) callbacksPane(f *monitor.Figures, w, h int) string {
 		lines = append(lines, requestsLine(ctx, &f.Requests))
 	}
 	if f.Callbacks.Metric != "" {
-		lines = append(lines, s.table.render(ctx, &f.Callbacks, iw, ih-len(lines)))
+		tbl, area := s.table.render(ctx, &f.Callbacks, iw, ih-len(lines))
+		s.table.area = area.under(strings.Join(lines, "\n")+"\n", s.h-h)
+		lines = append(lines, tbl)
 	}
 	return ctx.pane(iw, ih, lipgloss.JoinVertical(lipgloss.Left, lines...))
 }

@@ -52,6 +52,10 @@ func (s *metricScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.draw()
+	case tea.MouseClickMsg: // the series clicked is charted
+		if hit, _ := s.cur.click(s.rowsAt, s.seriesKeys(), msg.Y); hit {
+			s.draw()
+		}
 	}
 	return nil
 }
@@ -85,6 +89,7 @@ func (s *metricScreen) seriesKeys() []string {
 
 func (s *metricScreen) draw() {
 	ctx := s.ctx
+	s.rowsAt = rowArea{}
 	ctx.Engine.Read(ctx.Active, func(v *monitor.View) {
 		s.drew(v)
 		s.body = s.render(v)
@@ -153,10 +158,12 @@ func (s *metricScreen) render(v *monitor.View) string {
 	for i := 1; i < len(headers); i++ {
 		right[i] = true
 	}
-	tbl := renderTable(th, tableSpec{
+	tbl, area := renderTable(th, tableSpec{
 		headers: headers, rows: rows, cursor: cursor, height: max(1, ih-used), width: iw, right: right,
 	})
-	return ctx.pane(iw, ih, strings.Join(head, "\n")+"\n"+chart+"\n"+tbl)
+	above := strings.Join(head, "\n") + "\n" + chart + "\n"
+	s.rowsAt = area.under(above, 0)
+	return ctx.pane(iw, ih, above+tbl)
 }
 
 // pointStats are the low, high and mean of the points that are not gaps (NaN for none).

@@ -35,6 +35,8 @@ type Model struct {
 	title         string // the terminal title: the worst state first
 	stopping      string // the server is stopping: the last screen says so
 	frame         string
+	// Where the tabs and the footer's keys are in the frame, for the mouse.
+	tabSpans, keySpans []span
 }
 
 // StoppingMsg tells a console its server is stopping: it shows the text and quits.
@@ -55,6 +57,7 @@ func New(opts Options) *Model {
 		Loc:    opts.Location,
 		Window: 1,
 		Glyphs: opts.Glyphs,
+		Mouse:  opts.Mouse,
 		Replay: opts.Replay,
 	}
 	for !ctx.windowFits(ctx.Window) { // a short history: start on the longest window it fills
@@ -166,6 +169,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.flash = string(msg)
 	case tea.KeyPressMsg:
 		cmd = m.onKey(msg)
+	case tea.MouseClickMsg, tea.MouseWheelMsg:
+		cmd = m.onMouse(msg.(tea.MouseMsg))
 	case tea.PasteMsg:
 		// A paste is text for a filter being typed, never keys.
 		if c, ok := m.top().(capturer); ok && c.capturing() {

@@ -47,6 +47,14 @@ func (s *numberScreen) Update(msg tea.Msg) tea.Cmd {
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
+	case tea.MouseClickMsg:
+		hit, again := s.cur.click(s.rowsAt, s.metricNames(), msg.Y)
+		if again {
+			return s.Update(keyPress("enter"))
+		}
+		if hit {
+			s.draw()
+		}
 	}
 	return nil
 }
@@ -100,6 +108,7 @@ func (s *numberScreen) names(last *source.Snapshot) []string {
 
 func (s *numberScreen) draw() {
 	ctx := s.ctx
+	s.rowsAt = rowArea{}
 	ctx.Engine.Read(ctx.Active, func(v *monitor.View) { s.body = s.render(v) })
 }
 
@@ -215,12 +224,14 @@ func (s *numberScreen) render(v *monitor.View) string {
 		rows = [][]string{{"(no metric matches the filter)"}}
 	}
 	title := th.Title.Render(fmt.Sprintf("metrics (%d) · enter opens one · v raw payload", len(v.Last.Metrics)))
-	tbl := renderTable(th, tableSpec{
+	tbl, area := renderTable(th, tableSpec{
 		headers: headers,
 		rows:    rows, cursor: cursor, height: max(1, ih-len(lines)-4), width: iw,
 		right: map[int]bool{3: true, 4: true},
 	})
-	return ctx.pane(iw, ih, strings.Join(lines, "\n")+"\n\n"+title+"\n"+tbl)
+	above := strings.Join(lines, "\n") + "\n\n" + title + "\n"
+	s.rowsAt = area.under(above, 0)
+	return ctx.pane(iw, ih, above+tbl)
 }
 
 // otherMetricColumns is how wide the metrics table is without its METRIC and HELP

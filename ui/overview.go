@@ -63,6 +63,14 @@ func (s *overviewScreen) Update(msg tea.Msg) tea.Cmd {
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
+	case tea.MouseClickMsg:
+		hit, again := s.cur.click(s.rowsAt, rowNumbers(s.shown), msg.Y)
+		if again {
+			return s.Update(keyPress("enter"))
+		}
+		if hit {
+			s.draw()
+		}
 	}
 	return nil
 }
@@ -285,7 +293,7 @@ func (s *overviewScreen) draw() {
 	if len(rows) == 0 {
 		out, cursor = [][]string{{"", "(no number matches the filter)"}}, -1
 	}
-	table := renderTable(th, tableSpec{
+	table, area := renderTable(th, tableSpec{
 		headers: headers, rows: out, cursor: cursor, height: height, right: right,
 		style: func(row, i int, base lipgloss.Style) lipgloss.Style {
 			if row >= len(rows) || i >= len(cols) {
@@ -303,6 +311,7 @@ func (s *overviewScreen) draw() {
 			return base
 		},
 	})
+	s.rowsAt = area.under(title+"\n", 0)
 	s.body = ctx.pane(iw, ih, title+"\n"+table)
 }
 

@@ -117,3 +117,6 @@ func (c *Context) rawText(last *source.Snapshot, width int) string {
 	}
 	return b.String()
 }
+
+// scrollsText: the wheel scrolls the payload by lines.
+func (s *rawScreen) scrollsText() bool { return true }

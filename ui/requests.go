@@ -48,6 +48,15 @@ func (s *requestsScreen) Update(msg tea.Msg) tea.Cmd {
 		cmd := s.onKey(msg)
 		s.draw()
 		return cmd
+	case tea.MouseClickMsg:
+		b := &s.ctx.Engine.Figures(s.ctx.Active, s.ctx.WindowDur()).Requests
+		hit, again := s.table.click(b, msg.Y)
+		if again {
+			return s.Update(keyPress("enter"))
+		}
+		if hit {
+			s.draw()
+		}
 	}
 	return nil
 }
@@ -78,6 +87,7 @@ func (s *requestsScreen) draw() {
 	ctx := s.ctx
 	th := &ctx.Theme
 	iw, ih := s.w-2, s.h-2
+	s.table.area = rowArea{}
 	ctx.Engine.Read(ctx.Active, func(v *monitor.View) {
 		s.drew(v)
 		b := &v.Figures(ctx.WindowDur()).Requests
@@ -90,7 +100,9 @@ func (s *requestsScreen) draw() {
 			s.body = ctx.pane(iw, ih, title+"\n\n"+th.Dim.Render("this payload has no endpoint_requests; i lists every metric it has"))
 			return
 		}
-		body := title + "\n" + th.Dim.Render(s.table.summary(ctx, b)+" · metric "+b.Metric) + "\n" + s.table.render(ctx, b, iw, ih-2)
-		s.body = ctx.pane(iw, ih, body)
+		above := title + "\n" + th.Dim.Render(s.table.summary(ctx, b)+" · metric "+b.Metric) + "\n"
+		tbl, area := s.table.render(ctx, b, iw, ih-2)
+		s.table.area = area.under(above, 0)
+		s.body = ctx.pane(iw, ih, above+tbl)
 	})
 }

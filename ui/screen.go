@@ -47,6 +47,7 @@ type screenBase struct {
 	body     string
 	drawnAt  int
 	drawnFor uint64
+	rowsAt   rowArea // where the rows of its table are drawn, for a click
 }
 
 func (b *screenBase) View() string              { return b.body }

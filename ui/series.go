@@ -130,7 +130,7 @@ func (s *seriesScreen) draw() {
 			tableRows = append(tableRows, []string{ctx.cut(r, 20), thousands(c.Total), compact(c.Rate), thousands(c.Delta),
 				percent(monitor.Share(c.Delta, row.Delta)), itoa(resets), itoa(len(c.Series))})
 		}
-		tbl := renderTable(th, tableSpec{
+		tbl, _ := renderTable(th, tableSpec{
 			headers: []string{"RESULT", "TOTAL", "PER MIN", "IN WINDOW", "SHARE OF WINDOW", "RESETS", "SERIES"},
 			rows:    tableRows, cursor: -1, height: len(tableRows),
 			right: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true},

@@ -28,7 +28,9 @@ func visibleRange(n, cursor, height int) (from, to int) {
 	return from, min(n, from+height)
 }
 
-func renderTable(th *Theme, s tableSpec) string {
+// renderTable draws the table, and says where its rows are in the drawing: after the
+// header and its rule.
+func renderTable(th *Theme, s tableSpec) (string, rowArea) {
 	from, to := visibleRange(len(s.rows), max(s.cursor, 0), s.height)
 	rows := s.rows[from:to]
 	headers := s.headers
@@ -91,7 +93,11 @@ func renderTable(th *Theme, s tableSpec) string {
 		// Too wide at natural widths: let lipgloss shrink and cut the columns.
 		out = newTable(th, headers, rows).StyleFunc(styleFn).Width(s.width).Render()
 	}
-	return out
+	area := rowArea{top: 2, first: from, count: to - from}
+	if s.cursor < 0 {
+		area.count = 0 // a note, or rows nobody picks
+	}
+	return out, area
 }
 
 func newTable(th *Theme, headers []string, rows [][]string) *table.Table {

@@ -42,6 +42,7 @@ type consoleOpts struct {
 	history    int
 	thresholds monitor.Thresholds
 	ascii      bool
+	mouse      bool
 	src        source.Source // default: the demo
 }
 
@@ -68,7 +69,7 @@ func newConsoleWith(t testing.TB, o consoleOpts) *testConsole {
 		History: o.history, Thresholds: o.thresholds, Clock: clock,
 	})
 	t.Cleanup(eng.Stop)
-	m := New(Options{Engine: eng, Location: time.UTC, SaveDir: t.TempDir(), ASCII: o.ascii})
+	m := New(Options{Engine: eng, Location: time.UTC, SaveDir: t.TempDir(), ASCII: o.ascii, Mouse: o.mouse})
 	return &testConsole{Model: m, t: t, clock: clock, demo: demo, eng: eng}
 }
 
@@ -125,24 +126,8 @@ func (c *testConsole) status(i int) monitor.Status { return c.eng.Status(i) }
 // screenName is the screen on top.
 func (c *testConsole) screenName() string { return c.top().name() }
 
-func keyMsg(k string) tea.KeyPressMsg {
-	named := map[string]tea.Key{
-		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
-		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "backspace": {Code: tea.KeyBackspace},
-		"ctrl+s": {Code: 's', Mod: tea.ModCtrl}, "ctrl+c": {Code: 'c', Mod: tea.ModCtrl},
-		"ctrl+d": {Code: 'd', Mod: tea.ModCtrl}, "ctrl+u": {Code: 'u', Mod: tea.ModCtrl},
-		"down": {Code: tea.KeyDown}, "up": {Code: tea.KeyUp}, "home": {Code: tea.KeyHome}, "end": {Code: tea.KeyEnd},
-		"pgdown": {Code: tea.KeyPgDown}, "pgup": {Code: tea.KeyPgUp}, "space": {Code: tea.KeySpace, Text: " "},
-	}
-	if key, ok := named[k]; ok {
-		return tea.KeyPressMsg(key)
-	}
-	r := []rune(k)
-	if len(r) != 1 {
-		panic("keyMsg: one key at a time, not " + k)
-	}
-	return tea.KeyPressMsg{Code: r[0], Text: k}
-}
+// keyMsg is a key press as the bindings name it; "esc" is the escape key.
+func keyMsg(k string) tea.KeyPressMsg { return keyPress(k) }
 
 // The golden screens: each view at 80x24 and 160x48, driven through a real Bubble Tea
 // program (teatest) after 40 polls (200 s) of the demo.
