@@ -17,6 +17,8 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/wamon/wamon/serve"
+
 	"github.com/wamon/wamon/source/faketest"
 )
 
@@ -258,7 +260,9 @@ func TestServeBinary(t *testing.T) {
 		p.signal(syscall.SIGTERM)
 		took := p.waitExit(time.Minute)
 		t.Logf("exited %v after SIGTERM", took)
-		waitFor("the client ends", 5*time.Second, "SSH-EXITED 0")
+		// Closed by the server (status 1, not a quit's 0), with a last line left on the
+		// viewer's terminal after the console's alternate screen.
+		waitFor("the client ends", 5*time.Second, "wamon serve stopped: this session is closed.", "SSH-EXITED 1")
 		data, _ := os.ReadFile(raw)
 		if !strings.Contains(regexp.MustCompile(`\x1b\[[0-9;?]*[a-zA-Z]`).ReplaceAllString(string(data), ""), "wamon serve is stopping") {
 			t.Error("the session was not told the server is stopping")
@@ -272,6 +276,59 @@ func TestServeBinary(t *testing.T) {
 		// Nothing on the operator's terminal but the line it started with and the warning.
 		if lines := strings.Split(p.errors(), "\n"); len(lines) != 1 {
 			t.Errorf("stderr:\n%s", p.errors())
+		}
+	})
+
+	// Viewers beside two clients that stopped (kill -STOP: they read nothing more, close
+	// nothing): SIGTERM still stops wamon serve within serve.StopWithin, every session
+	// has its end logged, and the viewers are told.
+	t.Run("SIGTERM with clients that stopped", func(t *testing.T) {
+		work := t.TempDir()
+		key := filepath.Join(work, "id")
+		auth := filepath.Join(work, "authorized_keys")
+		if err := os.WriteFile(auth, []byte(keygen(t, key)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		hostKey := filepath.Join(work, "host_key")
+		logPath := filepath.Join(work, "log")
+		p := startServe(t, bin, env(t.TempDir()), "--authorized-keys", auth, "--host-key", hostKey,
+			"--interval", "1s", "--log", logPath)
+		ssh := p.sshCommand(t, hostKey, key, "alice") + "; echo SSH-EXITED $?; sleep 600"
+		pane := newPane(t, "100", "30", ssh)
+		windows := []string{pane.session + ":0"} // the session alone names its current window, the last made
+		for _, name := range []string{"b", "stopped1", "stopped2"} {
+			pane.tmux("new-window", "-t", pane.session, "-n", name, ssh)
+			windows = append(windows, pane.session+":"+name)
+		}
+		for _, w := range windows {
+			pane.x.WaitFor(w, "console "+w, time.Minute, "callback queue", "callbacks by type")
+		}
+		for _, w := range windows[2:] {
+			shell := strings.TrimSpace(pane.tmux("display-message", "-p", "-t", w, "#{pane_pid}"))
+			out, err := exec.Command("pgrep", "-P", shell, "-x", "ssh").Output()
+			if err != nil {
+				t.Fatalf("the ssh of %s: %v", w, err)
+			}
+			pid := strings.TrimSpace(string(out))
+			if err := exec.Command("kill", "-STOP", pid).Run(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { exec.Command("kill", "-CONT", pid).Run() })
+		}
+		p.signal(syscall.SIGTERM)
+		took := p.waitExit(time.Minute)
+		t.Logf("exited %v after SIGTERM", took)
+		// The promise of the README, with a second's slack for a busy machine: it was
+		// 6.2-6.3 s when the stop waited on stopped clients.
+		if took > serve.StopWithin+time.Second {
+			t.Errorf("wamon serve took %v to stop, past its %v", took, serve.StopWithin)
+		}
+		for _, w := range windows[:2] {
+			pane.x.WaitFor(w, "the reading client ends", 5*time.Second, "wamon serve stopped: this session is closed.", "SSH-EXITED 1")
+		}
+		log, _ := os.ReadFile(logPath)
+		if starts, ends := bytes.Count(log, []byte(`"msg":"session start"`)), bytes.Count(log, []byte(`"msg":"session end"`)); starts != 4 || ends != 4 {
+			t.Errorf("%d sessions started and %d ended in the log, want 4 and 4:\n%s", starts, ends, log)
 		}
 	})
 
@@ -374,7 +431,7 @@ func TestServeBinaryAgainstTheFaultServer(t *testing.T) {
 
 	p.signal(syscall.SIGTERM)
 	p.waitExit(time.Minute)
-	pane.waitWithin("the client ends", 5*time.Second, "SSH-EXITED 0")
+	pane.waitWithin("the client ends", 5*time.Second, "SSH-EXITED 1")
 	screens = append(screens, pane.screen())
 	received, _ := os.ReadFile(raw)
 	log, err := os.ReadFile(logPath)

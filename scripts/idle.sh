@@ -2,7 +2,9 @@
 # Measures what wamon costs while it watches: the demo in a 160x48 tmux pane for
 # IDLE_SECONDS (default 60) at the default 5 s interval. Prints CPU (% of one core),
 # resident memory, bytes written to the terminal per minute, and start-to-first-frame.
-# Needs tmux. Usage: scripts/idle.sh [seconds]; IDLE_ENV="K=V ..." adds to its environment.
+# Needs tmux. Usage: scripts/idle.sh [seconds]; IDLE_ENV="K=V ..." adds to its environment;
+# WAMON_BIN=path measures that binary instead of building this tree (a build of main
+# beside this one, for before and after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-${IDLE_SECONDS:-60}}"
@@ -10,14 +12,19 @@ work="$(mktemp -d)"
 trap 'tmux -S "$work/sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
 
 mkdir -p "$work/bin" "$work/xdg"
-go build -o "$work/bin/wamon" .
+bin="${WAMON_BIN:-}"
+if [ -z "$bin" ]; then
+	go build -o "$work/bin/wamon" .
+	bin="$work/bin/wamon"
+fi
+bin="$(realpath "$bin")"
 tm() { tmux -S "$work/sock" "$@"; }
 
 # Start to first frame: launch, then read the pane until the queue pane is drawn.
-tm new-session -d -s idle -x 160 -y 48 "sleep 1; exec env ${IDLE_ENV:-} XDG_CONFIG_HOME=$work/xdg TERM=xterm-256color $work/bin/wamon"
+tm new-session -d -s idle -x 160 -y 48 "sleep 1; exec env ${IDLE_ENV:-} XDG_CONFIG_HOME=$work/xdg TERM=xterm-256color $bin"
 start_ns=""
 while :; do
-	pid="$(pgrep -n -f "^$work/bin/wamon" || true)"
+	pid="$(pgrep -n -f "^$bin" || true)"
 	if [ -n "$pid" ] && [ -z "$start_ns" ]; then start_ns="$(date +%s%N)"; fi
 	if [ -n "$start_ns" ] && tm capture-pane -p -t idle | grep -q "callbacks by type"; then
 		first_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))

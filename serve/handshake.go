@@ -24,6 +24,7 @@ type handshake struct {
 	key      string // SHA256 fingerprint
 	authed   bool
 	timedOut bool
+	session  bool // the connection opened a session channel
 }
 
 type handshakeKey struct{}
@@ -40,6 +41,9 @@ const (
 	refusedKey     = "refused: key not authorized"
 	refusedNoKey   = "refused: no public key"
 	refusedFailed  = "refused: handshake failed"
+	// An authenticated connection that opened no session by the handshake's deadline
+	// (ssh -N, a client that only asks to forward): there is nothing else to serve it.
+	refusedNoSession = "refused: no session"
 )
 
 // admit lets a connection start its handshake, or refuses it (nil) past the rate or the
@@ -58,17 +62,34 @@ func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 	s.handshakes.Store(conn.RemoteAddr().String(), h)
 	time.AfterFunc(s.opts.Handshake, func() {
 		h.mu.Lock()
-		late := !h.authed
+		late, idle := !h.authed, h.authed && !h.session
 		h.timedOut = late
+		user, key := h.user, h.key
 		h.mu.Unlock()
-		if late {
+		switch {
+		case late: // handshakeFailed logs it
 			conn.Close()
+		case idle:
+			conn.Close()
+			s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "user", source.Truncate(user, 64),
+				"key", key, "duration_s", time.Since(h.start).Seconds(), "reason", refusedNoSession)
 		}
 	})
 	return &gatedConn{Conn: conn, release: release}
 }
 
 type releaseKey struct{}
+
+// sessionChannel is the "session" channel's handler: it notes that the connection opened
+// one before handing it to charm.land/ssh's own.
+func sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+	if h, ok := ctx.Value(handshakeKey{}).(*handshake); ok {
+		h.mu.Lock()
+		h.session = true
+		h.mu.Unlock()
+	}
+	ssh.DefaultSessionHandler(srv, conn, ch, ctx)
+}
 
 // serverConfig is the base of a connection's SSH configuration: only the algorithms
 // ssh-audit rates clean (algorithms), each authentication attempt notes the user asked

@@ -98,7 +98,10 @@ type Server struct {
 
 	mu       sync.Mutex
 	programs map[*tea.Program]struct{}
+	open     map[*openSession]struct{} // sessions logged as started and not yet as ended
 	stopping bool
+	stop     chan struct{} // closed when Shutdown begins
+	idle     chan struct{} // closed when the last session ends after Shutdown began
 }
 
 // New checks the options and builds the server. Without a usable authorized key it
@@ -138,7 +141,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("host key: %w", err)
 	}
 	s := &Server{
-		opts: opts, keys: keys, log: opts.Logger, programs: map[*tea.Program]struct{}{},
+		opts: opts, keys: keys, log: opts.Logger, programs: map[*tea.Program]struct{}{}, open: map[*openSession]struct{}{}, stop: make(chan struct{}),
 		gate:        newGate(rate.Limit(opts.RateLimit), opts.RateBurst, opts.PendingPerAddress, opts.Pending),
 		sessionRate: ratelimiter.NewRateLimiter(rate.Limit(opts.RateLimit), opts.RateBurst, 1024),
 	}
@@ -152,7 +155,7 @@ func New(opts Options) (*Server, error) {
 			srv.ConnectionFailedCallback = s.handshakeFailed
 			// No subsystems, no forwarding of any kind: only sessions.
 			srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{}
-			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler}
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": sessionChannel}
 			srv.RequestHandlers = map[string]ssh.RequestHandler{}
 			srv.LocalPortForwardingCallback = nil
 			srv.ReversePortForwardingCallback = nil
@@ -232,16 +235,22 @@ func (s *Server) logKeys(msg string, err error) {
 // Sessions is how many consoles are open.
 func (s *Server) Sessions() int { return int(s.active.Load()) }
 
-// Shutdown tells every session the server is stopping, lets them close, and closes
-// whatever is left when ctx ends (wish's own Shutdown can wait for ever once a session
-// has connected).
+// Shutdown tells every session the server is stopping and lets them close, then closes
+// every connection left; whatever is still open when ctx ends is closed then, and its
+// session's end is logged all the same. It returns ctx's error if it had to.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
+	if !s.stopping {
+		close(s.stop)
+	}
 	s.stopping = true
 	programs := make([]*tea.Program, 0, len(s.programs))
 	for p := range s.programs {
 		programs = append(programs, p)
 	}
+	idle := make(chan struct{})
+	s.idle = idle
+	s.closeIfIdle()
 	s.mu.Unlock()
 	// Each console is told on its own, without waiting: one whose client has stopped
 	// reading is stuck writing to a full SSH window and takes no message until its
@@ -249,12 +258,64 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, p := range programs {
 		go p.Send(ui.StoppingMsg("wamon serve is stopping: this session closes now."))
 	}
-	err := s.ssh.Shutdown(ctx)
-	if err != nil {
-		s.log.Info("sessions closed at the deadline", "sessions", s.Sessions(), "error", err.Error())
-		err = s.ssh.Close()
+	// wish's Shutdown closes the listeners, then waits for the clients to close their
+	// connections: one that keeps it (ssh -N beside a session, a ControlMaster, a client
+	// stopped with its session already ended) would hold the stop to the deadline.
+	clients, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gone := make(chan error, 1)
+	go func() { gone <- s.ssh.Shutdown(clients) }()
+	select {
+	case <-idle:
+		// Every session has ended, its client told how: a client closes its
+		// connection as its last session ends, and those that do not are closed.
+		select {
+		case err := <-gone:
+			if err == nil {
+				return nil
+			}
+		case <-time.After(lingerAfterSessions):
+		}
+	case <-ctx.Done():
+		s.mu.Lock()
+		left := make([]*openSession, 0, len(s.open))
+		for o := range s.open {
+			left = append(left, o)
+		}
+		s.mu.Unlock()
+		s.log.Info("sessions closed at the deadline", "sessions", len(left), "error", ctx.Err().Error())
+		for _, o := range left {
+			s.logEnd(o, endedDeadline)
+		}
+		s.ssh.Close()
+		return ctx.Err()
 	}
-	return err
+	return s.ssh.Close()
+}
+
+// lingerAfterSessions is how long a stopping server waits, once every session has ended,
+// for the clients to close their connections before it closes them.
+const lingerAfterSessions = time.Second
+
+// How a session ended when the server stopped, as logged: its console closed, or (its
+// client not reading) its connection closed at the deadline.
+const (
+	endedStopping = "closed: server stopping"
+	endedDeadline = "closed: server stopping, at the deadline"
+)
+
+// closeIfIdle closes idle once Shutdown has begun and no session is open. s.mu is held.
+func (s *Server) closeIfIdle() {
+	if s.stopping && len(s.open) == 0 && s.idle != nil {
+		close(s.idle)
+		s.idle = nil
+	}
+}
+
+func (s *Server) isStopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping
 }
 
 // authorize admits a key that is in the authorized keys file, re-read when it changed.
@@ -326,18 +387,25 @@ func clockPhase(n int64) time.Duration {
 // must not stop the connection, or it never hears that the client caught up.
 func (s *Server) console(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		p := s.program(sess)
-		if p == nil {
-			next(sess)
-			return
-		}
-		_, changes, ok := sess.Pty()
+		pty, changes, ok := sess.Pty()
 		if !ok {
 			wish.Fatalf(sess, "no active terminal, skipping\r\n")
 			return
 		}
-		ctx, cancel := context.WithCancel(sess.Context())
+		size := pty.Window
+		if size.Width <= 0 || size.Height <= 0 {
+			if size, ok = s.awaitSize(sess, size, changes); !ok {
+				next(sess)
+				return
+			}
+		}
+		p := s.program(sess, size)
+		if p == nil {
+			next(sess)
+			return
+		}
 		latest := make(chan tea.WindowSizeMsg, 1)
+		ctx, cancel := context.WithCancel(sess.Context())
 		go func() { // never waits on the console
 			for {
 				select {
@@ -346,6 +414,9 @@ func (s *Server) console(next ssh.Handler) ssh.Handler {
 				case w, ok := <-changes:
 					if !ok {
 						return
+					}
+					if w.Width <= 0 || w.Height <= 0 {
+						continue // no size: the console keeps the last it had
 					}
 					select {
 					case <-latest: // superseded
@@ -371,7 +442,42 @@ func (s *Server) console(next ssh.Handler) ssh.Handler {
 		}
 		p.Kill() // restores the terminal if the console crashed
 		cancel()
+		if s.isStopping() {
+			// The alternate screen is gone with the console: a last line stays on the
+			// viewer's terminal, and the session ends with status 1, not the 0 of a
+			// viewer who quit.
+			ended(sess, endedStopping)
+			fmt.Fprint(sess.Stderr(), "wamon serve stopped: this session is closed.\r\n")
+			sess.Exit(1)
+		}
 		next(sess)
+	}
+}
+
+// awaitSize holds a session whose terminal gave no size (a pty of 0x0: a client without
+// a terminal of its own, or one that tells its size later) until it gives one: Bubble
+// Tea draws nothing in no cells, so the note a small terminal gets is written as a line,
+// on the terminal's own screen. It gives up when the session ends or the server stops.
+func (s *Server) awaitSize(sess ssh.Session, w ssh.Window, changes <-chan ssh.Window) (ssh.Window, bool) {
+	fmt.Fprintf(sess, "wamon serve: the terminal gave no size (%dx%d); the console needs %dx%d at least, and opens when the terminal tells its size.\r\n",
+		w.Width, w.Height, ui.MinWidth, ui.MinHeight)
+	for {
+		select {
+		case <-sess.Context().Done():
+			return ssh.Window{}, false
+		case <-s.stop:
+			ended(sess, endedStopping)
+			fmt.Fprint(sess.Stderr(), "wamon serve stopped: this session is closed.\r\n")
+			sess.Exit(1)
+			return ssh.Window{}, false
+		case w, ok := <-changes:
+			if !ok {
+				return ssh.Window{}, false
+			}
+			if w.Width > 0 && w.Height > 0 {
+				return w, true
+			}
+		}
 	}
 }
 
@@ -381,7 +487,7 @@ type consoleKey struct{}
 // environment, its own glyphs, screen stack, cursors, window and mouse; its title, bell
 // and clipboard go to its own terminal, through its program's output. Pausing freezes
 // that screen only.
-func (s *Server) program(sess ssh.Session) *tea.Program {
+func (s *Server) program(sess ssh.Session, size ssh.Window) *tea.Program {
 	pty, _, _ := sess.Pty()
 	env := append(sess.Environ(), "TERM="+pty.Term)
 	getenv := func(k string) string { return source.Sanitize(environ(env).Getenv(k)) }
@@ -396,7 +502,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	sess.Context().SetValue(consoleKey{}, m)
 	// Signals are the server's (servecmd): a program of its own would take SIGTERM or
 	// SIGINT sent to the server for itself and quit before the session is told why.
-	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithColorProfile(profile),
+	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithWindowSize(size.Width, size.Height), tea.WithColorProfile(profile),
 		tea.WithFPS(ui.ServedFrameRate), tea.WithoutSignalHandler())...)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -456,8 +562,11 @@ func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 		if k := sess.PublicKey(); k != nil {
 			fp = gossh.FingerprintSHA256(k)
 		}
-		attrs := []any{"remote", sess.RemoteAddr().String(), "user", source.Truncate(sess.User(), 64), "key", fp}
-		s.log.Info("session start", attrs...)
+		o := &openSession{start: start, attrs: []any{"remote", sess.RemoteAddr().String(), "user", source.Truncate(sess.User(), 64), "key", fp}}
+		s.log.Info("session start", o.attrs...)
+		s.mu.Lock()
+		s.open[o] = struct{}{}
+		s.mu.Unlock()
 		next(sess)
 		end, _ := sess.Context().Value(endKey{}).(string)
 		if end == "" {
@@ -466,8 +575,27 @@ func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 				end = "disconnected"
 			}
 		}
-		s.log.Info("session end", append(attrs, "duration_s", time.Since(start).Seconds(), "ended", end)...)
+		s.logEnd(o, end)
+		s.mu.Lock()
+		delete(s.open, o)
+		s.closeIfIdle()
+		s.mu.Unlock()
 	}
+}
+
+// openSession is a session logged as started: its end is logged once, when its handler
+// returns, or by Shutdown if it is still open at the deadline (a client that stopped
+// reading holds its console until the connection is closed).
+type openSession struct {
+	start time.Time
+	attrs []any
+	once  sync.Once
+}
+
+func (s *Server) logEnd(o *openSession, how string) {
+	o.once.Do(func() {
+		s.log.Info("session end", append(o.attrs, "duration_s", time.Since(o.start).Seconds(), "ended", how)...)
+	})
 }
 
 type endKey struct{}

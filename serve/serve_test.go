@@ -1369,12 +1369,20 @@ func TestSSHShutdown(t *testing.T) {
 	}
 	ansi := regexp.MustCompile(`\x1b\[[0-9;?]*[a-zA-Z]`)
 	for _, name := range []string{"a", "b"} {
-		// Exit status 0: the session ended, closed by the server, not cut.
-		x.WaitFor(name, "the client ends", 5*time.Second, "SSH-EXITED 0")
+		// The session was closed by the server, not cut (ssh's 255), and not quit by
+		// the viewer (0): status 1, and a last line left on the terminal once the
+		// console's alternate screen is gone.
+		s := x.WaitFor(name, "the client ends", 5*time.Second, "SSH-EXITED")
+		if !strings.Contains(s, "wamon serve stopped: this session is closed.\nSSH-EXITED 1") {
+			t.Errorf("%s's terminal after the stop:\n%s", name, s)
+		}
 		data, _ := os.ReadFile(raw[name])
 		if !strings.Contains(ansi.ReplaceAllString(string(data), ""), "wamon serve is stopping") {
 			t.Errorf("%s was not told the server is stopping", name)
 		}
+	}
+	if ends := f.sessionEnds(t, endedStopping); len(ends) != 2 {
+		t.Errorf("%d sessions logged as ended by the stop, want 2:\n%s", len(ends), f.log.String())
 	}
 	if f.srv.Sessions() != 0 {
 		t.Errorf("Sessions() = %d after Shutdown", f.srv.Sessions())
@@ -1382,6 +1390,122 @@ func TestSSHShutdown(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", "127.0.0.1:"+f.port, time.Second); err == nil {
 		c.Close()
 		t.Error("the server still accepts connections after Shutdown")
+	}
+}
+
+// A connection that opens no session (ssh -N, a client that came only to forward) has
+// nothing to be served: it is closed at the handshake's deadline and logged as refused,
+// while a console's connection stays.
+func TestSSHNoSessionIsClosed(t *testing.T) {
+	const handshake = time.Second
+	f := newFixture(t, func(o *Options) { o.Handshake = handshake })
+	x := tmuxtest.New(t)
+	x.Start("s", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.WaitFor("s", "console", 20*time.Second, console...)
+	free, err := net.Listen("tcp", "127.0.0.1:0") // a port for the forwarding client
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(free.Addr().(*net.TCPAddr).Port)
+	free.Close()
+	for _, opts := range [][]string{{"-N"}, {"-N", "-o", "ExitOnForwardFailure=yes", "-L", "127.0.0.1:" + port + ":127.0.0.1:9"}} {
+		// ssh returns when the server closes the connection; f.ssh fails the test after
+		// 20 s, had it not.
+		out, code := f.ssh(f.key, nil, opts)
+		if code != 255 {
+			t.Errorf("ssh %v: exit status %d, want 255 (the connection closed):\n%s", opts, code, out)
+		}
+	}
+	refused := f.refusedLines(t, refusedNoSession)
+	if len(refused) != 2 {
+		t.Fatalf("%d connections logged as refused for opening no session, want 2:\n%s", len(refused), f.log.String())
+	}
+	for _, r := range refused {
+		if r["user"] != "u" || !strings.HasPrefix(fmt.Sprint(r["key"]), "SHA256:") || r["duration_s"].(float64) < handshake.Seconds() {
+			t.Errorf("refused line: %v", r)
+		}
+	}
+	if s := x.Screen("s"); strings.Contains(s, "SSH-EXITED") || f.srv.Sessions() != 1 {
+		t.Errorf("the console was closed with them:\n%s", s)
+	}
+}
+
+// A stopping server does not wait on clients that keep their connection once their
+// session has ended, nor on one that never opened a session: they are closed, and
+// Shutdown returns before its deadline (no error).
+func TestSSHShutdownLetsGoOfIdleConnections(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Handshake = time.Minute })
+	x := tmuxtest.New(t)
+	x.Start("s", 100, 30, f.sshCommand("xterm-256color", f.key))
+	x.WaitFor("s", "console", 20*time.Second, console...)
+	idle := f.dial(t, f.key) // authenticated, and no session: as ssh -N
+	idleDone := make(chan error, 1)
+	go func() { idleDone <- idle.Wait() }()
+	ctx, cancel := context.WithTimeout(context.Background(), StopWithin)
+	defer cancel()
+	if err := f.srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown waited for its deadline on a connection without a session: %v", err)
+	}
+	select {
+	case <-idleDone:
+	case <-time.After(10 * time.Second):
+		t.Error("the connection without a session is still open after Shutdown")
+	}
+	x.WaitFor("s", "the console's client ends", 10*time.Second, "SSH-EXITED")
+}
+
+// A client whose pty is 0x0 (it could not tell its size) is told what the console needs,
+// on its own screen (Bubble Tea draws nothing in no cells), not left blank; the console
+// opens when the client tells its size.
+func TestSSHZeroSizePty(t *testing.T) {
+	f := newFixture(t, nil)
+	client := f.dial(t, f.key)
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 0, 0, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	sess.Stdout = out
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the note", 20*time.Second, func() bool {
+		return strings.Contains(out.String(), "the terminal gave no size (0x0); the console needs 40x12 at least")
+	})
+	sess.WindowChange(0, 0) // still no size
+	if err := sess.WindowChange(30, 100); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the console, once the size is told", 20*time.Second, func() bool {
+		return strings.Contains(out.String(), "callback queue")
+	})
+	if i, j := strings.Index(out.String(), "gave no size"), strings.Index(out.String(), "\x1b[?1049h"); j < i {
+		t.Errorf("the note is not before the console's alternate screen: %q", out.String())
+	}
+
+	// One still waiting for its size when the server stops is let go at once.
+	waiting, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting.RequestPty("xterm-256color", 0, 0, gossh.TerminalModes{})
+	last := &syncBuffer{}
+	waiting.Stdout, waiting.Stderr = last, last
+	if err := waiting.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the second note", 20*time.Second, func() bool { return strings.Contains(last.String(), "gave no size") })
+	ctx, cancel := context.WithTimeout(context.Background(), StopWithin)
+	defer cancel()
+	if err := f.srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown waited for its deadline on a session waiting for its size: %v", err)
+	}
+	var exit *gossh.ExitError
+	if err := waiting.Wait(); !errors.As(err, &exit) || exit.ExitStatus() != 1 || !strings.Contains(last.String(), "wamon serve stopped") {
+		t.Errorf("the waiting session ended with %v, after %q", err, last.String())
 	}
 }
 
@@ -1464,9 +1588,19 @@ func TestSSHShutdownStuckClient(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Error("Serve did not return after Shutdown")
 	}
-	x.WaitFor("ok", "the reading client ends", 5*time.Second, "SSH-EXITED 0")
+	x.WaitFor("ok", "the reading client ends", 5*time.Second, "SSH-EXITED 1")
+	// Each session's end is logged: the reading one as its console closed, the stuck one
+	// at the deadline, whose console was still writing.
+	for how, want := range map[string]int{endedStopping: 1, endedDeadline: 1} {
+		if ends := f.sessionEnds(t, how); len(ends) != want {
+			t.Errorf("%d sessions logged as ended %q, want %d:\n%s", len(ends), how, want, f.log.String())
+		}
+	}
 	rc.client.Close()
 	<-flooding
+	if starts, ends := strings.Count(f.log.String(), `"msg":"session start"`), strings.Count(f.log.String(), `"msg":"session end"`); starts != ends {
+		t.Errorf("%d sessions started and %d ended in the log", starts, ends)
+	}
 }
 
 // A user name is the client's to choose: the log keeps it cleaned of escapes, for a

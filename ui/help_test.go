@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -13,13 +14,17 @@ import (
 // helpExpected is every binding of the key map that the ? screen must list, live or in a
 // replay: each field of KeyMap, so that a binding added to it and not to the help fails
 // here. Left out: Move (the footers' short form of Up and Down); in a replay, Pause and
-// Refresh (a replay polls nothing: its own pause takes p); live, the replay's keys.
+// Refresh (a replay polls nothing: its own pause takes p); live, the replay's keys; Save
+// where the console saves nothing (served).
 func helpExpected(t *testing.T, km KeyMap, replay bool) []key.Binding {
 	t.Helper()
 	var out []key.Binding
 	v := reflect.ValueOf(km)
 	for i := range v.NumField() {
 		name := v.Type().Field(i).Name
+		if !v.Type().Field(i).IsExported() {
+			continue
+		}
 		b, ok := v.Field(i).Interface().(key.Binding)
 		if !ok {
 			t.Fatalf("KeyMap.%s is not a key.Binding", name)
@@ -27,6 +32,7 @@ func helpExpected(t *testing.T, km KeyMap, replay bool) []key.Binding {
 		replayKey := strings.HasPrefix(name, "Replay") || strings.HasPrefix(name, "Seek") || name == "Slower" || name == "Faster"
 		switch {
 		case name == "Move":
+		case name == "Save" && km.noSave:
 		case replay && (name == "Pause" || name == "Refresh"):
 		case !replay && replayKey:
 		default:
@@ -138,6 +144,27 @@ func TestEveryFooterEndsWithHelpAndQuit(t *testing.T) {
 				t.Errorf("%dx%d on %s after %q: footer %q", size[0], size[1], c.screenName(), keys, footer)
 			}
 			c.key("esc", "esc", "esc")
+		}
+	}
+}
+
+// A served console saves nothing: its help leaves ctrl+s out, and ctrl+s says why.
+func TestServedHelpLeavesSaveOut(t *testing.T) {
+	c := newTestConsole(t)
+	for _, noSave := range []bool{false, true} {
+		m := New(Options{Engine: c.eng, NoSave: noSave, Location: time.UTC})
+		m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+		m.Update(keyMsg("?"))
+		if got := strings.Contains(plain(m), "save screen"); got == noSave {
+			t.Errorf("NoSave %v: the help lists ctrl+s: %v\n%s", noSave, got, plain(m))
+		}
+		if !noSave {
+			continue
+		}
+		m.Update(keyMsg("esc"))
+		m.Update(keyMsg("ctrl+s"))
+		if f := plain(m); !strings.Contains(f, "saves on the local console only") {
+			t.Errorf("a served ctrl+s does not say why it saves nothing:\n%s", f)
 		}
 	}
 }

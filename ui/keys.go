@@ -20,6 +20,10 @@ type KeyMap struct {
 
 	// A replay's (wamon replay).
 	ReplayPause, SeekBack, SeekForward, SeekBack10, SeekForward10, Slower, Faster key.Binding
+
+	// noSave leaves Save out of the help: a served console saves nothing (the key still
+	// answers, to say so).
+	noSave bool
 }
 
 func newKeyMap() KeyMap {
@@ -70,8 +74,15 @@ func (k KeyMap) fullHelp() [][]key.Binding {
 		{k.NextNumber, k.PrevNumber, k.Jump, k.Overview, k.Info, k.Raw, k.Events, k.Requests},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter, k.Back},
 		{k.Pause, k.Refresh, k.Filter, k.Sort, k.Severity, k.Nodes, k.ZoomIn, k.ZoomOut},
-		{k.Copy, k.Save, k.Help, k.Quit},
+		k.lastGroup(),
 	}
+}
+
+func (k KeyMap) lastGroup() []key.Binding {
+	if k.noSave {
+		return []key.Binding{k.Copy, k.Help, k.Quit}
+	}
+	return []key.Binding{k.Copy, k.Save, k.Help, k.Quit}
 }
 
 // replayHelp is fullHelp for a replay: its own keys in place of pause and poll now.

@@ -790,8 +790,8 @@ func TestTinyTerminalsNeverPanic(t *testing.T) {
 
 func TestTooSmallNoteFitsAndNamesTheMinimum(t *testing.T) {
 	c := newTestConsole(t)
-	for w := 1; w < minWidth; w++ {
-		for h := 1; h < minHeight+5; h++ {
+	for w := 1; w < MinWidth; w++ {
+		for h := 1; h < MinHeight+5; h++ {
 			c.Update(tea.WindowSizeMsg{Width: w, Height: h})
 			frame := c.View()
 			lines := strings.Split(frame, "\n")

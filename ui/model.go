@@ -17,7 +17,7 @@ import (
 )
 
 // The smallest terminal the console draws in; it is designed for 80x24 and up.
-const minWidth, minHeight = 40, 12
+const MinWidth, MinHeight = 40, 12
 
 // Model is the root of the console. It routes messages (global keys itself, the rest to
 // the screen on top of its stack), follows the engine, and composes header, body and
@@ -60,6 +60,7 @@ func New(opts Options) *Model {
 		Mouse:  opts.Mouse,
 		Replay: opts.Replay,
 	}
+	ctx.Keys.noSave = opts.NoSave
 	for !ctx.windowFits(ctx.Window) { // a short history: start on the longest window it fills
 		ctx.Window++
 	}
@@ -210,7 +211,7 @@ func (m *Model) bell() tea.Cmd {
 // never change screens: a pane shrunk for a moment and grown back is where it was.
 func (m *Model) resize(w, h int) {
 	m.width, m.height = w, h
-	if !m.sized && w >= minWidth && h >= minHeight {
+	if !m.sized && w >= MinWidth && h >= MinHeight {
 		m.sized = true
 		if m.ctx.Engine.Len() > m.tabsThatFit() {
 			m.stack = []screen{newOverview(m.ctx)}
@@ -494,11 +495,11 @@ func (m *Model) compose() {
 		m.frame = wrapNote(max(w, 1), max(h, 1), m.stopping)
 		return
 	}
-	if w < minWidth || h < minHeight {
+	if w < MinWidth || h < MinHeight {
 		m.frame = wrapNote(w, h,
-			fmt.Sprintf("wamon: the terminal is too small (%dx%d); it needs %dx%d at least.", w, h, minWidth, minHeight),
-			fmt.Sprintf("too small: %dx%d at least", minWidth, minHeight),
-			fmt.Sprintf("%dx%d", minWidth, minHeight))
+			fmt.Sprintf("wamon: the terminal is too small (%dx%d); it needs %dx%d at least.", w, h, MinWidth, MinHeight),
+			fmt.Sprintf("too small: %dx%d at least", MinWidth, MinHeight),
+			fmt.Sprintf("%dx%d", MinWidth, MinHeight))
 		return
 	}
 	_, bodyH := m.bodySize()

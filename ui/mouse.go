@@ -92,7 +92,7 @@ func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
 	_, bodyH := m.bodySize()
 	switch msg := msg.(type) {
 	case tea.MouseClickMsg:
-		if msg.Button != tea.MouseLeft || m.width < minWidth || m.height < minHeight {
+		if msg.Button != tea.MouseLeft || m.width < MinWidth || m.height < MinHeight {
 			return nil
 		}
 		m.flash = ""
