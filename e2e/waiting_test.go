@@ -49,7 +49,7 @@ func TestConsoleWaitsForAStoreThatHangs(t *testing.T) {
 
 	x := tmuxtest.New(t)
 	env := strings.Join(quoteEach(cleanEnv(dir, "TERM=screen")), " ")
-	x.Start("w", 100, 30, "env -i "+env+" "+wamonBin+" --config "+cfg)
+	x.Start("w", 100, 30, "env -i "+env+" "+wamonBin+" --config "+cfg+"; echo WAMON-EXITED $?; sleep 60")
 	first := x.WaitFor("w", "the first screen", 10*time.Second, "waiting for Prometheus at "+srv.URL+" (")
 	if !strings.Contains(first, "q quit") {
 		t.Errorf("no keys on the first screen:\n%s", first)
@@ -59,7 +59,10 @@ func TestConsoleWaitsForAStoreThatHangs(t *testing.T) {
 	x.WaitFor("w", "the console, once the store answers", 20*time.Second, "+12025550100")
 	x.Keys("w", "q")
 	// It quits in well under a second; the bound only keeps a broken run from hanging.
-	x.WaitFor("w", "the console quits", time.Minute, "Pane is dead (status 0")
+	// The shell says the status once wamon's last bytes are out, and keeps the pane open
+	// while it is read: tmux's own "Pane is dead" line raced those bytes (it was hidden
+	// when they left the alternate screen after it, or scrolled the echo away).
+	x.WaitFor("w", "the console quits", time.Minute, "WAMON-EXITED 0")
 }
 
 // quoteEach quotes each word for a shell.
