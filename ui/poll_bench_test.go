@@ -87,13 +87,14 @@ func BenchmarkPoll500Numbers(b *testing.B) {
 		eng := monitor.New(monitor.Config{Source: client, Numbers: list, Interval: interval, Timeout: 2 * time.Second, Concurrency: 16})
 		eng.Start()
 		kt := &keyTimer{Model: New(Options{Engine: eng})}
-		p := tea.NewProgram(kt, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithFPS(frameRate))
+		// The size as the program's own (a size sent could be undone by the 0x0 it sends
+		// itself for an output that is not a terminal).
+		p := tea.NewProgram(kt, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithFPS(frameRate), tea.WithWindowSize(160, 48))
 		done := make(chan struct{})
 		go func() {
 			p.Run()
 			close(done)
 		}()
-		p.Send(tea.WindowSizeMsg{Width: 160, Height: 48})
 		cpu0, wall0 := cpuTime(), time.Now()
 		deadline := time.Now().Add(runFor)
 		for time.Now().Before(deadline) {
@@ -175,10 +176,11 @@ func BenchmarkViewerBytes(b *testing.B) {
 				eng := monitor.New(monitor.Config{Source: &synthSource{}, Numbers: names, Interval: interval, Thresholds: testThresholds})
 				m := New(Options{Engine: eng})
 				out := &countingWriter{}
-				p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithFPS(fps))
+				// The size as the program's own: one sent to it could come before the 0x0 it
+				// sends itself for an output that is not a terminal, and be undone by it.
+				p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithFPS(fps), tea.WithWindowSize(160, 48))
 				done := make(chan struct{})
 				go func() { p.Run(); close(done) }()
-				p.Send(tea.WindowSizeMsg{Width: 160, Height: 48})
 				// 500 numbers open on the overview; enter opens the first number's main view.
 				if screenKey == "main" {
 					p.Send(keyMsg("enter"))
