@@ -1532,8 +1532,7 @@ func TestSSHShutdownStuckClient(t *testing.T) {
 	x.WaitFor("ok", "console", 20*time.Second, console...)
 
 	rc := f.rawConsole(t, 300, 100) // its output never read: the window is never adjusted
-	// Whole-screen redraws go on as fast as the console makes them until the end.
-	flooding := rc.fillWindow(t, nil)
+	rc.fillWindow(t)
 
 	stopped := make(chan error, 1)
 	start := time.Now()
@@ -1572,7 +1571,6 @@ func TestSSHShutdownStuckClient(t *testing.T) {
 		}
 	}
 	rc.client.Close()
-	<-flooding
 	if starts, ends := strings.Count(f.log.String(), `"msg":"session start"`), strings.Count(f.log.String(), `"msg":"session end"`); starts != ends {
 		t.Errorf("%d sessions started and %d ended in the log", starts, ends)
 	}
@@ -1805,31 +1803,33 @@ func (f *fixture) rawConsole(t *testing.T, w, h int) *rawClient {
 }
 
 // fillWindow brings the client's window (2 MiB, never adjusted: it reads nothing) to
-// full, so that its console is stuck writing: whole-screen redraws as fast as the console
-// makes them, each resize erasing and repainting all of a 300x100 screen, and tab
-// switching screens. It returns once the bytes the client has read stop growing past the
-// window; the redraws go on until stop is closed (nil: until the connection ends), and
-// the returned channel closes when they have. Bubble Tea v2 writes only the cells that
-// change: 2 MiB take 6 s here, and over a minute under the race detector beside
-// stress-ng, hence a bound that only keeps a broken run from hanging.
-func (rc *rawClient) fillWindow(t *testing.T, stop chan struct{}) <-chan struct{} {
+// full, so that its console is stuck writing: whole-screen redraws, each resize erasing
+// and repainting all of a 300x100 screen and each tab switching screens, the next one
+// asked for once the last has been drawn (keys sent at a pace of their own pile up
+// behind a console that is stuck: thousands to work through once it reads again). It
+// returns once the bytes the client has read stop growing past the window. Bubble Tea
+// v2 writes only the cells that change: 2 MiB take 6 s here, and a minute under the race
+// detector beside stress-ng, hence a bound that only keeps a broken run from hanging.
+func (rc *rawClient) fillWindow(t *testing.T) {
 	t.Helper()
-	flooding := make(chan struct{})
+	stop, flooding := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(flooding)
 		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+			drawn := rc.conn.n.Load()
 			if rc.sess.WindowChange(100-i%2, 300-i%3) != nil {
 				return
 			}
 			if _, err := rc.stdin.Write([]byte("\t")); err != nil {
 				return
 			}
-			time.Sleep(5 * time.Millisecond) // a pace, not a synchronisation
+			for rc.conn.n.Load() == drawn {
+				select {
+				case <-stop:
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
 		}
 	}()
 	var last int64
@@ -1841,11 +1841,9 @@ func (rc *rawClient) fillWindow(t *testing.T, stop chan struct{}) <-chan struct{
 		}
 		return n >= 2<<20 && time.Since(since) > 500*time.Millisecond
 	})
+	close(stop)
+	<-flooding
 	t.Logf("the client's window is full: %d bytes read in %v", last, time.Since(filling))
-	if stop != nil {
-		close(stop)
-	}
-	return flooding
 }
 
 // Everything a console writes reaches its terminal whole while it writes from several
@@ -1859,8 +1857,7 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 
 	// The client reads nothing until its window (2 MiB) is full; then y copies with OSC
 	// 52, each from a command of its own, and the copies wait on the window, many at once.
-	stop := make(chan struct{})
-	<-rc.fillWindow(t, stop)
+	rc.fillWindow(t)
 	if err := rc.sess.WindowChange(30, 100); err != nil {
 		t.Fatal(err)
 	}
@@ -1873,7 +1870,9 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 	copied := make(chan struct{})
 	go func() { io.Copy(out, rc.stdout); close(copied) }()
 	osc52 := regexp.MustCompile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
-	waitUntil(t, "every copy", 60*time.Second, func() bool {
+	// The bound only keeps a broken run from hanging: 500 frames under -race on a busy
+	// machine take a while.
+	waitUntil(t, "every copy", 3*time.Minute, func() bool {
 		select {
 		case err := <-rc.ended:
 			t.Fatalf("the session rc.ended (%d copies received whole): %v", len(osc52.FindAllString(out.String(), -1)), err)
@@ -1911,8 +1910,7 @@ func TestSSHConcurrentWritesKeepTheSession(t *testing.T) {
 func TestSSHResizesWhileStuck(t *testing.T) {
 	rc := newFixture(t, nil).rawConsole(t, 100, 30)
 
-	stop := make(chan struct{})
-	<-rc.fillWindow(t, stop)
+	rc.fillWindow(t)
 	// Forty resizes meanwhile, ending at 90x28.
 	for k := range 40 {
 		w, h := 100+k%7, 30
