@@ -4,34 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/wamon/wamon/internal/configtest"
 )
 
-// testEnv is a fake environment: only what the test sets exists. HOME points to an empty
-// directory so a developer's own config never leaks into a test.
-func testEnv(t *testing.T, kv ...string) func(string) string {
-	t.Helper()
-	env := map[string]string{"HOME": t.TempDir(), "LANG": "en_US.UTF-8"}
-	for i := 0; i+1 < len(kv); i += 2 {
-		env[kv[i]] = kv[i+1]
-	}
-	return func(k string) string { return env[k] }
-}
-
-// writeConfig writes a config file of mode (umask aside) and returns its path.
-func writeConfig(t *testing.T, text string, mode os.FileMode) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.toml")
-	if err := os.WriteFile(path, []byte(text), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+// testEnv and writeConfig: configtest's, shared with the other package's tests.
+var (
+	testEnv     = configtest.Env
+	writeConfig = configtest.WriteConfig
+)
 
 // runWamon is wamon as the binary runs it: flags, config, source, output into buffers
 // that are no terminal.

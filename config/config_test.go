@@ -14,32 +14,16 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/wamon/wamon/internal/configtest"
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
 
-// testEnv is a fake environment: only what the test sets exists. HOME points to an empty
-// directory so a developer's own config never leaks into a test.
-func testEnv(t *testing.T, kv ...string) func(string) string {
-	t.Helper()
-	env := map[string]string{"HOME": t.TempDir(), "LANG": "en_US.UTF-8"}
-	for i := 0; i+1 < len(kv); i += 2 {
-		env[kv[i]] = kv[i+1]
-	}
-	return func(k string) string { return env[k] }
-}
-
-func writeConfig(t *testing.T, text string, mode os.FileMode) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.toml")
-	if err := os.WriteFile(path, []byte(text), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil { // WriteFile's mode is filtered by umask
-		t.Fatal(err)
-	}
-	return path
-}
+// testEnv and writeConfig: configtest's, shared with the other package's tests.
+var (
+	testEnv     = configtest.Env
+	writeConfig = configtest.WriteConfig
+)
 
 // load is the console's configuration after the command line args.
 func load(t *testing.T, env func(string) string, args ...string) (Config, error) {
