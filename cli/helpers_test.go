@@ -2,11 +2,11 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"testing"
 
 	"github.com/wamon/wamon/internal/configtest"
+	"github.com/wamon/wamon/internal/oncetest"
 )
 
 // testEnv and writeConfig: configtest's, shared with the other package's tests.
@@ -42,29 +42,11 @@ var update = flag.Bool("update", false, "rewrite the golden files and the shippe
 
 func updating() bool { return *update }
 
-// jsonObject is a line of JSON as a map; the test fails on anything else.
-func jsonObject(t *testing.T, line string) map[string]any {
-	t.Helper()
-	var obj map[string]any
-	if err := json.Unmarshal([]byte(line), &obj); err != nil {
-		t.Fatalf("not JSON: %v: %s", err, line)
-	}
-	return obj
-}
-
-// stringList is a decoded JSON list of strings; nil for anything else.
-func stringList(v any) []string {
-	list, _ := v.([]any)
-	var out []string
-	for _, e := range list {
-		s, _ := e.(string)
-		out = append(out, s)
-	}
-	if list != nil && out == nil {
-		out = []string{}
-	}
-	return out
-}
+// jsonObject and stringList: oncetest's, shared with the report tests.
+var (
+	jsonObject = oncetest.JSONObject
+	stringList = oncetest.StringList
+)
 
 // onceData is the payloads the report's tests read, served by the fake APIs here.
 const onceData = "../report/testdata/once"

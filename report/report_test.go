@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wamon/wamon/internal/oncetest"
 	"github.com/wamon/wamon/monitor"
 	"github.com/wamon/wamon/source"
 )
@@ -241,28 +242,11 @@ func checkOnceLineCommon(t *testing.T, n int, obj map[string]any, level string, 
 	}
 }
 
-// stringList is a decoded JSON list of strings; nil for anything else.
-func stringList(v any) []string {
-	list, _ := v.([]any)
-	var out []string
-	for _, e := range list {
-		s, _ := e.(string)
-		out = append(out, s)
-	}
-	if list != nil && out == nil {
-		out = []string{}
-	}
-	return out
-}
-
-func jsonObject(t *testing.T, line string) map[string]any {
-	t.Helper()
-	var obj map[string]any
-	if err := json.Unmarshal([]byte(line), &obj); err != nil {
-		t.Fatalf("not JSON: %v: %s", err, line)
-	}
-	return obj
-}
+// jsonObject and stringList: oncetest's, shared with the cli tests.
+var (
+	jsonObject = oncetest.JSONObject
+	stringList = oncetest.StringList
+)
 
 // With numbers from the demo, every line says so, success or failure.
 func TestOnceDemoJSONGolden(t *testing.T) {
